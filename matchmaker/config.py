@@ -1,0 +1,320 @@
+"""Configuration: documented settings with defaults, overridden by the environment.
+
+Every setting is a (name, default, help) triple, as in Datasette's SETTINGS: the README's
+configuration table is generated from this list and a test fails if one is undocumented.
+Programme rules (grappe sizes, small-OG threshold) are settings too, with the values of
+DOMAIN.md as defaults; the funding scale lives in ``matchmaker/funding/scales.toml``.
+
+Sources, in increasing priority: the defaults below, ``GRAPPES_<NAME>`` environment
+variables (values parsed as JSON when they parse, as Flask's ``from_prefixed_env`` does),
+the conventional unprefixed ``DATABASE_URL``, ``SECRET_KEY`` and ``REDIS_URL``, and finally
+the mapping given to ``create_app`` (tests).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented setting."""
+
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE_URL",
+        None,
+        "SQLAlchemy URL of the database; default: a SQLite file `grappes.sqlite3` in the "
+        "instance folder. Production: `postgresql+psycopg://user@host/db`.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "Signs sessions and CSRF tokens. Required outside debug and testing: the app "
+        "refuses to start without it.",
+    ),
+    Setting(
+        "REDIS_URL",
+        None,
+        "Redis URL for background jobs with RQ (production). Without it, jobs run in a "
+        "worker thread of the app (embedded default).",
+    ),
+    Setting(
+        "SESSION_COOKIE_SECURE",
+        None,
+        "Send the session cookie over HTTPS only. Default: on, except in debug and testing "
+        "(the demo script sets it off to serve over plain http on localhost).",
+    ),
+    Setting("MAX_CONTENT_LENGTH", 64 * 1024 * 1024, "Largest accepted upload, in bytes."),
+    Setting(
+        "UPLOAD_FOLDER",
+        None,
+        "Where uploaded files are stored (outside the web root); default: `uploads/` in "
+        "the instance folder.",
+    ),
+    Setting(
+        "FUNDING_SCALE_FILE",
+        None,
+        "The programme's scale file (TOML, one section per yearly instruction); default: "
+        "`matchmaker/funding/scales.toml`. The grappe and small-OG rules below default to "
+        "its values.",
+    ),
+    Setting(
+        "FUNDING_INSTRUCTION",
+        None,
+        "The instruction of the scale file to apply; default: the file's `default_instruction`.",
+    ),
+    Setting(
+        "GRAPPE_MIN_SIZE",
+        None,
+        "Minimum number of ESSMS in a grappe (mainland France); default from the scale file: 15.",
+    ),
+    Setting(
+        "GRAPPE_MIN_SIZE_REDUCED",
+        None,
+        "Minimum number of ESSMS in a grappe in Corsica and overseas; default from the scale "
+        "file: 8.",
+    ),
+    Setting(
+        "GRAPPE_MAX_SIZE",
+        None,
+        "Maximum grappe size proposed by the solver; default: one less than the scale's "
+        "reduced-funding rank (49, the regional funding threshold).",
+    ),
+    Setting(
+        "REDUCED_MINIMUM_DEPARTMENTS",
+        None,
+        "Departments (INSEE codes) where the reduced minimum applies; default from the scale "
+        "file: Corsica and overseas.",
+    ),
+    Setting(
+        "SMALL_OG_THRESHOLD",
+        None,
+        "An OG running fewer ESSMS than this is a small OG; default from the scale file: 15 "
+        '(16 when the file says "at most 15").',
+    ),
+    Setting(
+        "SMALL_OG_THRESHOLD_REDUCED",
+        None,
+        "Small-OG threshold in Corsica and overseas, same rule; default from the scale file: 8.",
+    ),
+    Setting(
+        "EDITOR_MATCH_AUTO",
+        0.80,
+        "Editor-name matching: a raw name scoring at least this (cosine similarity of "
+        "character n-grams) is matched automatically.",
+    ),
+    Setting(
+        "EDITOR_MATCH_REVIEW",
+        0.45,
+        "Editor-name matching: between this and the automatic threshold, the match is "
+        "proposed for review; below, the name stays unmatched.",
+    ),
+    Setting(
+        "EDITOR_MATCH_MARGIN",
+        0.12,
+        "Editor-name matching: the best editor must lead the next one by this much to be "
+        "matched automatically.",
+    ),
+    Setting(
+        "SOLVER_TIME_LIMIT_S",
+        60,
+        "Overall wall-time limit of a solver run, in seconds.",
+    ),
+    Setting(
+        "SOLVER_WORKERS",
+        0,
+        "CP-SAT workers per sub-problem; 0 uses the machine's cores.",
+    ),
+    Setting("SOLVER_SEED", 0, "Random seed of the solver (reproducible runs)."),
+    Setting(
+        "RATELIMIT_LOGIN",
+        "10 per minute",
+        "Rate limit on login attempts per client address.",
+    ),
+    Setting(
+        "MAIL_SERVER",
+        None,
+        "SMTP server for outgoing e-mail; without it, mails are written to the outbox "
+        "table that administrators read.",
+    ),
+    Setting("MAIL_FROM", "grappes@localhost", "Sender address of outgoing e-mail."),
+    Setting("MAIL_PORT", 587, "Port of the SMTP server."),
+    Setting("MAIL_USE_TLS", True, "Use STARTTLS with the SMTP server."),
+    Setting("MAIL_USERNAME", None, "SMTP login, when the server requires one."),
+    Setting("MAIL_PASSWORD", None, "SMTP password, when the server requires one."),
+    Setting(
+        "EMAIL_CONFIRM_MAX_AGE_S",
+        3 * 24 * 3600,
+        "How long an e-mail confirmation link stays valid, in seconds.",
+    ),
+    Setting(
+        "PASSWORD_RESET_MAX_AGE_S",
+        2 * 3600,
+        "How long a password reset link stays valid, in seconds.",
+    ),
+    Setting(
+        "PASSWORD_MIN_LENGTH",
+        10,
+        "Minimum length of a password chosen on the site.",
+    ),
+    Setting("SEARCH_PAGE_SIZE", 25, "Establishments per page of the public search."),
+    Setting(
+        "NEIGHBOUR_RADIUS_KM",
+        50,
+        "Default radius of the neighbour search around an ESSMS, in km.",
+    ),
+    Setting(
+        "NEIGHBOUR_MAX_RADIUS_KM",
+        300,
+        "Largest radius a user may choose for the neighbour search, in km.",
+    ),
+    Setting(
+        "MAP_CLUSTER_THRESHOLD",
+        300,
+        "Maps with more markers than this group them in clusters (folium MarkerCluster).",
+    ),
+    Setting(
+        "JOB_BACKEND",
+        None,
+        "Where background jobs run: `thread` (worker threads of the site), `worker` (jobs "
+        "wait for `grappes worker`) or `rq` (Redis queue). Default: `rq` when `REDIS_URL` "
+        "is set, `thread` otherwise.",
+    ),
+    Setting("JOB_THREADS", 2, "Worker threads of the site's embedded job runner."),
+    Setting(
+        "JOB_HEARTBEAT_S",
+        10,
+        "A running job records a sign of life this often, in seconds.",
+    ),
+    Setting(
+        "JOB_STALE_AFTER_S",
+        120,
+        "A running job without sign of life for this long, in seconds, was interrupted: "
+        "the next runner or worker that starts marks it failed.",
+    ),
+    Setting(
+        "JOB_POLL_INTERVAL_S",
+        2,
+        "How often `grappes worker` without Redis looks for queued jobs, in seconds.",
+    ),
+    Setting(
+        "JOB_PROGRESS_INTERVAL_S",
+        0.5,
+        "Least time between two progress writes of a job with an unchanged message, in seconds.",
+    ),
+    Setting("JOB_RQ_QUEUE", "grappes", "Name of the RQ queue of background jobs."),
+    Setting(
+        "JOB_TIMEOUT_S",
+        3 * 3600,
+        "Longest run of one background job under RQ, in seconds.",
+    ),
+    Setting(
+        "UPLOAD_MAX_UNZIPPED_BYTES",
+        512 * 1024 * 1024,
+        "Largest unzipped size of an uploaded XLSX workbook, in bytes (zip bombs are refused).",
+    ),
+    Setting(
+        "ARS_OG_SIZE_BANDS",
+        [1, 2, 5, 15],
+        "The ARS desk's OG size bands, as the lower bound (ESSMS run by the OG) of each band, "
+        "ascending: the default gives 1, 2–4, 5–14, 15 and more.",
+    ),
+    Setting(
+        "ARS_ISOLATION_RADIUS_KM",
+        30,
+        "Radius of the ARS desk's isolation measure, in km: an ESSMS is isolated when fewer "
+        "non-embarked ESSMS of its region than a grappe needs lie within it.",
+    ),
+    Setting(
+        "ARS_SMALL_OG_FACTOR",
+        2.0,
+        "Multiplier of the ARS priority score for an ESSMS of a small OG (1 for the others).",
+    ),
+    Setting(
+        "ARS_DEFAULT_CHAMP_WEIGHT",
+        1,
+        "Weight of a champ in the ARS priority score until the region's ARS sets it.",
+    ),
+    Setting(
+        "ARS_CHAMP_WEIGHT_MAX",
+        10,
+        "Largest champ weight an ARS may set for its priority score.",
+    ),
+    Setting("ARS_PAGE_SIZE", 50, "Rows per page of the ARS desk's tables."),
+    Setting(
+        "DEPARTMENT_BOUNDARIES_FILE",
+        None,
+        "GeoJSON of the department boundaries (one feature per department); when set, the "
+        "ARS desk draws the embarkation rate as a choropleth, otherwise as circles at the "
+        "prefectures.",
+    ),
+    Setting(
+        "DEPARTMENT_BOUNDARIES_KEY",
+        "code",
+        "Property of a boundaries feature that holds the department's INSEE code.",
+    ),
+    Setting(
+        "UPLOAD_PREVIEW_MAX_ERRORS",
+        5000,
+        "Errors and warnings kept in the preview of an uploaded file (the counts stay exact).",
+    ),
+    Setting(
+        "CONSOLE_MAP_CLUSTER_THRESHOLD",
+        2000,
+        "Campaign maps of the console with more markers than this cluster them (each "
+        "grappe keeps its colour below it).",
+    ),
+)
+
+#: Setting names also read without the ``GRAPPES_`` prefix (conventional deployment names).
+UNPREFIXED = ("DATABASE_URL", "SECRET_KEY", "REDIS_URL")
+
+
+def defaults() -> dict[str, Any]:
+    """The default value of every setting."""
+    return {setting.name: setting.default for setting in SETTINGS}
+
+
+def programme_defaults(scale_file: str | None, instruction: str | None) -> dict[str, Any]:
+    """The grappe and small-OG settings as the scale file's instruction gives them."""
+    from matchmaker.funding.scales import Comparison, load_scale
+
+    scale = load_scale(scale_file, instruction)
+    inclusive = 1 if scale.small_og.comparison is Comparison.AT_MOST else 0
+    departments = sorted(
+        d for d in scale.overseas_corsica_departments if d.isdigit() or d in ("2A", "2B")
+    )
+    return {
+        "GRAPPE_MIN_SIZE": scale.grappe.min_essms,
+        "GRAPPE_MIN_SIZE_REDUCED": scale.grappe.min_essms_overseas_corsica,
+        "GRAPPE_MAX_SIZE": scale.threshold_rank - 1,
+        "REDUCED_MINIMUM_DEPARTMENTS": departments,
+        "SMALL_OG_THRESHOLD": scale.small_og.threshold + inclusive,
+        "SMALL_OG_THRESHOLD_REDUCED": scale.small_og.threshold_overseas_corsica + inclusive,
+    }
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The unprefixed conventional variables present in the environment."""
+    environ = dict(os.environ if environ is None else environ)
+    return {name: environ[name] for name in UNPREFIXED if environ.get(name)}
+
+
+def markdown_table() -> str:
+    """The README's configuration table."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for setting in SETTINGS:
+        name = f"`GRAPPES_{setting.name}`"
+        if setting.name in UNPREFIXED:
+            name += f" or `{setting.name}`"
+        default = "—" if setting.default is None else f"`{setting.default}`"
+        lines.append(f"| {name} | {default} | {setting.help} |")
+    return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""Read models for the public pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from matchmaker.models import Establishment, FinessImport, Organisation
+
+
+@dataclass(frozen=True)
+class DepartmentCount:
+    department: str
+    establishments: int
+    essms: int
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What the database holds: totals, per department, and the latest imports."""
+
+    establishments: int
+    essms: int
+    organisations: int
+    geolocated: int
+    departments: list[DepartmentCount]
+    imports: list[FinessImport]
+
+
+def import_summary(session: Session, last_imports: int = 5) -> ImportSummary:
+    """Totals computed in SQL (never by loading every row)."""
+    open_ = Establishment.is_open.is_(True)
+    totals = session.execute(
+        select(
+            func.count(),
+            func.count().filter(Establishment.is_essms.is_(True)),
+            func.count(Establishment.latitude),
+        ).where(open_)
+    ).one()
+    rows = session.execute(
+        select(
+            Establishment.department,
+            func.count(),
+            func.count().filter(Establishment.is_essms.is_(True)),
+        )
+        .where(open_)
+        .group_by(Establishment.department)
+        .order_by(Establishment.department)
+    ).all()
+    organisations = session.scalar(select(func.count()).select_from(Organisation)) or 0
+    imports = list(
+        session.scalars(select(FinessImport).order_by(FinessImport.id.desc()).limit(last_imports))
+    )
+    return ImportSummary(
+        establishments=totals[0],
+        essms=totals[1],
+        organisations=organisations,
+        geolocated=totals[2],
+        departments=[DepartmentCount(d, n, e) for d, n, e in rows],
+        imports=imports,
+    )

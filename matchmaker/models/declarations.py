@@ -1,0 +1,91 @@
+"""Self-declarations of ESSMS within a campaign, with their history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from matchmaker.models.base import Base, FinessNumber, utcnow
+
+#: Accepted values, in the order the template lists them.
+CHAMPS = ("PA", "PH", "DOM", "PDS", "PDE", "AHI", "PJM")
+DUI_STATUSES = ("aucun", "non_reference", "reference_segur")
+SONS_STATUSES = ("aucun", "commande", "realise")
+SOURCE_KINDS = ("file", "web")
+#: SONS statuses that mean an order exists, which binds the ESSMS to the SONS editor.
+SONS_ORDERED = ("commande", "realise")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IS NULL OR {column} IN ({quoted})"
+
+
+class Declaration(Base):
+    """What an ESSMS declared in a campaign: its DUI, SONS, funding and willingness.
+
+    History is kept: a new declaration for the same (campaign, ESSMS) sets the previous
+    one's ``is_current`` to false and its ``superseded_by_id`` to the new row; at most one
+    current declaration per (campaign, ESSMS), enforced by a partial unique index.
+    ``editor_raw`` is the text as typed; ``editor_id`` the editor it was matched to (null
+    until a match is accepted). ``department`` is the FINESS department of the ESSMS.
+    """
+
+    __tablename__ = "declarations"
+    __table_args__ = (
+        CheckConstraint(_in("champ", CHAMPS), name="champ_known"),
+        CheckConstraint(_in("dui_status", DUI_STATUSES), name="dui_status_known"),
+        CheckConstraint(_in("sons_status", SONS_STATUSES), name="sons_status_known"),
+        CheckConstraint("source_kind IN ('file', 'web')", name="source_kind_known"),
+        Index(
+            "uq_declarations_current",
+            "campaign_id",
+            "finess_et",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
+        Index("ix_declarations_campaign_finess", "campaign_id", "finess_et"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    finess_et: Mapped[FinessNumber] = mapped_column(ForeignKey("establishments.finess_et"))
+    editor_raw: Mapped[str | None] = mapped_column(String(200))
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("editors.id"), index=True)
+    champ: Mapped[str | None] = mapped_column(String(3))
+    department: Mapped[str | None] = mapped_column(String(3))
+    dui_status: Mapped[str | None] = mapped_column(String(16))
+    sons_status: Mapped[str | None] = mapped_column(String(10))
+    sons_editor_raw: Mapped[str | None] = mapped_column(String(200))
+    sons_editor_id: Mapped[int | None] = mapped_column(ForeignKey("editors.id"))
+    already_funded: Mapped[bool | None] = mapped_column(Boolean)
+    willing_carrier: Mapped[bool | None] = mapped_column(Boolean)
+    #: "Express interest" from the site: wants to join a grappe.
+    interested: Mapped[bool | None] = mapped_column(Boolean)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    comment: Mapped[str | None] = mapped_column(Text)
+    source_kind: Mapped[str] = mapped_column(String(8), default="file")
+    source_file: Mapped[str | None] = mapped_column(String(255))
+    source_line: Mapped[int | None] = mapped_column(Integer)
+    declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: The user who declared on the site (no foreign key until the users table exists).
+    declared_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("declarations.id"))
+
+    def __repr__(self) -> str:
+        flag = "" if self.is_current else " (remplacée)"
+        return f"<Declaration {self.id} {self.finess_et}{flag}>"

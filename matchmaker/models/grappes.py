@@ -1,0 +1,203 @@
+"""Solver runs and the grappes they propose, the candidates left out, the answers and the
+human locks that later runs respect."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.models.base import Base, FinessNumber, utcnow
+
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+LOCK_KINDS = ("must_join", "together", "apart", "exclude", "freeze")
+ANSWERS = ("accepte", "refuse")
+
+
+class SolverRun(Base):
+    """One run of the solver: its parameters, progress, figures and results.
+
+    ``mode`` is ``interest`` (the ESSMS that declared interest in the campaign) or
+    ``planning`` (every non-embarked ESSMS of the scope, for the ARS). Progress is stored
+    here so that the CLI and the site read the same thing.
+    """
+
+    __tablename__ = "solver_runs"
+    __table_args__ = (
+        CheckConstraint(f"status IN {RUN_STATUSES!r}", name="status"),
+        CheckConstraint("mode IN ('interest', 'planning')", name="mode"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    parent_run_id: Mapped[int | None] = mapped_column(ForeignKey("solver_runs.id"))
+    mode: Mapped[str] = mapped_column(String(12), default="interest")
+    scope: Mapped[list[str]] = mapped_column(JSON, default=list)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    progress_message: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    wall_time_s: Mapped[float | None] = mapped_column(Float)
+    solver_status: Mapped[str | None] = mapped_column(String(24))
+    objective: Mapped[float | None] = mapped_column(Float)
+    best_bound: Mapped[float | None] = mapped_column(Float)
+    gap: Mapped[float | None] = mapped_column(Float)
+    candidate_count: Mapped[int] = mapped_column(Integer, default=0)
+    covered_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_km: Mapped[float | None] = mapped_column(Float)
+    #: Per sub-problem figures and other totals, as the solver reports them.
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    grappes: Mapped[list[Grappe]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="Grappe.number"
+    )
+    exclusions: Mapped[list[Exclusion]] = relationship(
+        back_populates="run", cascade="all, delete-orphan"
+    )
+
+    @property
+    def coverage(self) -> float | None:
+        """Share of candidates placed in a grappe."""
+        if not self.candidate_count:
+            return None
+        return self.covered_count / self.candidate_count
+
+
+class Grappe(Base):
+    """A grappe proposed by a run: one editor, its members, its suggested carrier."""
+
+    __tablename__ = "grappes"
+    __table_args__ = (
+        UniqueConstraint("run_id", "number"),
+        CheckConstraint("status IN ('proposee', 'constituee')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("solver_runs.id", ondelete="CASCADE"))
+    #: 1, 2, … within the run (shown to users as « Grappe n° 3 »).
+    number: Mapped[int] = mapped_column(Integer)
+    editor_name: Mapped[str] = mapped_column(String(200))
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("editors.id"))
+    carrier_ej: Mapped[str | None] = mapped_column(ForeignKey("organisations.finess_ej"))
+    carrier_reason: Mapped[str | None] = mapped_column(String(200))
+    centre_finess_et: Mapped[str | None] = mapped_column(String(9))
+    centre_latitude: Mapped[float | None] = mapped_column(Float)
+    centre_longitude: Mapped[float | None] = mapped_column(Float)
+    total_km: Mapped[float] = mapped_column(Float, default=0.0)
+    mean_km: Mapped[float] = mapped_column(Float, default=0.0)
+    max_km: Mapped[float] = mapped_column(Float, default=0.0)
+    small_og_count: Mapped[int] = mapped_column(Integer, default=0)
+    og_count: Mapped[int] = mapped_column(Integer, default=0)
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), default="proposee")
+
+    run: Mapped[SolverRun] = relationship(back_populates="grappes")
+    members: Mapped[list[GrappeMember]] = relationship(
+        back_populates="grappe", cascade="all, delete-orphan", order_by="GrappeMember.distance_km"
+    )
+    answers: Mapped[list[GrappeAnswer]] = relationship(
+        back_populates="grappe", cascade="all, delete-orphan"
+    )
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+class GrappeMember(Base):
+    """An ESSMS in a grappe, with its distance to the grappe's centre."""
+
+    __tablename__ = "grappe_members"
+    __table_args__ = (UniqueConstraint("grappe_id", "finess_et"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grappe_id: Mapped[int] = mapped_column(ForeignKey("grappes.id", ondelete="CASCADE"))
+    finess_et: Mapped[FinessNumber] = mapped_column(
+        ForeignKey("establishments.finess_et"), index=True
+    )
+    finess_ej: Mapped[FinessNumber] = mapped_column(ForeignKey("organisations.finess_ej"))
+    distance_km: Mapped[float] = mapped_column(Float, default=0.0)
+    #: The member belongs to the carrier OG.
+    is_carrier: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    grappe: Mapped[Grappe] = relationship(back_populates="members")
+
+
+class GrappeAnswer(Base):
+    """An OG's answer to a proposed grappe (one current answer per OG and grappe; the
+    audit log keeps the history of changes)."""
+
+    __tablename__ = "grappe_answers"
+    __table_args__ = (
+        UniqueConstraint("grappe_id", "finess_ej"),
+        CheckConstraint(f"answer IN {ANSWERS!r}", name="answer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grappe_id: Mapped[int] = mapped_column(ForeignKey("grappes.id", ondelete="CASCADE"))
+    finess_ej: Mapped[FinessNumber] = mapped_column(ForeignKey("organisations.finess_ej"))
+    answer: Mapped[str] = mapped_column(String(8))
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    answered_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    grappe: Mapped[Grappe] = relationship(back_populates="answers")
+
+
+class Exclusion(Base):
+    """A candidate left out of every grappe of a run, with why and its best near-miss."""
+
+    __tablename__ = "exclusions"
+    __table_args__ = (UniqueConstraint("run_id", "finess_et"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("solver_runs.id", ondelete="CASCADE"))
+    finess_et: Mapped[FinessNumber] = mapped_column(ForeignKey("establishments.finess_et"))
+    reason_code: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    near_miss: Mapped[str | None] = mapped_column(Text)
+
+    run: Mapped[SolverRun] = relationship(back_populates="exclusions")
+
+
+class Lock(Base):
+    """A human decision that every later run of the campaign respects.
+
+    ``must_join``: ``finess_et`` stays in grappe ``grappe_id``'s group; ``together`` /
+    ``apart``: ``finess_et`` and ``other_finess_et``; ``exclude``: ``finess_et`` is left
+    out; ``freeze``: grappe ``grappe_id`` is kept as is.
+    """
+
+    __tablename__ = "locks"
+    __table_args__ = (CheckConstraint(f"kind IN {LOCK_KINDS!r}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    finess_et: Mapped[str | None] = mapped_column(ForeignKey("establishments.finess_et"))
+    other_finess_et: Mapped[str | None] = mapped_column(ForeignKey("establishments.finess_et"))
+    grappe_id: Mapped[int | None] = mapped_column(ForeignKey("grappes.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,92 @@
+"""Background jobs (imports, solver runs): their state, progress and outcome.
+
+The row is the single source of truth that the site, the CLI and the workers read: the
+embedded runner and RQ workers write progress, heartbeat and outcome here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from matchmaker.models.base import Base, utcnow
+
+JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+#: Statuses a job never leaves.
+JOB_FINAL_STATUSES = ("succeeded", "failed", "cancelled")
+#: ``thread``: run by the app's worker threads or by ``grappes worker`` polling this table;
+#: ``rq``: sent to a Redis queue and run by an RQ worker.
+JOB_BACKENDS = ("thread", "rq")
+
+#: French labels of the statuses, for pages and JSON.
+JOB_STATUS_LABELS = {
+    "queued": "en attente",
+    "running": "en cours",
+    "succeeded": "terminée",
+    "failed": "échouée",
+    "cancelled": "annulée",
+}
+
+
+class Job(Base):
+    """One background job of a given ``kind`` with its JSON ``params`` and ``result``.
+
+    ``progress`` runs from 0 to 1 with a French ``message``; ``error`` holds the cause shown
+    to users when the job failed and ``error_type`` the exception's class. A running job
+    touches ``heartbeat_at`` regularly: a running job without a recent heartbeat was
+    interrupted (its process died) and is marked failed by the next runner that starts.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint(f"status IN {JOB_STATUSES!r}", name="status"),
+        CheckConstraint(f"backend IN {JOB_BACKENDS!r}", name="backend"),
+        CheckConstraint("progress >= 0 AND progress <= 1", name="progress"),
+        Index("ix_jobs_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str | None] = mapped_column(String(300))
+    error: Mapped[str | None] = mapped_column(Text)
+    error_type: Mapped[str | None] = mapped_column(String(120))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    backend: Mapped[str] = mapped_column(String(8), default="thread")
+    rq_job_id: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in JOB_FINAL_STATUSES
+
+    @property
+    def status_label(self) -> str:
+        return JOB_STATUS_LABELS.get(self.status, self.status)
+
+    def __repr__(self) -> str:
+        return f"<Job {self.id} {self.kind} {self.status}>"

@@ -1,0 +1,137 @@
+"""Shared fixtures: the app, its database, the client, the CLI runner, the real data.
+
+The database is created once per test session (SQLite file per xdist worker by default;
+PostgreSQL when ``GRAPPES_TEST_DATABASE_URL`` is set, in a schema of its own per worker).
+Each test runs inside a transaction rolled back at the end ("join a session into an external
+transaction"), so services may ``commit``: they release a savepoint.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from matchmaker import create_app
+from matchmaker.extensions import db, limiter, make_engine
+from matchmaker.models import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("GRAPPES_SHARED_DIR", ROOT.parent / "shared"))
+DB_FIXTURES = {"app", "db_session", "client", "runner"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that touches the database, so the PostgreSQL pass can select them."""
+    for item in items:
+        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """``../shared`` (the real FINESS sample). Missing: skip locally, fail loudly in CI."""
+    if not (SHARED / "data" / "finess").is_dir():
+        message = f"../shared is missing (looked in {SHARED}); the real FINESS sample is needed"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def finess_dir(shared_dir: Path) -> Path:
+    return shared_dir / "data" / "finess"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database with the schema, private to this test session and worker."""
+    url = os.environ.get("GRAPPES_TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    if not url:
+        path = tmp_path_factory.mktemp("db") / f"grappes-{worker}.sqlite3"
+        url = f"sqlite:///{path}"
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        yield url
+        return
+    schema = f"t_{worker}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    scoped_url = f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
+    engine = make_engine(scoped_url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    try:
+        yield scoped_url
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app, built once per session with a test configuration."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database_url,
+            "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+            "RATELIMIT_ENABLED": True,
+            # Jobs wait in the table: tests run them explicitly (tests/jobs).
+            "JOB_BACKEND": "worker",
+        }
+    )
+    yield app
+    db.engine_of(app).dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Each test starts with empty rate-limit counters (the limiter's storage is shared by
+    every app of the process)."""
+    if limiter.initialized:
+        limiter.reset()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    """``db.session`` bound to one connection whose transaction is rolled back after the
+    test; the session's own commits become savepoint releases."""
+    engine = db.engine_of(app)
+    connection = engine.connect()
+    transaction = connection.begin()
+    db.session.remove()
+    db.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        with app.app_context():
+            yield db.session
+    finally:
+        db.session.remove()
+        db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db_session: Session) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, db_session: Session) -> FlaskCliRunner:
+    return app.test_cli_runner()

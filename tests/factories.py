@@ -1,0 +1,108 @@
+"""Factories with sensible defaults (Indico's ``create_*``, CTFd's ``gen_*``): each adds
+rows to the session, flushes and returns them."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from matchmaker.models import (
+    Campaign,
+    Declaration,
+    Editor,
+    Establishment,
+    Organisation,
+)
+
+_numbers = itertools.count(1)
+
+
+def finess(department: str = "31") -> str:
+    """A fresh 9-character FINESS number of a department (not checksummed)."""
+    return f"{department[:2]}{next(_numbers):07d}"
+
+
+def make_organisation(
+    session: Session, finess_ej: str | None = None, **values: Any
+) -> Organisation:
+    organisation = Organisation(
+        finess_ej=finess_ej or finess(values.get("department") or "31"),
+        name=values.pop("name", "ASSOCIATION TEST"),
+        **values,
+    )
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def make_establishment(
+    session: Session,
+    organisation: Organisation,
+    *,
+    finess_et: str | None = None,
+    latitude: float | None = 43.6,
+    longitude: float | None = 1.44,
+    department: str = "31",
+    **values: Any,
+) -> Establishment:
+    """An open ESSMS (EHPAD, champ PA) unless told otherwise; updates the OG's count."""
+    establishment = Establishment(
+        finess_et=finess_et or finess(department),
+        finess_ej=organisation.finess_ej,
+        short_name=values.pop("short_name", "EHPAD TEST"),
+        department=department,
+        latitude=latitude,
+        longitude=longitude,
+        category_code=values.pop("category_code", "500"),
+        champ=values.pop("champ", "PA"),
+        is_essms=values.pop("is_essms", True),
+        is_open=values.pop("is_open", True),
+        **values,
+    )
+    session.add(establishment)
+    if establishment.is_essms and establishment.is_open:
+        organisation.essms_count = (organisation.essms_count or 0) + 1
+    session.flush()
+    return establishment
+
+
+def make_campaign(session: Session, name: str = "Campagne test", **values: Any) -> Campaign:
+    campaign = Campaign(name=name, status=values.pop("status", "open"), **values)
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def make_editor(session: Session, name: str, key: str | None = None) -> Editor:
+    editor = Editor(name=name, key=key or name.lower())
+    session.add(editor)
+    session.flush()
+    return editor
+
+
+def make_declaration(
+    session: Session,
+    campaign: Campaign,
+    establishment: Establishment,
+    *,
+    editor: Editor | None = None,
+    dui_status: str | None = None,
+    **values: Any,
+) -> Declaration:
+    declaration = Declaration(
+        campaign_id=campaign.id,
+        finess_et=establishment.finess_et,
+        editor_id=editor.id if editor else None,
+        editor_raw=values.pop("editor_raw", editor.name if editor else None),
+        dui_status=dui_status or ("reference_segur" if editor else "aucun"),
+        department=establishment.department,
+        champ=establishment.champ,
+        source_kind=values.pop("source_kind", "file"),
+        interested=values.pop("interested", True),
+        **values,
+    )
+    session.add(declaration)
+    session.flush()
+    return declaration
