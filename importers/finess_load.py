@@ -1,0 +1,377 @@
+"""Load parsed FINESS records (legacy CSV or FINESS+ JSON) into the database.
+
+The contract of ``load``:
+
+- one transaction: it only executes statements on the caller's session and flushes; the
+  caller commits (or rolls back: the previous state stays intact);
+- upsert keyed by FINESS ET with a content hash: a record whose hash and open state are
+  unchanged is not written at all, so re-importing the same file writes nothing but the
+  ``FinessImport`` row;
+- bulk statements (``executemany`` in chunks) and one query for the existing hashes: no
+  ORM object per row;
+- establishments are never deleted. With ``close_missing`` (legacy full extracts), an open
+  establishment that a previous FINESS import brought in and that this file lacks is
+  marked closed, **but only within the departments present in the file**, so a regional
+  or departmental extract closes nothing elsewhere. Establishments on rejected lines are
+  not closed, and nothing is closed when the file looks truncated. A partial file (a
+  sample, a hand-made slice) would close most of its departments: when more than
+  ``MAX_CLOSE_SHARE`` of the open establishments of those departments would close,
+  nothing is closed (``Extract.close_blocked`` says how many would have been) unless
+  ``allow_mass_close`` is given — a real monthly extract closes a few per cent at most;
+- organisations are created for every FINESS EJ the establishments refer to; the EJ file
+  (or the FINESS+ ``pmej``) fills their names, legal status and SIREN; the ESSMS count of
+  each organisation (open ESSMS) is recomputed in SQL and written only where it changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime
+from operator import attrgetter
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, case, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from importers.errors import RowError
+from matchmaker.models import Establishment, FinessImport, Organisation
+
+#: A FINESS number: 9 digits, or 2A/2B and 7 digits in Corsica.
+FINESS_NUMBER = re.compile(r"^(?:\d{9}|2[AB]\d{7})$")
+CHUNK = 5000
+#: Above this share of closures among the open establishments of the file's departments,
+#: the file is taken for a partial one and closes nothing (see ``allow_mass_close``).
+MAX_CLOSE_SHARE = 0.2
+#: How many rejected lines the FinessImport row keeps.
+KEPT_ERRORS = 200
+
+
+@dataclass(slots=True)
+class EstablishmentRecord:
+    """One establishment as read from a FINESS file, in the model's vocabulary."""
+
+    finess_et: str
+    finess_ej: str
+    short_name: str
+    long_name: str | None
+    address: str | None
+    postcode: str | None
+    commune: str | None
+    commune_code: str | None
+    department: str
+    region: str | None
+    phone: str | None
+    siret: str | None
+    category_code: str | None
+    category_label: str | None
+    aggregate_code: str | None
+    aggregate_label: str | None
+    champ: str | None
+    is_essms: bool
+    latitude: float | None
+    longitude: float | None
+    coord_source: str | None
+    coord_epsg: int | None
+    coord_approximate: bool
+    opened_on: date | None
+    authorised_on: date | None
+    finess_updated_on: date | None
+    is_open: bool = True
+    closed_on: date | None = None
+
+
+@dataclass(slots=True)
+class OrganisationRecord:
+    """One legal entity (FINESS EJ) as read from the EJ file or the FINESS+ ``pmej``."""
+
+    finess_ej: str
+    name: str | None
+    long_name: str | None
+    legal_status_code: str | None
+    legal_status_label: str | None
+    legal_sector: str | None
+    siren: str | None
+    department: str | None
+    address: str | None
+    phone: str | None
+    created_on: date | None
+
+
+ESTABLISHMENT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(EstablishmentRecord))
+ORGANISATION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(OrganisationRecord))
+_establishment_values = attrgetter(*ESTABLISHMENT_FIELDS)
+_organisation_values = attrgetter(*ORGANISATION_FIELDS)
+#: Fields of the hash: everything but the open state, compared on its own.
+_HASHED = attrgetter(*[name for name in ESTABLISHMENT_FIELDS if name not in ("is_open",)])
+
+
+@dataclass
+class Extract:
+    """A parsed and validated FINESS file, ready to load."""
+
+    file_name: str
+    file_sha256: str
+    file_format: str
+    extract_date: date | None
+    records: dict[str, EstablishmentRecord] = field(default_factory=dict)
+    organisations: dict[str, OrganisationRecord] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    #: INSEE departments present in the file: the scope of closing.
+    departments: set[str] = field(default_factory=set)
+    #: FINESS ET of rejected lines (when readable): never closed by this import.
+    rejected_finess: set[str] = field(default_factory=set)
+    truncated: bool = False
+    #: Establishments the import did not close because there were too many (partial file).
+    close_blocked: int = 0
+    ej_file_name: str | None = None
+    ej_file_sha256: str | None = None
+    #: Lines read (all kinds), for the summary.
+    lines: int = 0
+
+    @property
+    def rejected(self) -> list[RowError]:
+        return [error for error in self.errors if error.severity == "error"]
+
+    @property
+    def warnings(self) -> list[RowError]:
+        return [error for error in self.errors if error.severity == "warning"]
+
+
+def content_hash(record: EstablishmentRecord) -> str:
+    """A digest of every imported field (the open state excepted)."""
+    text = "\x1f".join("" if value is None else str(value) for value in _HASHED(record))
+    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def _chunks(rows: list[dict[str, Any]], size: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _string_lengths(model: type[Any]) -> dict[str, int]:
+    """Declared lengths of the model's string columns (PostgreSQL enforces them)."""
+    return {
+        column.name: column.type.length
+        for column in _table(model).columns
+        if isinstance(getattr(column.type, "length", None), int)
+    }
+
+
+def _clip(values: dict[str, Any], lengths: dict[str, int]) -> dict[str, Any]:
+    """Cut over-long strings to their column's length (FINESS fields are free text)."""
+    for name, length in lengths.items():
+        value = values.get(name)
+        if isinstance(value, str) and len(value) > length:
+            values[name] = value[:length]
+    return values
+
+
+def load(
+    session: Session, extract: Extract, *, close_missing: bool, allow_mass_close: bool = False
+) -> FinessImport:
+    """Write ``extract`` into the session's transaction; returns the FinessImport row.
+
+    See the module docstring for the rules. Does not commit.
+    """
+    now = datetime.now(UTC)
+    finess_import = FinessImport(
+        file_name=extract.file_name,
+        file_sha256=extract.file_sha256,
+        file_format=extract.file_format,
+        ej_file_name=extract.ej_file_name,
+        extract_date=extract.extract_date,
+        started_at=now,
+        errors=[
+            {"line": e.line, "column": e.column, "reason": str(e), "severity": e.severity}
+            for e in extract.errors[:KEPT_ERRORS]
+        ],
+    )
+    session.add(finess_import)
+    session.flush()
+    import_id = finess_import.id
+
+    org_created, org_updated, org_counts = _load_organisations(session, extract, import_id, now)
+    created, updated, unchanged = _load_establishments(session, extract, import_id, now)
+    closed = (
+        _close_missing(session, extract, import_id, now, allow_mass_close) if close_missing else 0
+    )
+    org_updated += _refresh_organisation_counts(session, org_counts, now)
+    if extract.close_blocked:
+        finess_import.errors = [
+            *finess_import.errors,
+            {
+                "line": 0,
+                "column": None,
+                "reason": f"{extract.close_blocked} établissement(s) absent(s) non fermé(s) : "
+                "trop nombreux pour un extrait complet (fichier partiel ?)",
+                "severity": "warning",
+            },
+        ]
+
+    finess_import.created_count = created
+    finess_import.updated_count = updated
+    finess_import.closed_count = closed
+    finess_import.unchanged_count = unchanged
+    finess_import.rejected_count = len(extract.rejected)
+    finess_import.organisation_count = org_created
+    finess_import.finished_at = datetime.now(UTC)
+    session.flush()
+    return finess_import
+
+
+def _load_organisations(
+    session: Session, extract: Extract, import_id: int, now: datetime
+) -> tuple[int, int, dict[str, tuple[int, int]]]:
+    """Insert missing organisations, update those the EJ data changed.
+
+    Only EJ referenced by this extract's establishments, or already known, are written (a
+    national EJ file imported with a regional extract adds no stranger). Returns
+    (created, updated, stored counts by EJ).
+    """
+    table = _table(Organisation)
+    columns = [table.c[name] for name in ORGANISATION_FIELDS]
+    existing: dict[str, tuple[Any, ...]] = {}
+    stored_counts: dict[str, tuple[int, int]] = {}
+    for row in session.execute(select(*columns, table.c.essms_count, table.c.establishment_count)):
+        existing[row[0]] = tuple(row[: len(columns)])
+        stored_counts[row[0]] = (row[-2], row[-1])
+
+    lengths = _string_lengths(Organisation)
+    wanted = {record.finess_ej for record in extract.records.values()}
+    to_insert: list[dict[str, Any]] = []
+    to_update: list[dict[str, Any]] = []
+    for ej in sorted(wanted | (set(extract.organisations) & set(existing))):
+        org = extract.organisations.get(ej)
+        if ej not in existing:
+            values = (
+                dict(zip(ORGANISATION_FIELDS, _organisation_values(org), strict=True))
+                if org
+                else {name: ej if name == "finess_ej" else None for name in ORGANISATION_FIELDS}
+            )
+            _clip(values, lengths)
+            values.update(
+                last_import_id=import_id, updated_at=now, essms_count=0, establishment_count=0
+            )
+            to_insert.append(values)
+            stored_counts[ej] = (0, 0)
+        elif org is not None:
+            values = _clip(
+                dict(zip(ORGANISATION_FIELDS, _organisation_values(org), strict=True)), lengths
+            )
+            if tuple(values.values()) != existing[ej]:
+                values.update(last_import_id=import_id, updated_at=now)
+                to_update.append(values)
+    for chunk in _chunks(to_insert):
+        session.execute(insert(table), chunk)
+    for chunk in _chunks(to_update):
+        session.execute(update(Organisation), chunk)
+    return len(to_insert), len(to_update), stored_counts
+
+
+def _load_establishments(
+    session: Session, extract: Extract, import_id: int, now: datetime
+) -> tuple[int, int, int]:
+    """Insert new establishments, update changed ones; returns (created, updated, unchanged)."""
+    table = _table(Establishment)
+    existing = {
+        finess_et: (digest, is_open)
+        for finess_et, digest, is_open in session.execute(
+            select(table.c.finess_et, table.c.content_hash, table.c.is_open)
+        )
+    }
+    lengths = _string_lengths(Establishment)
+    to_insert: list[dict[str, Any]] = []
+    to_update: list[dict[str, Any]] = []
+    unchanged = 0
+    for finess_et, record in extract.records.items():
+        digest = content_hash(record)
+        known = existing.get(finess_et)
+        if known is not None and known == (digest, record.is_open):
+            unchanged += 1
+            continue
+        values = dict(zip(ESTABLISHMENT_FIELDS, _establishment_values(record), strict=True))
+        values.update(content_hash=digest, last_import_id=import_id, updated_at=now)
+        _clip(values, lengths)
+        (to_insert if known is None else to_update).append(values)
+    for chunk in _chunks(to_insert):
+        session.execute(insert(table), chunk)
+    for chunk in _chunks(to_update):
+        session.execute(update(Establishment), chunk)
+    return len(to_insert), len(to_update), unchanged
+
+
+def _close_missing(
+    session: Session, extract: Extract, import_id: int, now: datetime, allow_mass_close: bool
+) -> int:
+    """Mark closed the open, FINESS-imported establishments of the file's departments that
+    the file lacks. Nothing is closed from a truncated file, nor from a partial one."""
+    if extract.truncated or not extract.departments:
+        return 0
+    table = _table(Establishment)
+    present = extract.records.keys() | extract.rejected_finess
+    open_here = [
+        finess_et
+        for (finess_et,) in session.execute(
+            select(table.c.finess_et).where(
+                table.c.is_open.is_(True),
+                table.c.last_import_id.is_not(None),
+                table.c.department.in_(sorted(extract.departments)),
+            )
+        )
+    ]
+    missing = [finess_et for finess_et in open_here if finess_et not in present]
+    if not allow_mass_close and len(missing) > MAX_CLOSE_SHARE * len(open_here):
+        extract.close_blocked = len(missing)
+        return 0
+    closed_on = extract.extract_date or now.date()
+    for start in range(0, len(missing), CHUNK):
+        session.execute(
+            update(table)
+            .where(table.c.finess_et.in_(missing[start : start + CHUNK]))
+            .values(is_open=False, closed_on=closed_on, last_import_id=import_id, updated_at=now)
+        )
+    return len(missing)
+
+
+def _refresh_organisation_counts(
+    session: Session, stored: dict[str, tuple[int, int]], now: datetime
+) -> int:
+    """Recompute (open ESSMS, open establishments) per EJ; write only the changed ones."""
+    table = _table(Establishment)
+    computed: dict[str, tuple[int, int]] = {
+        ej: (int(essms or 0), int(total))
+        for ej, essms, total in session.execute(
+            select(
+                table.c.finess_ej,
+                func.sum(case((table.c.is_essms.is_(True), 1), else_=0)),
+                func.count(),
+            )
+            .where(table.c.is_open.is_(True))
+            .group_by(table.c.finess_ej)
+        )
+    }
+    changes = [
+        {"key": ej, "essms": now_counts[0], "total": now_counts[1], "stamp": now}
+        for ej, before in stored.items()
+        if (now_counts := computed.get(ej, (0, 0))) != before
+    ]
+    organisations = _table(Organisation)
+    statement = (
+        update(organisations)
+        .where(organisations.c.finess_ej == bindparam("key"))
+        .values(
+            essms_count=bindparam("essms"),
+            establishment_count=bindparam("total"),
+            updated_at=bindparam("stamp"),
+        )
+    )
+    for chunk in _chunks(changes):
+        session.execute(statement, chunk)
+    return len(changes)

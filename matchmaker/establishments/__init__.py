@@ -1,0 +1,1 @@
+"""Establishments: FINESS import commands, the export and the demo data."""
