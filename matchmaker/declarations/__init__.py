@@ -1,0 +1,1 @@
+"""Self-declarations of ESSMS and embarkation status: commands and the read side."""

@@ -1,0 +1,1 @@
+"""The editor referential: normalising raw editor names, the review queue, aliases."""
