@@ -1,0 +1,1 @@
+"""Funding estimate and recevabilité checklist of ESMS numérique grappes (pure functions)."""
