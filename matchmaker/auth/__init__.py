@@ -1,0 +1,1 @@
+"""Accounts and roles: sign-up, confirmation, login, approval of OG representatives."""

@@ -1,0 +1,244 @@
+"""Account pages: sign up, confirm, log in and out, my account, approval of requests,
+the outbox (administrators)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from matchmaker.auth import passwords, services
+from matchmaker.auth.decorators import ANY_ROLE, public, roles_required
+from matchmaker.auth.forms import (
+    AccountForm,
+    DecisionForm,
+    ForgotPasswordForm,
+    LoginForm,
+    LogoutForm,
+    ResendForm,
+    ResetPasswordForm,
+    SignUpForm,
+)
+from matchmaker.extensions import db, limiter, login_manager
+from matchmaker.models import OutboxMail, Role, User
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Connectez-vous pour accéder à cette page."
+login_manager.login_message_category = "warning"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def _settings() -> services.AuthSettings:
+    return services.AuthSettings.from_config(current_app.config)
+
+
+def _confirm_url(token: str) -> str:
+    return url_for("auth.confirm", token=token, _external=True)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def home_for(user: User) -> str:
+    """Where a user lands after login."""
+    if user.role == Role.OG:
+        return url_for("organisations.home")
+    if user.role in (Role.COLLECTIF, Role.ADMIN):
+        return url_for("auth.requests")
+    return url_for("auth.account")
+
+
+@bp.route("/inscription", methods=["GET", "POST"])
+@public
+def sign_up() -> ResponseReturnValue:
+    form = SignUpForm()
+    settings = _settings()
+    form.password.description = f"Au moins {settings.password_min_length} caractères."
+    if form.validate_on_submit():
+        try:
+            services.sign_up(
+                db.session,
+                settings,
+                email=form.email.data or "",
+                password=form.password.data or "",
+                finess=form.finess.data or "",
+                share_contact=bool(form.share_contact.data),
+                confirm_url=_confirm_url,
+            )
+        except services.AuthError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            return render_template("auth/signup_done.html", email=form.email.data)
+    return render_template("auth/signup.html", form=form)
+
+
+@bp.get("/confirmer/<token>")
+@public
+def confirm(token: str) -> ResponseReturnValue:
+    try:
+        user = services.confirm_email(db.session, _settings(), token)
+    except services.AuthError as error:
+        db.session.rollback()
+        return render_template("auth/confirm_failed.html", message=str(error)), 400
+    db.session.commit()
+    return render_template("auth/confirmed.html", user=user)
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                db.session, form.email.data or "", form.password.data or ""
+            )
+        except services.AuthError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Vous êtes connecté.", "success")
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+    return render_template("auth/login.html", form=form, resend=ResendForm())
+
+
+@bp.post("/confirmer/renvoyer")
+@public
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"])
+def resend() -> ResponseReturnValue:
+    form = ResendForm()
+    if form.validate_on_submit():
+        services.resend_confirmation(db.session, _settings(), form.email.data or "", _confirm_url)
+        db.session.commit()
+    flash(
+        "Si un compte non confirmé existe pour cette adresse, un nouveau lien a été envoyé.",
+        "success",
+    )
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def forgot_password() -> ResponseReturnValue:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        passwords.request_password_reset(
+            db.session,
+            _settings(),
+            form.email.data or "",
+            lambda token: url_for("auth.reset_password", token=token, _external=True),
+        )
+        db.session.commit()
+        flash(
+            "Si un compte existe pour cette adresse, un lien pour choisir un nouveau mot de "
+            "passe vient d'être envoyé.",
+            "success",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    form = ResetPasswordForm()
+    settings = _settings()
+    form.password.description = f"Au moins {settings.password_min_length} caractères."
+    if form.validate_on_submit():
+        try:
+            passwords.reset_password(db.session, settings, token, form.password.data or "")
+        except services.AuthError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("Mot de passe enregistré : connectez-vous.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.post("/deconnexion")
+@roles_required(*ANY_ROLE)
+def logout() -> ResponseReturnValue:
+    if LogoutForm().validate_on_submit():
+        logout_user()
+        flash("Vous êtes déconnecté.", "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/compte", methods=["GET", "POST"])
+@roles_required(*ANY_ROLE)
+def account() -> ResponseReturnValue:
+    form = AccountForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.share_contact = bool(form.share_contact.data)
+        db.session.commit()
+        flash("Préférences enregistrées.", "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, user=current_user)
+
+
+@bp.get("/demandes")
+@roles_required(Role.COLLECTIF, Role.ADMIN)
+def requests() -> ResponseReturnValue:
+    pending = services.pending_requests(db.session, current_user)
+    return render_template("auth/requests.html", pending=pending, form=DecisionForm())
+
+
+@bp.post("/demandes/<int:user_id>")
+@roles_required(Role.COLLECTIF, Role.ADMIN)
+def decide(user_id: int) -> ResponseReturnValue:
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            user = services.decide(
+                db.session, _settings(), current_user, user_id, approve=bool(form.approve.data)
+            )
+        except services.AuthError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("auth.requests")), 303
+        db.session.commit()
+        verb = "approuvée" if form.approve.data else "refusée"
+        flash(f"Demande de {user.email} {verb}.", "success")
+    return redirect(url_for("auth.requests")), 303
+
+
+@bp.get("/admin/courriels")
+@roles_required(Role.ADMIN)
+def outbox() -> ResponseReturnValue:
+    mails = db.session.scalars(select(OutboxMail).order_by(OutboxMail.id.desc()).limit(200))
+    return render_template("auth/outbox.html", mails=list(mails))

@@ -1,0 +1,1 @@
+"""My organisation: an OG's ESSMS, their declarations, interest, neighbours, proposals."""

@@ -1,0 +1,420 @@
+"""An OG's ESSMS and their declarations: read, declare, express interest, history.
+
+Rules:
+- an ESSMS is declared within the open campaign that covers its department (its
+  departments, else its region's; a campaign without scope covers every department);
+- a declaration from the site supersedes the current one of the same campaign without
+  erasing it (``is_current`` false, ``superseded_by_id`` set), exactly as a file import
+  does; an unchanged declaration is not written again;
+- department is always the FINESS department; champ defaults to the FINESS champ;
+- the editor typed by the user is kept as typed and resolved against the referential by
+  the declarations room's matcher (``matchmaker.editors.services``): matched when certain,
+  queued for review otherwise;
+- "express interest" sets ``interested`` on the current declaration (creating a minimal
+  one when the ESSMS never declared);
+- only the OG's attached representatives and administrators write
+  (``can_edit_establishment``); collectif and ARS users of the region read.
+
+Services take the session and the acting user, flush and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from matchmaker.audit.services import record
+from matchmaker.auth.services import (
+    Forbidden,
+    can_edit_establishment,
+    can_view_organisation,
+)
+from matchmaker.declarations import services as declaration_services
+from matchmaker.declarations.services import DECLARED_FIELDS
+from matchmaker.editors.normalise import Thresholds
+from matchmaker.grappes.services import campaign_scope
+from matchmaker.models import (
+    Campaign,
+    Declaration,
+    Editor,
+    Establishment,
+    Organisation,
+    Solution,
+    User,
+)
+from matchmaker.models.declarations import CHAMPS, DUI_STATUSES, SONS_ORDERED, SONS_STATUSES
+
+
+class DeclarationError(ValueError):
+    """A declaration that cannot be recorded; the message is French."""
+
+
+class NotFound(LookupError):
+    """No such organisation or establishment."""
+
+
+@dataclass(frozen=True)
+class DeclarationInput:
+    """What the declaration form sends, already parsed."""
+
+    editor: str | None
+    dui_status: str
+    sons_status: str
+    sons_editor: str | None
+    champ: str | None
+    willing_carrier: bool
+    already_funded: bool
+    interested: bool
+    contact_email: str | None
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class EssmsRow:
+    """One ESSMS of an OG with its campaign and current declaration."""
+
+    establishment: Establishment
+    campaign: Campaign | None
+    declaration: Declaration | None
+    editor_name: str | None
+
+    @property
+    def interested(self) -> bool:
+        return self.declaration is not None and self.declaration.interested is True
+
+
+@dataclass(frozen=True)
+class OrganisationOverview:
+    organisation: Organisation
+    rows: list[EssmsRow]
+    can_edit: bool
+
+    @property
+    def declared(self) -> int:
+        return sum(1 for row in self.rows if row.declaration is not None)
+
+    @property
+    def interested(self) -> int:
+        return sum(1 for row in self.rows if row.interested)
+
+
+# Reading -----------------------------------------------------------------------------------
+
+
+def get_establishment(session: Session, finess_et: str) -> Establishment:
+    establishment = session.get(Establishment, finess_et)
+    if establishment is None:
+        raise NotFound(finess_et)
+    return establishment
+
+
+def campaign_covers(campaign: Campaign, department: str) -> bool:
+    scope = campaign_scope(campaign)
+    return not scope or department in scope
+
+
+def open_campaigns(session: Session) -> list[Campaign]:
+    return list(
+        session.scalars(
+            select(Campaign).where(Campaign.status == "open").order_by(Campaign.id.desc())
+        )
+    )
+
+
+def campaign_for(establishment: Establishment, campaigns: Sequence[Campaign]) -> Campaign | None:
+    """The open campaign covering the ESSMS (the most recent when several do)."""
+    return next((c for c in campaigns if campaign_covers(c, establishment.department)), None)
+
+
+def _current(
+    session: Session, campaign_id: int, finess_ets: Iterable[str]
+) -> dict[str, Declaration]:
+    wanted = list(finess_ets)
+    if not wanted:
+        return {}
+    rows = session.scalars(
+        select(Declaration).where(
+            Declaration.campaign_id == campaign_id,
+            Declaration.is_current.is_(True),
+            Declaration.finess_et.in_(wanted),
+        )
+    )
+    return {d.finess_et: d for d in rows}
+
+
+def editor_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Editor.id, Editor.name).where(Editor.id.in_(wanted)))
+    return {editor_id: name for editor_id, name in rows}
+
+
+def display_editor(declaration: Declaration | None, names: dict[int, str]) -> str | None:
+    """The referential's name when matched, else the text as typed."""
+    if declaration is None:
+        return None
+    if declaration.editor_id is not None and declaration.editor_id in names:
+        return names[declaration.editor_id]
+    return declaration.editor_raw
+
+
+def overview(session: Session, user: User, finess_ej: str) -> OrganisationOverview:
+    """The OG's open ESSMS, each with its campaign and current declaration."""
+    organisation = session.get(Organisation, finess_ej)
+    if organisation is None:
+        raise NotFound(finess_ej)
+    if not can_view_organisation(session, user, finess_ej):
+        raise Forbidden("Vous ne pouvez pas consulter cet organisme.")
+    establishments = list(
+        session.scalars(
+            select(Establishment)
+            .where(
+                Establishment.finess_ej == finess_ej,
+                Establishment.is_open.is_(True),
+                Establishment.is_essms.is_(True),
+            )
+            .order_by(Establishment.short_name, Establishment.finess_et)
+        )
+    )
+    campaigns = open_campaigns(session)
+    by_campaign: dict[int, list[str]] = {}
+    chosen: dict[str, Campaign | None] = {}
+    for establishment in establishments:
+        campaign = campaign_for(establishment, campaigns)
+        chosen[establishment.finess_et] = campaign
+        if campaign is not None:
+            by_campaign.setdefault(campaign.id, []).append(establishment.finess_et)
+    declarations: dict[str, Declaration] = {}
+    for campaign_id, finess_ets in by_campaign.items():
+        declarations.update(_current(session, campaign_id, finess_ets))
+    names = editor_names(session, (d.editor_id for d in declarations.values()))
+    rows = [
+        EssmsRow(
+            establishment=e,
+            campaign=chosen[e.finess_et],
+            declaration=declarations.get(e.finess_et),
+            editor_name=display_editor(declarations.get(e.finess_et), names),
+        )
+        for e in establishments
+    ]
+    can_edit = bool(establishments) and can_edit_establishment(user, establishments[0])
+    return OrganisationOverview(organisation, rows, can_edit)
+
+
+def declaration_context(
+    session: Session, user: User, finess_et: str
+) -> tuple[Establishment, Campaign | None, Declaration | None]:
+    """The ESSMS to declare for, its campaign and its current declaration (to pre-fill)."""
+    establishment = get_establishment(session, finess_et)
+    if not can_edit_establishment(user, establishment):
+        raise Forbidden("Vous ne pouvez pas déclarer pour cet établissement.")
+    campaign = campaign_for(establishment, open_campaigns(session))
+    declaration = None
+    if campaign is not None:
+        declaration = _current(session, campaign.id, [finess_et]).get(finess_et)
+    return establishment, campaign, declaration
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    declaration: Declaration
+    campaign_name: str
+    editor_name: str | None
+    declared_by: str | None
+
+
+def history(
+    session: Session, user: User, finess_et: str
+) -> tuple[Establishment, list[HistoryEntry]]:
+    """Every declaration of an ESSMS in every campaign, newest first, with who made it."""
+    establishment = get_establishment(session, finess_et)
+    if not can_view_organisation(session, user, establishment.finess_ej):
+        raise Forbidden("Vous ne pouvez pas consulter cet établissement.")
+    rows = session.execute(
+        select(Declaration, Campaign.name, User.email)
+        .join(Campaign, Campaign.id == Declaration.campaign_id)
+        .outerjoin(User, User.id == Declaration.declared_by_user_id)
+        .where(Declaration.finess_et == finess_et)
+        .order_by(Declaration.declared_at.desc(), Declaration.id.desc())
+    ).all()
+    names = editor_names(session, (d.editor_id for d, _, _ in rows))
+    return establishment, [
+        HistoryEntry(d, campaign, display_editor(d, names), email) for d, campaign, email in rows
+    ]
+
+
+def editor_suggestions(session: Session, query: str, limit: int = 20) -> list[str]:
+    """Editor and product names of the referential containing ``query`` (any case)."""
+    text = " ".join(query.split())
+    editors = select(Editor.name)
+    solutions = (
+        select(Editor.name + " — " + Solution.name)
+        .select_from(Solution)
+        .join(Editor, Editor.id == Solution.editor_id)
+    )
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        editors = editors.where(Editor.name.ilike(pattern, escape="\\"))
+        solutions = solutions.where(
+            or_(
+                Editor.name.ilike(pattern, escape="\\"),
+                Solution.name.ilike(pattern, escape="\\"),
+            )
+        )
+    names = list(session.scalars(editors.order_by(Editor.name).limit(limit)))
+    if len(names) < limit:
+        names += list(session.scalars(solutions.order_by(Editor.name).limit(limit - len(names))))
+    return names
+
+
+# Writing -----------------------------------------------------------------------------------
+
+
+def _clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    cleaned = " ".join(text.split())
+    return cleaned or None
+
+
+def check_input(data: DeclarationInput) -> None:
+    """The rules of a declaration, whatever form it came from."""
+    if data.dui_status not in DUI_STATUSES:
+        raise DeclarationError(f"Statut DUI inconnu : {data.dui_status}.")
+    if data.sons_status not in SONS_STATUSES:
+        raise DeclarationError(f"Statut SONS inconnu : {data.sons_status}.")
+    if data.champ is not None and data.champ not in CHAMPS:
+        raise DeclarationError(f"Champ inconnu : {data.champ}.")
+    if data.dui_status != "aucun" and not _clean(data.editor):
+        raise DeclarationError("Indiquez l'éditeur de votre DUI (ou « pas de DUI »).")
+    if data.sons_status in SONS_ORDERED and not (_clean(data.sons_editor) or _clean(data.editor)):
+        raise DeclarationError("Indiquez l'éditeur de la commande SONS.")
+
+
+def _record(
+    session: Session,
+    user: User,
+    campaign: Campaign,
+    finess_et: str,
+    values: dict[str, object],
+    thresholds: Thresholds | None,
+) -> tuple[Declaration, bool]:
+    """Write through the declarations room's ``declare`` (editor resolution, history,
+    unchanged → nothing written); returns the current declaration and whether it is new."""
+    before = _current(session, campaign.id, [finess_et]).get(finess_et)
+    declaration = declaration_services.declare(
+        session,
+        campaign,
+        finess_et,
+        values,
+        user_id=user.id,
+        source_kind="web",
+        thresholds=thresholds,
+    )
+    changed = before is None or declaration.id != before.id
+    if changed:
+        record(
+            session,
+            user,
+            "declaration.web",
+            object_type="establishment",
+            object_id=finess_et,
+            campaign_id=campaign.id,
+            declaration_id=declaration.id,
+        )
+    return declaration, changed
+
+
+def declare(
+    session: Session,
+    user: User,
+    finess_ets: Sequence[str],
+    data: DeclarationInput,
+    *,
+    thresholds: Thresholds | None = None,
+) -> list[Declaration]:
+    """Record the same declaration for one or several ESSMS of the user's OG.
+
+    Each ESSMS keeps its own FINESS department; the champ given applies to a single ESSMS
+    only (several ESSMS keep their FINESS champ). Refused as a whole when one ESSMS cannot
+    be declared.
+    """
+    if not finess_ets:
+        raise DeclarationError("Choisissez au moins un établissement.")
+    check_input(data)
+    campaigns = open_campaigns(session)
+    targets: list[tuple[Establishment, Campaign]] = []
+    for finess_et in finess_ets:
+        establishment = get_establishment(session, finess_et)
+        if not can_edit_establishment(user, establishment):
+            raise Forbidden("Vous ne pouvez pas déclarer pour cet établissement.")
+        campaign = campaign_for(establishment, campaigns)
+        if campaign is None:
+            raise DeclarationError(
+                f"Aucune campagne ouverte ne couvre le département {establishment.department} "
+                f"({establishment.short_name}) : la déclaration n'est pas possible pour l'instant."
+            )
+        targets.append((establishment, campaign))
+    written = []
+    for establishment, campaign in targets:
+        values: dict[str, object] = {
+            # With no DUI, the editor is the preferred one (optional).
+            "editor_raw": _clean(data.editor),
+            "champ": data.champ if len(targets) == 1 and data.champ else None,
+            "dui_status": data.dui_status,
+            "sons_status": data.sons_status,
+            "sons_editor_raw": _clean(data.sons_editor)
+            if data.sons_status in SONS_ORDERED
+            else None,
+            "already_funded": data.already_funded,
+            "willing_carrier": data.willing_carrier,
+            "interested": data.interested,
+            "contact_email": _clean(data.contact_email),
+            "comment": data.comment.strip() if data.comment and data.comment.strip() else None,
+        }
+        declaration, _ = _record(
+            session, user, campaign, establishment.finess_et, values, thresholds
+        )
+        written.append(declaration)
+    return written
+
+
+def set_interest(
+    session: Session,
+    user: User,
+    finess_ets: Sequence[str],
+    interested: bool = True,
+    *,
+    thresholds: Thresholds | None = None,
+) -> int:
+    """Express (or withdraw) interest in the campaign for these ESSMS in one action.
+
+    Returns how many declarations changed. An ESSMS without a declaration gets a minimal
+    one (champ and department from FINESS, the rest to complete later).
+    """
+    campaigns = open_campaigns(session)
+    changed = 0
+    for finess_et in finess_ets:
+        establishment = get_establishment(session, finess_et)
+        if not can_edit_establishment(user, establishment):
+            raise Forbidden("Vous ne pouvez pas agir pour cet établissement.")
+        campaign = campaign_for(establishment, campaigns)
+        if campaign is None:
+            raise DeclarationError(
+                f"Aucune campagne ouverte ne couvre le département {establishment.department}."
+            )
+        previous = _current(session, campaign.id, [finess_et]).get(finess_et)
+        if previous is not None:
+            values = {name: getattr(previous, name) for name in DECLARED_FIELDS}
+        else:
+            values = dict.fromkeys(DECLARED_FIELDS)
+        if values["interested"] is interested:
+            continue
+        values["interested"] = interested
+        _record(session, user, campaign, finess_et, values, thresholds)
+        changed += 1
+    return changed

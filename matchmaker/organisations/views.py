@@ -1,0 +1,405 @@
+"""Pages of an OG: its ESSMS and declarations, interest, history, neighbours, proposed
+grappes and answers. Each view parses, calls one service, commits, renders or redirects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from matchmaker.auth.decorators import ANY_ROLE, roles_required
+from matchmaker.auth.services import Forbidden
+from matchmaker.editors.services import thresholds_from
+from matchmaker.extensions import db
+from matchmaker.funding.scales import load_scale
+from matchmaker.maps import MapPoint, RenderedMap, colour_for, grappe_map, neighbours_map
+from matchmaker.models import Role
+from matchmaker.organisations import neighbours as neighbour_services
+from matchmaker.organisations import proposals as proposal_services
+from matchmaker.organisations import services
+from matchmaker.organisations.forms import (
+    CHAMP_LABELS,
+    AnswerForm,
+    DeclarationForm,
+    GroupDeclarationForm,
+    InterestForm,
+    WithdrawForm,
+)
+
+bp = Blueprint("organisations", __name__)
+
+#: Rows of the neighbours' table (the map shows them all).
+NEIGHBOUR_LIST_LIMIT = 200
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def domain_errors(view: F) -> F:
+    """Forbidden → 403, unknown object → 404 (after rolling back)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except Forbidden as error:
+            db.session.rollback()
+            abort(403, description=str(error))
+        except services.NotFound:
+            db.session.rollback()
+            abort(404)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _input(form: DeclarationForm) -> services.DeclarationInput:
+    return services.DeclarationInput(
+        editor=form.editor.data,
+        dui_status=form.dui_status.data or "aucun",
+        sons_status=form.sons_status.data or "aucun",
+        sons_editor=form.sons_editor.data,
+        champ=form.champ.data if form.champ is not None else None,
+        willing_carrier=bool(form.willing_carrier.data),
+        already_funded=bool(form.already_funded.data),
+        interested=bool(form.interested.data),
+        contact_email=form.contact_email.data,
+        comment=form.comment.data,
+    )
+
+
+def _prefill(form: DeclarationForm, declaration: Any, champ: str | None) -> None:
+    """Pre-fill on GET: the current declaration, else FINESS (champ) and the user."""
+    if declaration is not None:
+        form.dui_status.data = declaration.dui_status or "aucun"
+        form.editor.data = declaration.editor_raw
+        form.sons_status.data = declaration.sons_status or "aucun"
+        form.sons_editor.data = declaration.sons_editor_raw
+        if form.champ is not None:
+            form.champ.data = declaration.champ or champ
+        form.willing_carrier.data = bool(declaration.willing_carrier)
+        form.already_funded.data = bool(declaration.already_funded)
+        form.interested.data = declaration.interested is not False
+        form.contact_email.data = declaration.contact_email
+        form.comment.data = declaration.comment
+    else:
+        if form.champ is not None and champ:
+            form.champ.data = champ
+        form.contact_email.data = current_user.email
+
+
+@bp.get("/mon-organisme")
+@roles_required(Role.OG, Role.ADMIN)
+def home() -> ResponseReturnValue:
+    if current_user.is_attached:
+        return redirect(url_for("organisations.show", finess_ej=current_user.finess_ej))
+    return render_template("organisations/pending.html", user=current_user)
+
+
+@bp.get("/organismes/<finess_ej>")
+@roles_required(*ANY_ROLE)
+@domain_errors
+def show(finess_ej: str) -> ResponseReturnValue:
+    view = services.overview(db.session, current_user, finess_ej)
+    return render_template(
+        "organisations/show.html",
+        view=view,
+        interest_form=InterestForm(),
+        withdraw_form=WithdrawForm(),
+    )
+
+
+@bp.route("/essms/<finess_et>/declaration", methods=["GET", "POST"])
+@roles_required(Role.OG, Role.ADMIN)
+@domain_errors
+def declare(finess_et: str) -> ResponseReturnValue:
+    establishment, campaign, declaration = services.declaration_context(
+        db.session, current_user, finess_et
+    )
+    form = DeclarationForm()
+    if request.method == "GET":
+        _prefill(form, declaration, establishment.champ)
+    elif form.validate_on_submit():
+        try:
+            services.declare(
+                db.session,
+                current_user,
+                [finess_et],
+                _input(form),
+                thresholds=thresholds_from(current_app.config),
+            )
+        except services.DeclarationError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"Déclaration enregistrée pour {establishment.short_name}.", "success")
+            return redirect(url_for("organisations.show", finess_ej=establishment.finess_ej))
+    return render_template(
+        "organisations/declare.html",
+        form=form,
+        establishment=establishment,
+        campaign=campaign,
+        declaration=declaration,
+        champ_label=CHAMP_LABELS.get(establishment.champ or "", None),
+    )
+
+
+@bp.route("/organismes/<finess_ej>/declaration-groupee", methods=["GET", "POST"])
+@roles_required(Role.OG, Role.ADMIN)
+@domain_errors
+def declare_group(finess_ej: str) -> ResponseReturnValue:
+    view = services.overview(db.session, current_user, finess_ej)
+    if not view.can_edit:
+        raise Forbidden("Vous ne pouvez pas déclarer pour cet organisme.")
+    form = GroupDeclarationForm()
+    choices = [
+        SelectChoice(
+            row.establishment.finess_et,
+            f"{row.establishment.short_name} ({row.establishment.finess_et})",
+        )
+        for row in view.rows
+        if row.campaign is not None
+    ]
+    form.establishments.choices = choices
+    if request.method == "GET":
+        _prefill(form, None, None)
+        form.establishments.data = [choice.value for choice in choices]
+    elif form.validate_on_submit():
+        try:
+            written = services.declare(
+                db.session,
+                current_user,
+                form.establishments.data or [],
+                _input(form),
+                thresholds=thresholds_from(current_app.config),
+            )
+        except services.DeclarationError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"Déclaration enregistrée pour {len(written)} établissements.", "success")
+            return redirect(url_for("organisations.show", finess_ej=finess_ej))
+    return render_template("organisations/declare_group.html", form=form, view=view)
+
+
+@bp.post("/organismes/<finess_ej>/interet")
+@roles_required(Role.OG, Role.ADMIN)
+@domain_errors
+def express_interest(finess_ej: str) -> ResponseReturnValue:
+    """One click: every ESSMS of the OG (or the one named in ``essms``) is interested."""
+    interested = request.form.get("retirer") is None
+    form = InterestForm() if interested else WithdrawForm()
+    if form.validate_on_submit():
+        view = services.overview(db.session, current_user, finess_ej)
+        wanted = request.form.getlist("essms") or [
+            row.establishment.finess_et for row in view.rows if row.campaign is not None
+        ]
+        if any(finess not in {r.establishment.finess_et for r in view.rows} for finess in wanted):
+            raise Forbidden("Cet établissement n'appartient pas à cet organisme.")
+        try:
+            changed = services.set_interest(
+                db.session,
+                current_user,
+                wanted,
+                interested,
+                thresholds=thresholds_from(current_app.config),
+            )
+        except services.DeclarationError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            if interested:
+                flash(f"Intérêt signalé pour {changed} établissement(s).", "success")
+            else:
+                flash(f"Intérêt retiré pour {changed} établissement(s).", "success")
+    else:
+        flash("La page a expiré : rechargez-la puis recommencez.", "error")
+    return redirect(url_for("organisations.show", finess_ej=finess_ej)), 303
+
+
+@bp.get("/essms/<finess_et>/historique")
+@roles_required(*ANY_ROLE)
+@domain_errors
+def history(finess_et: str) -> ResponseReturnValue:
+    establishment, entries = services.history(db.session, current_user, finess_et)
+    return render_template(
+        "organisations/history.html", establishment=establishment, entries=entries
+    )
+
+
+@bp.get("/essms/<finess_et>/voisins")
+@roles_required(*ANY_ROLE)
+@domain_errors
+def neighbours(finess_et: str) -> ResponseReturnValue:
+    config = current_app.config
+    radius = request.args.get("rayon", type=float) or float(config["NEIGHBOUR_RADIUS_KM"])
+    radius = min(max(radius, 1.0), float(config["NEIGHBOUR_MAX_RADIUS_KM"]))
+    report = neighbour_services.find_neighbours(
+        db.session,
+        current_user,
+        finess_et,
+        radius,
+        min_size=int(config["GRAPPE_MIN_SIZE"]),
+        min_size_reduced=int(config["GRAPPE_MIN_SIZE_REDUCED"]),
+        reduced_departments=set(config["REDUCED_MINIMUM_DEPARTMENTS"]),
+    )
+    figure = _neighbours_figure(report, int(config["MAP_CLUSTER_THRESHOLD"]))
+    return render_template(
+        "organisations/neighbours.html",
+        report=report,
+        shown=report.neighbours[:NEIGHBOUR_LIST_LIMIT],
+        figure=figure,
+        radius=radius,
+        max_radius=config["NEIGHBOUR_MAX_RADIUS_KM"],
+    )
+
+
+@bp.get("/api/editeurs")
+@roles_required(*ANY_ROLE)
+def editors_api() -> ResponseReturnValue:
+    """Autocomplete of the declaration form: names of the editor referential."""
+    query = request.args.get("q", "")[:100]
+    return jsonify(editeurs=services.editor_suggestions(db.session, query))
+
+
+# Proposed grappes --------------------------------------------------------------------------
+
+
+@bp.get("/mes-grappes")
+@roles_required(Role.OG)
+def proposals() -> ResponseReturnValue:
+    if not current_user.is_attached:
+        return render_template("organisations/pending.html", user=current_user)
+    items = proposal_services.my_proposals(db.session, current_user)
+    return render_template("organisations/proposals.html", items=items)
+
+
+def _scale() -> Any:
+    config = current_app.config
+    return load_scale(config.get("FUNDING_SCALE_FILE"), config.get("FUNDING_INSTRUCTION"))
+
+
+@bp.route("/mes-grappes/<int:grappe_id>", methods=["GET", "POST"])
+@roles_required(*ANY_ROLE)
+@domain_errors
+def proposal(grappe_id: int) -> ResponseReturnValue:
+    form = AnswerForm()
+    if request.method == "POST":
+        if current_user.role not in (Role.OG, Role.ADMIN):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                proposal_services.answer(
+                    db.session,
+                    current_user,
+                    grappe_id,
+                    form.answer.data or "",
+                    form.comment.data,
+                    finess_ej=request.form.get("finess_ej") or None,
+                )
+            except proposal_services.AnswerError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+            else:
+                db.session.commit()
+                flash("Votre réponse est enregistrée.", "success")
+                return redirect(url_for("organisations.proposal", grappe_id=grappe_id)), 303
+    detail = proposal_services.proposal_detail(db.session, current_user, grappe_id, scale=_scale())
+    if request.method == "GET" and detail.my_answer is not None:
+        form.answer.data = detail.my_answer.answer
+        form.comment.data = detail.my_answer.comment
+    figure, colours = _grappe_figure(detail, int(current_app.config["MAP_CLUSTER_THRESHOLD"]))
+    return render_template(
+        "organisations/proposal.html",
+        detail=detail,
+        figure=figure,
+        colours=colours,
+        form=form,
+    )
+
+
+# Maps: plain data for matchmaker.maps ----------------------------------------------------
+
+
+def _km(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",") + " km"
+
+
+def _neighbours_figure(
+    report: neighbour_services.NeighbourReport, cluster_threshold: int
+) -> RenderedMap | None:
+    """The chosen ESSMS and its neighbours, one colour per OG."""
+    origin = report.origin
+    if origin.latitude is None or origin.longitude is None:
+        return None
+    colours: dict[str, str] = {}
+    points = [
+        MapPoint(
+            n.latitude,
+            n.longitude,
+            n.name,
+            (
+                n.og_name or n.finess_ej,
+                " — ".join(part for part in (n.commune, _km(n.distance_km)) if part),
+                n.editor or "Pas de DUI",
+            ),
+            colours.setdefault(n.finess_ej, colour_for(len(colours) + 1)),
+            "neighbour",
+        )
+        for n in report.neighbours
+    ]
+    here = MapPoint(
+        origin.latitude,
+        origin.longitude,
+        origin.long_name or origin.short_name,
+        ("Établissement choisi",),
+        colour_for(0),
+        "origin",
+    )
+    return neighbours_map(here, points, report.radius_km, cluster_threshold)
+
+
+def _grappe_figure(
+    detail: proposal_services.ProposalDetail, cluster_threshold: int
+) -> tuple[RenderedMap, dict[str, str]]:
+    """The grappe's members coloured by OG (the user's own first), carrier marked."""
+    colours: dict[str, str] = {}
+    for ej in sorted({m.finess_ej for m in detail.members}, key=lambda e: e != detail.acting_for):
+        colours[ej] = colour_for(len(colours))
+    points = [
+        MapPoint(
+            m.latitude,
+            m.longitude,
+            m.name,
+            (
+                m.og_name or m.finess_ej,
+                " — ".join(part for part in (m.commune, f"{_km(m.distance_km)} du centre") if part),
+                "Porteur du projet" if m.is_carrier else "",
+            ),
+            colours[m.finess_ej],
+            "carrier" if m.is_carrier else "member",
+        )
+        for m in detail.members
+        if m.latitude is not None and m.longitude is not None
+    ]
+    grappe = detail.grappe
+    centre = None
+    if grappe.centre_latitude is not None and grappe.centre_longitude is not None:
+        centre = (grappe.centre_latitude, grappe.centre_longitude)
+    return grappe_map(points, centre, cluster_threshold), colours

@@ -1,0 +1,1 @@
+"""Public pages: the programme, open campaigns, the establishment search."""

@@ -1,0 +1,62 @@
+"""Public pages, open to anonymous visitors."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask.typing import ResponseReturnValue
+
+from matchmaker.auth.decorators import public
+from matchmaker.extensions import db
+from matchmaker.public import services
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/programme")
+@public
+def about() -> ResponseReturnValue:
+    return render_template(
+        "public/about.html",
+        min_size=current_app.config["GRAPPE_MIN_SIZE"],
+        min_size_reduced=current_app.config["GRAPPE_MIN_SIZE_REDUCED"],
+        max_size=current_app.config["GRAPPE_MAX_SIZE"],
+    )
+
+
+@bp.get("/campagnes")
+@public
+def campaigns() -> ResponseReturnValue:
+    region = request.args.get("region") or None
+    if region is not None and services.region_name(region) is None:
+        region = None
+    return render_template(
+        "public/campaigns.html",
+        campaigns=services.open_campaigns(db.session, region),
+        regions=services.region_choices(),
+        region=region,
+        region_name=services.region_name,
+    )
+
+
+@bp.get("/etablissements")
+@public
+def search() -> ResponseReturnValue:
+    query = request.args.get("q", "").strip()[:100]
+    essms_only = request.args.get("tous") != "1"
+    page = services.search_establishments(
+        db.session,
+        query,
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=int(current_app.config["SEARCH_PAGE_SIZE"]),
+        essms_only=essms_only,
+    )
+    return render_template("public/search.html", query=query, results=page, essms_only=essms_only)
+
+
+@bp.get("/etablissements/<finess_et>")
+@public
+def establishment(finess_et: str) -> ResponseReturnValue:
+    found = services.establishment(db.session, finess_et)
+    if found is None:
+        abort(404)
+    return render_template("public/establishment.html", establishment=found)

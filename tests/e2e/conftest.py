@@ -1,0 +1,95 @@
+"""Browser tests: a real headless Chromium (Debian's ``chromium``, driven by Playwright)
+against the app served on 127.0.0.1 from a SQLite file of its own.
+
+Without Chromium the tests are skipped locally and fail under ``CI=true``. Screenshots go
+to ``test-artifacts/`` (ignored by git; CI keeps them as artefacts).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from matchmaker.extensions import make_engine
+from matchmaker.models import Base
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("GRAPPES_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _missing(message: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium per test session."""
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        _missing(f"Chromium introuvable ({CHROMIUM}) : installez le paquet Debian chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - playwright is a dev dependency
+        _missing("playwright n'est pas installé")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@dataclass
+class LiveServer:
+    url: str
+    engine: Engine
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """The app in a subprocess on a free port, with a fresh SQLite file (schema from the
+    models; NOT the rolled-back test database)."""
+    database_url = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
+    engine = make_engine(database_url)
+    Base.metadata.create_all(engine)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.e2e.server", database_url],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("PORT "), f"the server did not start: {line!r}"
+        yield LiveServer(f"http://127.0.0.1:{int(line.split()[1])}", engine)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
