@@ -1,0 +1,87 @@
+"""The console's blueprint and what every console view shares: loading an object with its
+access check (the one place), running a service action, sending a file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from matchmaker.campaigns import runs, services
+from matchmaker.extensions import db
+from matchmaker.jobs import services as job_services
+from matchmaker.models import Campaign, Grappe, Job, Role, SolverRun, Upload
+
+bp = Blueprint("campaigns", __name__, url_prefix="/console")
+
+#: Reading routes: collectif, ARS (its region, read only), administrators.
+READERS = (Role.COLLECTIF, Role.ARS, Role.ADMIN)
+#: Writing routes: collectif owners of the campaign and administrators.
+MANAGERS = (Role.COLLECTIF, Role.ADMIN)
+
+
+# --- loading objects with their access check (the one place) ---------------------------------
+
+
+def load_campaign(campaign_id: int, *, manage: bool = False) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    check = services.can_manage if manage else services.can_read
+    if not check(db.session, current_user, campaign):
+        abort(403)
+    return campaign
+
+
+def load_run(campaign: Campaign, run_id: int) -> SolverRun:
+    run = db.session.get(SolverRun, run_id)
+    if run is None or run.campaign_id != campaign.id:
+        abort(404)
+    return run
+
+
+def load_grappe(campaign: Campaign, grappe_id: int) -> Grappe:
+    grappe = db.session.get(Grappe, grappe_id)
+    if grappe is None or grappe.run.campaign_id != campaign.id:
+        abort(404)
+    return grappe
+
+
+def load_upload(campaign: Campaign, upload_id: int) -> Upload:
+    upload = db.session.get(Upload, upload_id)
+    if upload is None or upload.campaign_id != campaign.id:
+        abort(404)
+    return upload
+
+
+def attempt(action: Callable[[], Any], success: str | None, target: str) -> ResponseReturnValue:
+    """Run a service action: commit and flash ``success``, or roll back and flash why."""
+    try:
+        outcome = action()
+    except services.AccessDenied:
+        db.session.rollback()
+        abort(403)
+    except services.CampaignError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(target)
+    db.session.commit()
+    flash(success if success is not None else str(outcome), "success")
+    return redirect(target)
+
+
+def download(data: bytes, name: str, mimetype: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _job_payload(job: Job | None) -> dict[str, Any] | None:
+    return job_services.status_payload(job) if job is not None else None
+
+
+bp.add_app_template_global(_job_payload, "job_payload")
+bp.add_app_template_global(runs.RUN_STATUS_LABELS, "run_status_labels")

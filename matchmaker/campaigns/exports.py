@@ -1,0 +1,239 @@
+"""Exports in French, XLSX and CSV: per grappe, the « liste des structures engagées » the
+application needs, its funding estimate and its checklist; per run, every proposal and
+every ESSMS left out with its reason. CSV files are UTF-8 with BOM and ``;`` separators, as
+French Excel opens them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from matchmaker.campaigns.review import GrappeView, LeftOutView, MemberView
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+
+#: Columns of the « liste des structures engagées ».
+ENGAGED_COLUMNS = (
+    "FINESS ET",
+    "Raison sociale",
+    "FINESS EJ",
+    "Organisme gestionnaire",
+    "Catégorie",
+    "Champ",
+    "Département",
+    "Commune",
+    "Éditeur de la grappe",
+    "DUI actuel",
+    "Éditeur du DUI actuel",
+    "SONS",
+    "Type de projet",
+    "Porteur",
+    "Distance au centre (km)",
+)
+FUNDING_COLUMNS = ("Poste", "Quantité", "Montant unitaire (€)", "Montant (€)", "Plafond")
+CHECKLIST_COLUMNS = ("N°", "Point de recevabilité", "Statut", "Détail")
+SUMMARY_COLUMNS = (
+    "Grappe n°",
+    "Éditeur",
+    "ESSMS",
+    "OG",
+    "Petits OG (ESSMS)",
+    "Distance moyenne (km)",
+    "Distance maximale (km)",
+    "Porteur",
+    "Financement estimé (€)",
+    "Recevabilité",
+    "OG ayant accepté",
+    "OG ayant refusé",
+    "Statut",
+)
+PROPOSAL_COLUMNS = ("Grappe n°", *ENGAGED_COLUMNS)
+LEFT_OUT_COLUMNS = (
+    "FINESS ET",
+    "Raison sociale",
+    "FINESS EJ",
+    "Organisme gestionnaire",
+    "Département",
+    "Commune",
+    "Éditeur déclaré",
+    "Motif",
+    "Au plus près",
+)
+RUN_CSV_COLUMNS = ("Situation", *PROPOSAL_COLUMNS, "Motif", "Au plus près")
+
+
+def engaged_row(view: GrappeView, member: MemberView) -> list[object]:
+    return [
+        member.finess_et,
+        member.name,
+        member.finess_ej,
+        member.og_name,
+        member.category,
+        member.champ,
+        member.department,
+        member.commune,
+        view.editor_label,
+        member.dui_status,
+        member.dui_editor,
+        member.sons_status,
+        member.project_type.label,
+        "oui" if member.is_carrier else "non",
+        round(member.distance_km, 1),
+    ]
+
+
+def funding_rows(view: GrappeView) -> list[list[object]]:
+    if view.estimate is None:
+        return [[f"Estimation impossible : {view.estimate_error}", "", "", "", ""]]
+    estimate = view.estimate
+    rows: list[list[object]] = [
+        [
+            line.label,
+            line.quantity,
+            line.unit_eur,
+            line.amount_eur,
+            "oui" if line.is_maximum else "non",
+        ]
+        for line in estimate.lines
+    ]
+    rows += [
+        ["Total usage", "", "", estimate.usage_eur, "non"],
+        ["Total logiciel", "", "", estimate.software_eur, "non"],
+        ["Petits OG (maxima)", "", "", estimate.small_og_max_eur, "oui"],
+        ["Total estimé", "", "", estimate.total_eur, "non"],
+        ["SONS versé à l'éditeur (hors total)", "", "", estimate.sons_eur, "non"],
+    ]
+    return rows
+
+
+def checklist_rows(view: GrappeView) -> list[list[object]]:
+    return [
+        [point.number, point.label, point.status.label, point.detail]
+        for point in view.checklist.points
+    ]
+
+
+def summary_row(view: GrappeView) -> list[object]:
+    grappe = view.grappe
+    return [
+        grappe.number,
+        view.editor_label,
+        len(view.members),
+        view.og_total,
+        sum(1 for m in view.members if m.small_og),
+        round(grappe.mean_km, 1),
+        round(grappe.max_km, 1),
+        view.carrier_name,
+        view.estimate.total_eur if view.estimate else "",
+        view.checklist.status.label,
+        view.accepted,
+        view.refused,
+        "constituée" if grappe.status == "constituee" else "proposée",
+    ]
+
+
+def left_out_row(item: LeftOutView) -> list[object]:
+    return [
+        item.finess_et,
+        item.name,
+        item.finess_ej,
+        item.og_name,
+        item.department,
+        item.commune,
+        item.editor,
+        item.reason,
+        item.near_miss or "",
+    ]
+
+
+def grappe_xlsx(view: GrappeView) -> bytes:
+    """The grappe's workbook: engaged structures, funding estimate, checklist."""
+    book = Workbook(write_only=True)
+    _sheet(
+        book, "Structures engagées", ENGAGED_COLUMNS, (engaged_row(view, m) for m in view.members)
+    )
+    _sheet(book, "Financement", FUNDING_COLUMNS, funding_rows(view))
+    _sheet(book, "Recevabilité", CHECKLIST_COLUMNS, checklist_rows(view))
+    return _save(book)
+
+
+def grappe_csv(view: GrappeView) -> bytes:
+    """The grappe's « liste des structures engagées » as CSV."""
+    return _csv(ENGAGED_COLUMNS, (engaged_row(view, m) for m in view.members))
+
+
+def run_xlsx(views: Sequence[GrappeView], left_out: Sequence[LeftOutView]) -> bytes:
+    """The run's workbook: the grappes, every proposal, every ESSMS left out."""
+    book = Workbook(write_only=True)
+    _sheet(book, "Grappes", SUMMARY_COLUMNS, (summary_row(v) for v in views))
+    _sheet(
+        book,
+        "Propositions",
+        PROPOSAL_COLUMNS,
+        ([v.grappe.number, *engaged_row(v, m)] for v in views for m in v.members),
+    )
+    _sheet(book, "Écartés", LEFT_OUT_COLUMNS, (left_out_row(item) for item in left_out))
+    return _save(book)
+
+
+def run_csv(views: Sequence[GrappeView], left_out: Sequence[LeftOutView]) -> bytes:
+    """One line per candidate: proposed in a grappe, or left out with its reason."""
+    rows: list[list[object]] = [
+        ["proposé", v.grappe.number, *engaged_row(v, m), "", ""] for v in views for m in v.members
+    ]
+    blanks = [""] * (len(ENGAGED_COLUMNS) - 4)
+    rows += [
+        [
+            "écarté",
+            "",
+            item.finess_et,
+            item.name,
+            item.finess_ej,
+            item.og_name,
+            *blanks,
+            item.reason,
+            item.near_miss or "",
+        ]
+        for item in left_out
+    ]
+    return _csv(RUN_CSV_COLUMNS, rows)
+
+
+def errors_csv(rows: Iterable[dict[str, str]], columns: Sequence[str]) -> bytes:
+    """An upload's errors and warnings (the preview) as CSV."""
+    return _csv(columns, ([row.get(column, "") for column in columns] for row in rows))
+
+
+def _sheet(
+    book: Workbook, title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
+) -> None:
+    sheet: WriteOnlyWorksheet = book.create_sheet(title)
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        sheet.append(list(row))
+
+
+def _save(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

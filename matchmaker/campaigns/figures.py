@@ -1,0 +1,86 @@
+"""The figures of a run (coverage, distances, gap, time) and the comparison of two runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matchmaker.campaigns.review import GrappeView
+from matchmaker.models import SolverRun
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """The figures of a run, as compared between runs."""
+
+    run_id: int
+    status: str
+    grappes: int
+    candidates: int
+    covered: int
+    coverage: float | None
+    left_out: int
+    total_km: float | None
+    mean_km: float | None
+    small_og_covered: int
+    gap: float | None
+    wall_time_s: float | None
+
+
+def run_figures(run: SolverRun, views: list[GrappeView] | None = None) -> RunFigures:
+    """Coverage, distances, gap and time of a run."""
+    sizes = [g.size for g in run.grappes]
+    covered_km = sum(g.total_km for g in run.grappes)
+    covered = sum(sizes)
+    small = (
+        sum(g.small_og_count for g in run.grappes)
+        if views is None
+        else sum(1 for v in views for m in v.members if m.small_og)
+    )
+    return RunFigures(
+        run_id=run.id,
+        status=run.status,
+        grappes=len(run.grappes),
+        candidates=run.candidate_count,
+        covered=covered,
+        coverage=run.coverage,
+        left_out=len(run.exclusions),
+        total_km=run.total_km,
+        mean_km=(covered_km / covered) if covered else None,
+        small_og_covered=small,
+        gap=run.gap,
+        wall_time_s=run.wall_time_s,
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two runs side by side: figures, and the ESSMS whose placement changed."""
+
+    first: RunFigures
+    second: RunFigures
+    joined: list[str]
+    dropped: list[str]
+    moved: int
+
+
+def compare(first: SolverRun, second: SolverRun) -> Comparison:
+    """Figures of both runs; ESSMS placed only in the second (``joined``) or only in the
+    first (``dropped``), and how many changed grappe (by editor and carrier)."""
+
+    def placement(run: SolverRun) -> dict[str, tuple[str, str | None, frozenset[str]]]:
+        out = {}
+        for g in run.grappes:
+            others = frozenset(m.finess_et for m in g.members)
+            for m in g.members:
+                out[m.finess_et] = (g.editor_name, g.carrier_ej, others)
+        return out
+
+    a, b = placement(first), placement(second)
+    moved = sum(1 for f in set(a) & set(b) if a[f][2] != b[f][2])
+    return Comparison(
+        first=run_figures(first),
+        second=run_figures(second),
+        joined=sorted(set(b) - set(a)),
+        dropped=sorted(set(a) - set(b)),
+        moved=moved,
+    )

@@ -1,0 +1,137 @@
+"""Forms of the campaign console (Flask-WTF: each carries its CSRF token)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from importers.geography import PROGRAMME_REGIONS, REGIONS
+from matchmaker.campaigns.adjust import ACTIONS
+from matchmaker.models.uploads import UPLOAD_KIND_LABELS
+
+REQUIRED = "Ce champ est obligatoire."
+
+
+def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def region_choices() -> list[SelectChoice]:
+    return choices(
+        [("", "— aucune (départements ci-dessous) —")]
+        + [
+            (code, REGIONS[code].name)
+            for code in sorted(PROGRAMME_REGIONS, key=lambda c: REGIONS[c].name)
+        ]
+    )
+
+
+class CampaignForm(FlaskForm):
+    name = StringField(
+        "Nom de la campagne",
+        validators=[DataRequired(REQUIRED), Length(max=120)],
+        description="Par exemple « Bretagne — vague 2026 ».",
+    )
+    region = SelectField("Région", choices=[], validate_choice=True)
+    departments = StringField(
+        "Départements",
+        validators=[Optional(), Length(max=400)],
+        description="Codes séparés par des virgules (35, 2A, 974) ; vide : toute la région.",
+    )
+    opens_on = DateField("Ouverture des déclarations", validators=[Optional()])
+    closes_on = DateField("Clôture des déclarations", validators=[Optional()])
+    description = TextAreaField("Présentation", validators=[Optional(), Length(max=4000)])
+    co_owners = StringField(
+        "Autres membres du collectif qui mènent la campagne",
+        validators=[Optional(), Length(max=1000)],
+        description="Adresses électroniques de comptes collectif, séparées par des virgules.",
+    )
+    min_size = IntegerField(
+        "Taille minimale d'une grappe", validators=[DataRequired(REQUIRED), NumberRange(1, 500)]
+    )
+    min_size_overseas = IntegerField(
+        "Taille minimale en Corse et outre-mer",
+        validators=[DataRequired(REQUIRED), NumberRange(1, 500)],
+    )
+    max_size = IntegerField(
+        "Taille maximale d'une grappe", validators=[DataRequired(REQUIRED), NumberRange(1, 5000)]
+    )
+    max_distance_km = FloatField(
+        "Distance maximale au centre (km)",
+        validators=[Optional(), NumberRange(1, 2000)],
+        description="Vide : pas de limite.",
+    )
+    time_limit_s = FloatField(
+        "Durée maximale d'un calcul (secondes)",
+        validators=[DataRequired(REQUIRED), NumberRange(1, 36000)],
+    )
+    submit = SubmitField("Enregistrer")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.region.choices = region_choices()
+
+
+class UploadForm(FlaskForm):
+    kind = SelectField(
+        "Type de fichier",
+        choices=choices(UPLOAD_KIND_LABELS.items()),
+        validators=[DataRequired(REQUIRED)],
+    )
+    file = FileField(
+        "Fichier",
+        validators=[FileRequired("Choisissez un fichier.")],
+        description="CSV ou Excel .xlsx (extraction FINESS : le fichier de data.gouv.fr).",
+    )
+    submit = SubmitField("Déposer et vérifier")
+
+
+class RunForm(FlaskForm):
+    mode = SelectField(
+        "Candidats",
+        choices=choices(
+            [
+                ("interest", "Les ESSMS ayant déclaré leur intérêt"),
+                ("planning", "Tous les ESSMS non embarqués du périmètre (planification)"),
+            ]
+        ),
+    )
+    parent_run_id = HiddenField()
+    submit = SubmitField("Lancer le calcul")
+
+
+class AdjustForm(FlaskForm):
+    action = SelectField("Ajustement", choices=choices(ACTIONS.items()))
+    finess_et = StringField("FINESS ET", validators=[Optional(), Length(max=9)])
+    other_finess_et = StringField(
+        "Second FINESS ET",
+        validators=[Optional(), Length(max=9)],
+        description="Pour « garder ensemble » et « séparer ».",
+    )
+    grappe_id = SelectField("Grappe", choices=[], validate_choice=False, coerce=str)
+    carrier_ej = StringField("FINESS EJ du nouveau porteur", validators=[Optional(), Length(max=9)])
+    with_og = BooleanField("Avec les autres ESSMS de son OG (même éditeur)", default=True)
+    submit = SubmitField("Appliquer")
+
+
+class ActionForm(FlaskForm):
+    """A button that posts (publish, confirm, close…): only the CSRF token."""
+
+    action = HiddenField()
+    submit = SubmitField("Valider")

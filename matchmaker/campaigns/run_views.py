@@ -1,0 +1,222 @@
+"""Solver runs of a campaign in the console: start one, review it (figures, map, grappes,
+left-out), adjust it, publish it, follow the answers, compare two runs, export."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from matchmaker.auth.decorators import roles_required
+from matchmaker.campaigns import adjust, exports, figures, maps, review, runs, services
+from matchmaker.campaigns.blueprint import (
+    MANAGERS,
+    READERS,
+    attempt,
+    bp,
+    download,
+    load_campaign,
+    load_grappe,
+    load_run,
+)
+from matchmaker.campaigns.forms import ActionForm, AdjustForm, RunForm, choices
+from matchmaker.extensions import db
+
+# --- runs ----------------------------------------------------------------------------------------
+
+
+@bp.post("/campagnes/<int:campaign_id>/calculs")
+@roles_required(*MANAGERS)
+def start_run(campaign_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id, manage=True)
+    form = RunForm()
+    if not form.validate_on_submit():
+        abort(400)
+    parent = None
+    if form.parent_run_id.data:
+        parent = load_run(campaign, int(form.parent_run_id.data))
+    try:
+        run, _job = runs.start_run(
+            db.session,
+            current_user,
+            campaign,
+            current_app.config,
+            mode=form.mode.data or "interest",
+            parent=parent,
+        )
+    except services.CampaignError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    db.session.commit()
+    flash("Calcul lancé.", "success")
+    return redirect(url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id))
+
+
+@bp.get("/campagnes/<int:campaign_id>/calculs/<int:run_id>")
+@roles_required(*READERS)
+def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id)
+    run = load_run(campaign, run_id)
+    views = review.grappe_views(db.session, run) if run.status == "succeeded" else []
+    left = review.left_out(db.session, run) if run.status == "succeeded" else []
+    manage = services.can_manage(db.session, current_user, campaign)
+    adjust_form = AdjustForm()
+    adjust_form.grappe_id.choices = choices(
+        [("", "—")]
+        + [(str(v.grappe.id), f"n° {v.grappe.number} — {v.editor_label}") for v in views]
+    )
+    figure = None
+    if views or left:
+        figure = maps.run_map(
+            review.map_grappes(views),
+            review.map_left_out(left),
+            cluster_threshold=int(current_app.config["CONSOLE_MAP_CLUSTER_THRESHOLD"]),
+        )
+    return render_template(
+        "campaigns/run.html",
+        campaign=campaign,
+        run=run,
+        job=runs.job_of_run(db.session, run),
+        views=views,
+        left_out=left,
+        figure=figure,
+        figures=figures.run_figures(run, views) if views or left else None,
+        manage=manage,
+        adjust_form=adjust_form,
+        action_form=ActionForm(),
+        run_form=RunForm(parent_run_id=str(run.id)),
+        other_runs=[
+            r
+            for r in runs.campaign_runs(db.session, campaign)
+            if r.id != run.id and r.status == "succeeded"
+        ],
+    )
+
+
+@bp.get("/campagnes/<int:campaign_id>/calculs/<int:run_id>/grappes/<int:grappe_id>")
+@roles_required(*READERS)
+def grappe_page(campaign_id: int, run_id: int, grappe_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id)
+    run = load_run(campaign, run_id)
+    grappe = load_grappe(campaign, grappe_id)
+    view = next(v for v in review.grappe_views(db.session, run) if v.grappe.id == grappe.id)
+    figure = maps.run_map(
+        review.map_grappes([view]),
+        cluster_threshold=int(current_app.config["CONSOLE_MAP_CLUSTER_THRESHOLD"]),
+    )
+    return render_template(
+        "campaigns/grappe.html",
+        campaign=campaign,
+        run=run,
+        view=view,
+        figure=figure,
+        manage=services.can_manage(db.session, current_user, campaign),
+        action_form=ActionForm(),
+    )
+
+
+@bp.post("/campagnes/<int:campaign_id>/calculs/<int:run_id>/ajuster")
+@roles_required(*MANAGERS)
+def adjust_run(campaign_id: int, run_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id, manage=True)
+    run = load_run(campaign, run_id)
+    form = AdjustForm()
+    form.grappe_id.choices = choices(
+        [("", "—")] + [(str(g.id), str(g.number)) for g in run.grappes]
+    )
+    if not form.validate_on_submit():
+        abort(400)
+    adjustment = adjust.Adjustment(
+        action=form.action.data or "",
+        finess_et=(form.finess_et.data or "").strip() or None,
+        other_finess_et=(form.other_finess_et.data or "").strip() or None,
+        grappe_id=int(form.grappe_id.data) if form.grappe_id.data else None,
+        carrier_ej=(form.carrier_ej.data or "").strip() or None,
+        with_og=bool(form.with_og.data),
+    )
+    return attempt(
+        lambda: adjust.adjust(db.session, current_user, campaign, run, adjustment),
+        None,
+        url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id) + "#ajuster",
+    )
+
+
+@bp.post("/campagnes/<int:campaign_id>/calculs/<int:run_id>/publier")
+@roles_required(*MANAGERS)
+def publish(campaign_id: int, run_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id, manage=True)
+    run = load_run(campaign, run_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return attempt(
+        lambda: runs.publish(db.session, current_user, campaign, run),
+        "Calcul publié : les organismes voient leurs propositions.",
+        url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id),
+    )
+
+
+@bp.post("/campagnes/<int:campaign_id>/grappes/<int:grappe_id>/constituee")
+@roles_required(*MANAGERS)
+def constitute(campaign_id: int, grappe_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id, manage=True)
+    grappe = load_grappe(campaign, grappe_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return attempt(
+        lambda: runs.mark_constituted(db.session, current_user, campaign, grappe),
+        f"Grappe n° {grappe.number} constituée.",
+        url_for(
+            "campaigns.grappe_page",
+            campaign_id=campaign.id,
+            run_id=grappe.run_id,
+            grappe_id=grappe.id,
+        ),
+    )
+
+
+@bp.get("/campagnes/<int:campaign_id>/comparer")
+@roles_required(*READERS)
+def compare(campaign_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id)
+    first = load_run(campaign, request.args.get("a", type=int) or 0)
+    second = load_run(campaign, request.args.get("b", type=int) or 0)
+    return render_template(
+        "campaigns/compare.html",
+        campaign=campaign,
+        first=first,
+        second=second,
+        comparison=figures.compare(first, second),
+    )
+
+
+# --- exports --------------------------------------------------------------------------------------
+
+
+@bp.get("/campagnes/<int:campaign_id>/calculs/<int:run_id>/export.<fmt>")
+@roles_required(*READERS)
+def export_run(campaign_id: int, run_id: int, fmt: str) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id)
+    run = load_run(campaign, run_id)
+    views = review.grappe_views(db.session, run)
+    left = review.left_out(db.session, run)
+    name = f"grappes-campagne-{campaign.id}-calcul-{run.id}"
+    if fmt == "xlsx":
+        return download(exports.run_xlsx(views, left), f"{name}.xlsx", exports.XLSX_MIMETYPE)
+    if fmt == "csv":
+        return download(exports.run_csv(views, left), f"{name}.csv", exports.CSV_MIMETYPE)
+    abort(404)
+
+
+@bp.get("/campagnes/<int:campaign_id>/grappes/<int:grappe_id>/export.<fmt>")
+@roles_required(*READERS)
+def export_grappe(campaign_id: int, grappe_id: int, fmt: str) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id)
+    grappe = load_grappe(campaign, grappe_id)
+    view = next(v for v in review.grappe_views(db.session, grappe.run) if v.grappe.id == grappe.id)
+    name = f"structures-engagees-grappe-{grappe.number}-calcul-{grappe.run_id}"
+    if fmt == "xlsx":
+        return download(exports.grappe_xlsx(view), f"{name}.xlsx", exports.XLSX_MIMETYPE)
+    if fmt == "csv":
+        return download(exports.grappe_csv(view), f"{name}.csv", exports.CSV_MIMETYPE)
+    abort(404)

@@ -1,0 +1,154 @@
+"""Solver runs of a campaign: starting one as a background job, publishing one to the
+organisations, following the answers and marking grappes « constituée »."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matchmaker.audit.services import record
+from matchmaker.campaigns.services import CampaignError, check_manage
+from matchmaker.grappes import services as grappes
+from matchmaker.jobs import services as jobs
+from matchmaker.models import Campaign, Grappe, GrappeAnswer, Job, SolverRun, User
+from matchmaker.models.base import utcnow
+
+SOLVE_KIND = "campaign.solve"
+
+#: French labels of the run statuses.
+RUN_STATUS_LABELS = {
+    "queued": "en attente",
+    "running": "en cours",
+    "succeeded": "terminé",
+    "failed": "échoué",
+    "cancelled": "annulé",
+}
+
+
+def start_run(
+    session: Session,
+    user: User,
+    campaign: Campaign,
+    config: Mapping[str, Any],
+    *,
+    mode: str = "interest",
+    parent: SolverRun | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> tuple[SolverRun, Job]:
+    """A queued run of the campaign (its scope, its solver parameters, the campaign's
+    locks) and the job that will execute it. ``parent`` re-solves from an earlier run."""
+    check_manage(session, user, campaign)
+    if campaign.status == "archived":
+        raise CampaignError("La campagne est clôturée : plus de calcul possible.")
+    if parent is not None and parent.campaign_id != campaign.id:
+        raise CampaignError("Ce calcul n'appartient pas à cette campagne.")
+    try:
+        params = grappes.solve_params(config, campaign.solver_params, overrides)
+    except grappes.RunError as error:
+        raise CampaignError(str(error)) from error
+    departments = grappes.campaign_scope(campaign)
+    run = grappes.create_run(
+        session,
+        campaign=campaign,
+        mode=mode,
+        departments=departments,
+        params=params,
+        user_id=user.id,
+        parent=parent,
+    )
+    job = jobs.enqueue(session, SOLVE_KIND, {"run_id": run.id}, user, campaign_id=campaign.id)
+    record(
+        session,
+        user,
+        "run.started",
+        object_type="run",
+        object_id=run.id,
+        campaign_id=campaign.id,
+        mode=mode,
+        parent=parent.id if parent else None,
+        job=job.id,
+    )
+    return run, job
+
+
+def job_of_run(session: Session, run: SolverRun) -> Job | None:
+    """The job executing (or that executed) ``run``."""
+    candidates = session.scalars(
+        select(Job)
+        .where(Job.kind == SOLVE_KIND, Job.campaign_id == run.campaign_id)
+        .order_by(Job.id.desc())
+    )
+    return next((job for job in candidates if job.params.get("run_id") == run.id), None)
+
+
+def campaign_runs(session: Session, campaign: Campaign) -> list[SolverRun]:
+    return list(
+        session.scalars(
+            select(SolverRun)
+            .where(SolverRun.campaign_id == campaign.id)
+            .order_by(SolverRun.id.desc())
+        )
+    )
+
+
+def publish(session: Session, user: User, campaign: Campaign, run: SolverRun) -> None:
+    """Show ``run``'s grappes to the organisations (and stop showing the previous run)."""
+    check_manage(session, user, campaign)
+    if run.campaign_id != campaign.id or run.status != "succeeded":
+        raise CampaignError("Seul un calcul terminé de cette campagne peut être publié.")
+    if not run.grappes:
+        raise CampaignError("Ce calcul ne propose aucune grappe : rien à publier.")
+    now = utcnow()
+    for other in campaign_runs(session, campaign):
+        if other.id != run.id and other.published_at is not None:
+            other.published_at = None
+    run.published_at = now
+    campaign.published_run_id = run.id
+    campaign.published_at = now
+    session.flush()
+    record(
+        session,
+        user,
+        "run.published",
+        object_type="run",
+        object_id=run.id,
+        campaign_id=campaign.id,
+        grappes=len(run.grappes),
+    )
+
+
+def mark_constituted(session: Session, user: User, campaign: Campaign, grappe: Grappe) -> None:
+    """A grappe of the published run whose every OG accepted becomes « constituée »."""
+    check_manage(session, user, campaign)
+    run = grappe.run
+    if run.campaign_id != campaign.id or run.published_at is None:
+        raise CampaignError("Seule une grappe d'un calcul publié peut être constituée.")
+    ogs = {member.finess_ej for member in grappe.members}
+    accepted = set(
+        session.scalars(
+            select(GrappeAnswer.finess_ej).where(
+                GrappeAnswer.grappe_id == grappe.id, GrappeAnswer.answer == "accepte"
+            )
+        )
+    )
+    missing = ogs - accepted
+    if missing:
+        raise CampaignError(
+            f"{len(ogs) - len(missing)} OG sur {len(ogs)} ont accepté : la grappe ne peut "
+            f"pas encore être constituée (en attente : {', '.join(sorted(missing))})."
+        )
+    grappe.status = "constituee"
+    session.flush()
+    record(
+        session,
+        user,
+        "grappe.constituted",
+        object_type="grappe",
+        object_id=grappe.id,
+        campaign_id=campaign.id,
+        run=run.id,
+        number=grappe.number,
+    )

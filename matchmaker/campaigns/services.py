@@ -1,0 +1,269 @@
+"""Campaigns: who may see and run them, creation, edition, life cycle, the audit log.
+
+Services take the session and the acting user, check access, flush and never commit.
+Access: an administrator may do anything; the collectif users who own a campaign run it;
+the other collectif users and the ARS users of its region read it (the ARS only reads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from importers.geography import DEPARTMENTS, REGIONS, region_of
+from matchmaker.audit.services import record
+from matchmaker.grappes.services import RunError, resolve_scope
+from matchmaker.models import AuditEvent, Campaign, CampaignOwner, Role, User
+
+#: French labels of the campaign statuses.
+STATUS_LABELS = {
+    "draft": "en préparation",
+    "open": "déclarations ouvertes",
+    "closed": "déclarations closes",
+    "archived": "clôturée",
+}
+
+#: Allowed status changes: action → (from statuses, to status, audit action, message).
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "open": (("draft", "closed"), "open", "Déclarations ouvertes."),
+    "close_declarations": (("open",), "closed", "Déclarations closes."),
+    "archive": (("draft", "open", "closed"), "archived", "Campagne clôturée."),
+    "reopen": (("archived",), "closed", "Campagne rouverte."),
+}
+
+#: Solver parameters a campaign may set, with their setting of the configuration.
+SOLVER_PARAM_SETTINGS = {
+    "min_size": "GRAPPE_MIN_SIZE",
+    "min_size_overseas": "GRAPPE_MIN_SIZE_REDUCED",
+    "max_size": "GRAPPE_MAX_SIZE",
+    "time_limit_s": "SOLVER_TIME_LIMIT_S",
+}
+
+
+class CampaignError(ValueError):
+    """A campaign action is refused; the message (French) says why."""
+
+
+class AccessDenied(PermissionError):
+    """The user may not do this on this campaign."""
+
+
+@dataclass(frozen=True)
+class CampaignData:
+    """What the campaign form edits."""
+
+    name: str
+    region: str | None
+    departments: Sequence[str]
+    opens_on: date | None
+    closes_on: date | None
+    description: str | None
+    solver_params: dict[str, Any]
+    co_owner_emails: Sequence[str] = ()
+
+
+# --- access --------------------------------------------------------------------------------
+
+
+def campaign_regions(campaign: Campaign) -> set[str]:
+    """The regions a campaign touches (its region, and those of its departments)."""
+    regions = {campaign.region} if campaign.region else set()
+    for department in campaign.departments or ():
+        if department in DEPARTMENTS:
+            regions.add(region_of(department))
+    return regions
+
+
+def is_owner(session: Session, user: User, campaign: Campaign) -> bool:
+    return (
+        session.scalar(
+            select(CampaignOwner.id).where(
+                CampaignOwner.campaign_id == campaign.id, CampaignOwner.user_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+def can_read(session: Session, user: User, campaign: Campaign) -> bool:
+    """Administrators, owners, and the collectif and ARS users of the campaign's region."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role not in (Role.COLLECTIF, Role.ARS):
+        return False
+    return user.region in campaign_regions(campaign) or is_owner(session, user, campaign)
+
+
+def can_manage(session: Session, user: User, campaign: Campaign) -> bool:
+    """Administrators and the collectif users who own the campaign."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.COLLECTIF and is_owner(session, user, campaign)
+
+
+def check_read(session: Session, user: User, campaign: Campaign) -> None:
+    if not can_read(session, user, campaign):
+        raise AccessDenied("Vous n'avez pas accès à cette campagne.")
+
+
+def check_manage(session: Session, user: User, campaign: Campaign) -> None:
+    if not can_manage(session, user, campaign):
+        raise AccessDenied(
+            "Seuls les membres du collectif qui mènent cette campagne peuvent la modifier "
+            "(l'ARS la consulte)."
+        )
+
+
+def visible_campaigns(session: Session, user: User) -> list[Campaign]:
+    """The campaigns the user may read, newest first."""
+    campaigns = session.scalars(select(Campaign).order_by(Campaign.created_at.desc()))
+    return [campaign for campaign in campaigns if can_read(session, user, campaign)]
+
+
+# --- creation and edition -------------------------------------------------------------------
+
+
+def create_campaign(session: Session, user: User, data: CampaignData) -> Campaign:
+    """A draft campaign owned by its creator (and the co-owners named)."""
+    if user.role not in (Role.COLLECTIF, Role.ADMIN):
+        raise AccessDenied("Seuls les collectifs SI MS créent des campagnes.")
+    campaign = Campaign(status="draft", created_by_user_id=user.id)
+    _apply(session, campaign, data)
+    session.add(campaign)
+    session.flush()
+    _add_owner(session, campaign, user)
+    _add_co_owners(session, campaign, data.co_owner_emails)
+    record(
+        session,
+        user,
+        "campaign.created",
+        object_type="campaign",
+        object_id=campaign.id,
+        campaign_id=campaign.id,
+        name=campaign.name,
+    )
+    return campaign
+
+
+def update_campaign(session: Session, user: User, campaign: Campaign, data: CampaignData) -> None:
+    """Edit a campaign (owners and administrators)."""
+    check_manage(session, user, campaign)
+    if campaign.status == "archived":
+        raise CampaignError("La campagne est clôturée : rouvrez-la pour la modifier.")
+    _apply(session, campaign, data)
+    _add_co_owners(session, campaign, data.co_owner_emails)
+    session.flush()
+    record(
+        session,
+        user,
+        "campaign.updated",
+        object_type="campaign",
+        object_id=campaign.id,
+        campaign_id=campaign.id,
+        name=campaign.name,
+    )
+
+
+def change_status(session: Session, user: User, campaign: Campaign, action: str) -> str:
+    """Open or close the declarations, close (archive) or reopen the campaign; returns the
+    French message to show."""
+    check_manage(session, user, campaign)
+    if action not in TRANSITIONS:
+        raise CampaignError(f"Action inconnue : « {action} ».")
+    allowed, target, message = TRANSITIONS[action]
+    if campaign.status not in allowed:
+        raise CampaignError(
+            f"Impossible depuis l'état « {STATUS_LABELS.get(campaign.status, campaign.status)} »."
+        )
+    previous = campaign.status
+    campaign.status = target
+    session.flush()
+    record(
+        session,
+        user,
+        f"campaign.{action}",
+        object_type="campaign",
+        object_id=campaign.id,
+        campaign_id=campaign.id,
+        before=previous,
+        after=target,
+    )
+    return message
+
+
+def owners(session: Session, campaign: Campaign) -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .join(CampaignOwner, CampaignOwner.user_id == User.id)
+            .where(CampaignOwner.campaign_id == campaign.id)
+            .order_by(User.email)
+        )
+    )
+
+
+def solver_defaults(config: Any) -> dict[str, Any]:
+    """The solver parameters a campaign starts with: the configuration's."""
+    return {name: config[setting] for name, setting in SOLVER_PARAM_SETTINGS.items()}
+
+
+def audit_log(session: Session, campaign: Campaign, limit: int = 500) -> list[AuditEvent]:
+    """The campaign's audit events, newest first."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.campaign_id == campaign.id)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _apply(session: Session, campaign: Campaign, data: CampaignData) -> None:
+    name = data.name.strip()
+    if not name:
+        raise CampaignError("Donnez un nom à la campagne.")
+    clash = session.scalar(select(Campaign.id).where(Campaign.name == name))
+    if clash is not None and clash != campaign.id:
+        raise CampaignError(f"Une campagne s'appelle déjà « {name} ».")
+    if data.region and data.region not in REGIONS:
+        raise CampaignError(f"Région inconnue : « {data.region} ».")
+    try:
+        departments = resolve_scope(data.departments)
+    except RunError as error:
+        raise CampaignError(str(error)) from error
+    if not data.region and not departments:
+        raise CampaignError("Indiquez une région ou au moins un département.")
+    if data.opens_on and data.closes_on and data.closes_on < data.opens_on:
+        raise CampaignError("La date de clôture précède la date d'ouverture.")
+    campaign.name = name
+    campaign.region = data.region or None
+    campaign.departments = departments
+    campaign.opens_on = data.opens_on
+    campaign.closes_on = data.closes_on
+    campaign.description = (data.description or "").strip() or None
+    campaign.solver_params = {k: v for k, v in data.solver_params.items() if v is not None}
+
+
+def _add_owner(session: Session, campaign: Campaign, user: User) -> None:
+    if not is_owner(session, user, campaign):
+        session.add(CampaignOwner(campaign_id=campaign.id, user_id=user.id))
+        session.flush()
+
+
+def _add_co_owners(session: Session, campaign: Campaign, emails: Iterable[str]) -> None:
+    for raw in emails:
+        email = raw.strip().lower()
+        if not email:
+            continue
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None or user.role not in (Role.COLLECTIF, Role.ADMIN):
+            raise CampaignError(
+                f"« {email} » n'est pas un compte collectif SI MS : impossible de l'associer."
+            )
+        _add_owner(session, campaign, user)

@@ -1,0 +1,266 @@
+"""The campaign console: campaigns (creation, edition, life cycle, audit log) and their
+uploaded files (preview, confirmation). Runs, review, adjustments, publication and exports
+are in :mod:`matchmaker.campaigns.run_views`, on the same blueprint. Reading routes are
+open to collectif, ARS (its region, read only) and administrators; every write needs a
+collectif owner or an administrator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from matchmaker.auth.decorators import roles_required
+from matchmaker.campaigns import adjust, exports, run_views, runs, services, uploads
+from matchmaker.campaigns.blueprint import (
+    MANAGERS,
+    READERS,
+    attempt,
+    bp,
+    download,
+    load_campaign,
+    load_upload,
+)
+from matchmaker.campaigns.forms import ActionForm, CampaignForm, RunForm, UploadForm
+from matchmaker.extensions import db
+from matchmaker.models import Campaign, Job
+from matchmaker.models.uploads import UPLOAD_KINDS
+
+__all__ = ["bp", "run_views"]
+
+ERROR_COLUMNS = ("fichier", "ligne", "colonne", "gravite", "attendu", "trouve", "indication")
+
+
+# --- campaigns -------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@roles_required(*READERS)
+def index() -> ResponseReturnValue:
+    campaigns = services.visible_campaigns(db.session, current_user)
+    return render_template(
+        "campaigns/index.html",
+        campaigns=campaigns,
+        labels=services.STATUS_LABELS,
+        may_create=current_user.role in MANAGERS,
+    )
+
+
+@bp.route("/campagnes/nouvelle", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def create() -> ResponseReturnValue:
+    form = CampaignForm()
+    if request.method == "GET":
+        form.process(
+            data=services.solver_defaults(current_app.config)
+            | {"region": current_user.region or ""}
+        )
+    if form.validate_on_submit():
+        try:
+            campaign = services.create_campaign(db.session, current_user, _campaign_data(form))
+        except services.CampaignError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("Campagne créée.", "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    return render_template("campaigns/form.html", form=form, campaign=None)
+
+
+@bp.route("/campagnes/<int:campaign_id>/modifier", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit(campaign_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id, manage=True)
+    form = CampaignForm()
+    if request.method == "GET":
+        form.process(data=_form_data(campaign))
+    if form.validate_on_submit():
+        try:
+            services.update_campaign(db.session, current_user, campaign, _campaign_data(form))
+        except services.CampaignError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("Campagne enregistrée.", "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    return render_template("campaigns/form.html", form=form, campaign=campaign)
+
+
+@bp.get("/campagnes/<int:campaign_id>")
+@roles_required(*READERS)
+def show(campaign_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id)
+    manage = services.can_manage(db.session, current_user, campaign)
+    return render_template(
+        "campaigns/show.html",
+        campaign=campaign,
+        manage=manage,
+        owners=services.owners(db.session, campaign),
+        uploads=uploads.campaign_uploads(db.session, campaign),
+        runs=runs.campaign_runs(db.session, campaign),
+        labels=services.STATUS_LABELS,
+        transitions=services.TRANSITIONS,
+        upload_form=UploadForm(),
+        run_form=RunForm(),
+        action_form=ActionForm(),
+        locks=adjust.locks_of(db.session, campaign),
+    )
+
+
+@bp.post("/campagnes/<int:campaign_id>/etat")
+@roles_required(*MANAGERS)
+def change_status(campaign_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id, manage=True)
+    form = ActionForm()
+    target = url_for("campaigns.show", campaign_id=campaign.id)
+    if not form.validate_on_submit():
+        abort(400)
+    return attempt(
+        lambda: services.change_status(db.session, current_user, campaign, form.action.data or ""),
+        None,
+        target,
+    )
+
+
+@bp.get("/campagnes/<int:campaign_id>/journal")
+@roles_required(*READERS)
+def audit_log(campaign_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id)
+    events = services.audit_log(db.session, campaign)
+    return render_template("campaigns/audit.html", campaign=campaign, events=events)
+
+
+# --- uploads -----------------------------------------------------------------------------------
+
+
+@bp.post("/campagnes/<int:campaign_id>/fichiers")
+@roles_required(*MANAGERS)
+def upload(campaign_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id, manage=True)
+    form = UploadForm()
+    target = url_for("campaigns.show", campaign_id=campaign.id)
+    if not form.validate_on_submit() or form.kind.data not in UPLOAD_KINDS:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return redirect(target)
+    storage = form.file.data
+    try:
+        stored = uploads.store_upload(
+            db.session,
+            current_user,
+            campaign,
+            form.kind.data,
+            storage.stream,
+            storage.filename or "fichier",
+            current_app.config,
+        )
+    except services.CampaignError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(target)
+    db.session.commit()
+    flash("Fichier déposé : vérification en cours.", "success")
+    return redirect(url_for("campaigns.upload_page", campaign_id=campaign.id, upload_id=stored.id))
+
+
+@bp.get("/campagnes/<int:campaign_id>/fichiers/<int:upload_id>")
+@roles_required(*READERS)
+def upload_page(campaign_id: int, upload_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id)
+    item = load_upload(campaign, upload_id)
+    job_id = item.load_job_id or item.preview_job_id
+    job = db.session.get(Job, job_id) if job_id else None
+    return render_template(
+        "campaigns/upload.html",
+        campaign=campaign,
+        upload=item,
+        job=job,
+        manage=services.can_manage(db.session, current_user, campaign),
+        action_form=ActionForm(),
+    )
+
+
+@bp.get("/campagnes/<int:campaign_id>/fichiers/<int:upload_id>/erreurs.csv")
+@roles_required(*READERS)
+def upload_errors(campaign_id: int, upload_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id)
+    item = load_upload(campaign, upload_id)
+    rows = (item.preview or {}).get("errors", [])
+    return download(
+        exports.errors_csv(rows, ERROR_COLUMNS),
+        f"erreurs-fichier-{item.id}.csv",
+        exports.CSV_MIMETYPE,
+    )
+
+
+@bp.post("/campagnes/<int:campaign_id>/fichiers/<int:upload_id>/confirmer")
+@roles_required(*MANAGERS)
+def confirm_upload(campaign_id: int, upload_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id, manage=True)
+    item = load_upload(campaign, upload_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    target = url_for("campaigns.upload_page", campaign_id=campaign.id, upload_id=item.id)
+    return attempt(
+        lambda: uploads.confirm_upload(db.session, current_user, item, campaign),
+        "Import lancé.",
+        target,
+    )
+
+
+@bp.post("/campagnes/<int:campaign_id>/fichiers/<int:upload_id>/abandonner")
+@roles_required(*MANAGERS)
+def discard_upload(campaign_id: int, upload_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id, manage=True)
+    item = load_upload(campaign, upload_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return attempt(
+        lambda: uploads.discard_upload(
+            db.session, current_user, item, campaign, current_app.config
+        ),
+        "Fichier abandonné.",
+        url_for("campaigns.show", campaign_id=campaign.id),
+    )
+
+
+# --- form helpers ----------------------------------------------------------------------------
+
+
+def _campaign_data(form: CampaignForm) -> services.CampaignData:
+    params = {
+        "min_size": form.min_size.data,
+        "min_size_overseas": form.min_size_overseas.data,
+        "max_size": form.max_size.data,
+        "max_distance_km": form.max_distance_km.data,
+        "time_limit_s": form.time_limit_s.data,
+    }
+    return services.CampaignData(
+        name=form.name.data or "",
+        region=form.region.data or None,
+        departments=[d for d in (form.departments.data or "").split(",") if d.strip()],
+        opens_on=form.opens_on.data,
+        closes_on=form.closes_on.data,
+        description=form.description.data,
+        solver_params=params,
+        co_owner_emails=[e for e in (form.co_owners.data or "").split(",") if e.strip()],
+    )
+
+
+def _form_data(campaign: Campaign) -> dict[str, Any]:
+    defaults = services.solver_defaults(current_app.config)
+    params = {**defaults, **(campaign.solver_params or {})}
+    return {
+        "name": campaign.name,
+        "region": campaign.region or "",
+        "departments": ", ".join(campaign.departments or []),
+        "opens_on": campaign.opens_on,
+        "closes_on": campaign.closes_on,
+        "description": campaign.description,
+        **{key: params.get(key) for key in (*defaults, "max_distance_km")},
+    }

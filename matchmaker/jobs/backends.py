@@ -1,0 +1,251 @@
+"""Where jobs run: the app's own threads, ``grappes worker`` polling the jobs table, or RQ.
+
+The backend comes from ``JOB_BACKEND`` (default: ``rq`` when ``REDIS_URL`` is set,
+``thread`` otherwise):
+
+- ``thread``: a thread pool started lazily in the app's process runs the job as soon as
+  the transaction that created it commits; ``grappes worker`` may run such jobs too.
+- ``worker``: jobs wait in the table until ``grappes worker`` (or :func:`work`) runs them.
+- ``rq``: the job is sent to the Redis queue ``JOB_RQ_QUEUE`` once committed; an RQ worker
+  (``grappes worker``) calls :func:`matchmaker.jobs.runner.run_rq_job`.
+
+Whatever the backend, the job code and its row are the same (:mod:`.runner`). A runner
+that starts (the app's pool or a worker) first marks failed the running jobs whose
+process died (no heartbeat for ``JOB_STALE_AFTER_S``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
+from typing import Any
+
+from flask import Flask
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, SimpleWorker, Worker
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from matchmaker.extensions import db
+from matchmaker.jobs import registry, runner, state
+
+logger = logging.getLogger(__name__)
+
+BACKENDS = ("thread", "worker", "rq")
+#: ``session.info`` key of the jobs to dispatch when the session commits.
+PENDING_KEY = "grappes.jobs.pending"
+LISTENING_KEY = "grappes.jobs.listening"
+#: ``app.extensions`` key of the embedded runner.
+EMBEDDED_KEY = "grappes.jobs.embedded"
+RQ_FUNCTION = "matchmaker.jobs.runner.run_rq_job"
+
+_embedded_lock = threading.Lock()
+
+
+class JobBackendError(RuntimeError):
+    """The job backend is misconfigured."""
+
+
+def backend_name(config: Mapping[str, Any]) -> str:
+    """The configured backend: ``JOB_BACKEND``, else ``rq`` with a ``REDIS_URL``, else
+    ``thread``."""
+    name = config.get("JOB_BACKEND") or ("rq" if config.get("REDIS_URL") else "thread")
+    if name not in BACKENDS:
+        raise JobBackendError(
+            f"JOB_BACKEND inconnu : « {name} » (valeurs possibles : {', '.join(BACKENDS)})."
+        )
+    if name == "rq" and not config.get("REDIS_URL"):
+        raise JobBackendError("JOB_BACKEND=rq demande REDIS_URL.")
+    return name
+
+
+def row_backend(name: str) -> str:
+    """The ``Job.backend`` value of a configured backend (``worker`` rows are ``thread``)."""
+    return "rq" if name == "rq" else "thread"
+
+
+def new_rq_job_id(job_id: int) -> str:
+    """A Redis job id unique across databases sharing one Redis."""
+    return f"grappes-{job_id}-{uuid.uuid4().hex[:12]}"
+
+
+def dispatch_after_commit(session: Session, app: Flask, job_id: int) -> None:
+    """Hand job ``job_id`` to its backend once ``session`` commits (never before: a runner
+    could not see the row); forget it if the session rolls back."""
+    session.info.setdefault(PENDING_KEY, []).append((app, job_id))
+    if not session.info.get(LISTENING_KEY):
+        event.listen(session, "after_commit", _dispatch_pending)
+        event.listen(session, "after_rollback", _forget_pending)
+        session.info[LISTENING_KEY] = True
+
+
+def _dispatch_pending(session: Session) -> None:
+    for app, job_id in session.info.pop(PENDING_KEY, []):
+        dispatch(app, job_id)
+
+
+def _forget_pending(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+def dispatch(app: Flask, job_id: int) -> None:
+    """Send a committed queued job to the configured backend."""
+    name = backend_name(app.config)
+    if name == "thread":
+        EmbeddedRunner.for_app(app).submit(job_id)
+    elif name == "rq":
+        _send_to_rq(app, job_id)
+
+
+def recover_stale(app: Flask) -> list[int]:
+    """Mark failed the running jobs of dead processes, and let their rows follow (each
+    kind's ``on_abandon`` hook, in one transaction). Returns their ids."""
+    stale_after = float(app.config["JOB_STALE_AFTER_S"])
+    stale = state.mark_stale(db.engine_of(app), stale_after)
+    hooked = [(job, registry.abandon_hook(job.kind)) for job in stale]
+    if any(hook for _, hook in hooked):
+        with Session(db.engine_of(app)) as session:
+            for job, hook in hooked:
+                if hook is not None:
+                    hook(session, job.params, "failed", state.interrupted_error(stale_after))
+            session.commit()
+    return [job.id for job in stale]
+
+
+# --- embedded: threads of the app's process ----------------------------------------------
+
+
+class EmbeddedRunner:
+    """The app's thread pool (``JOB_THREADS`` threads), started at the first job."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._executor = ThreadPoolExecutor(
+            max_workers=int(app.config["JOB_THREADS"]), thread_name_prefix="grappes-job"
+        )
+        self._futures: set[Future[str | None]] = set()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_app(cls, app: Flask) -> EmbeddedRunner:
+        """The app's runner, started (and recovering) on first use."""
+        with _embedded_lock:
+            embedded = app.extensions.get(EMBEDDED_KEY)
+            if embedded is None:
+                embedded = cls(app)
+                app.extensions[EMBEDDED_KEY] = embedded
+                embedded.recover()
+            return embedded
+
+    def recover(self) -> None:
+        """Mark jobs of dead processes failed, then queue the table's waiting jobs."""
+        engine = db.engine_of(self.app)
+        recover_stale(self.app)
+        waiting = state.next_queued(engine, "thread")
+        for job_id in waiting:
+            self.submit(job_id)
+
+    def submit(self, job_id: int) -> None:
+        future = self._executor.submit(runner.execute, self.app, job_id)
+        with self._lock:
+            self._futures.add(future)
+        future.add_done_callback(self._done)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until every submitted job has ended; False if ``timeout`` expired first."""
+        with self._lock:
+            futures = list(self._futures)
+        _, not_done = wait_futures(futures, timeout=timeout)
+        return not not_done
+
+    def shutdown(self) -> None:
+        """Stop accepting jobs and wait for the running ones."""
+        self._executor.shutdown(wait=True)
+
+    def _done(self, future: Future[str | None]) -> None:
+        with self._lock:
+            self._futures.discard(future)
+        error = future.exception()
+        if error is not None:
+            logger.error("embedded job runner failed", exc_info=error)
+
+
+def work(app: Flask, *, burst: bool = False, stop: threading.Event | None = None) -> int:
+    """``grappes worker`` without Redis: run the table's queued jobs one after the other,
+    polling every ``JOB_POLL_INTERVAL_S``; with ``burst``, return once none is left.
+    Returns how many jobs it ran."""
+    stop = stop or threading.Event()
+    interval = float(app.config["JOB_POLL_INTERVAL_S"])
+    engine = db.engine_of(app)
+    recover_stale(app)
+    ran = 0
+    while not stop.is_set():
+        waiting = state.next_queued(engine, "thread")
+        for job_id in waiting:
+            if stop.is_set():
+                break
+            if runner.execute(app, job_id) is not None:
+                ran += 1
+        if not waiting:
+            if burst:
+                break
+            stop.wait(interval)
+    return ran
+
+
+# --- RQ on Redis -------------------------------------------------------------------------
+
+
+def redis_connection(config: Mapping[str, Any]) -> Redis:
+    return Redis.from_url(str(config["REDIS_URL"]))
+
+
+def rq_queue(config: Mapping[str, Any], connection: Redis | None = None) -> Queue:
+    """The RQ queue of the jobs (``JOB_RQ_QUEUE``)."""
+    return Queue(str(config["JOB_RQ_QUEUE"]), connection=connection or redis_connection(config))
+
+
+def rq_worker(app: Flask, *, simple: bool = False) -> Worker:
+    """An RQ worker on the jobs queue, after marking interrupted jobs failed. ``simple``
+    runs jobs in the worker's own process (no fork), as tests do; call ``work()`` on it
+    inside ``app.app_context()``."""
+    recover_stale(app)
+    app.extensions[runner.PARENT_PID_KEY] = os.getpid()
+    connection = redis_connection(app.config)
+    queue = rq_queue(app.config, connection)
+    worker_class = SimpleWorker if simple else Worker
+    return worker_class([queue], connection=connection)
+
+
+def _send_to_rq(app: Flask, job_id: int) -> None:
+    from matchmaker.models import Job
+
+    engine = db.engine_of(app)
+    with Session(engine) as session:
+        job = session.get(Job, job_id)
+        rq_job_id = job.rq_job_id if job is not None else None
+    try:
+        rq_queue(app.config).enqueue(
+            RQ_FUNCTION,
+            job_id,
+            job_id=rq_job_id or new_rq_job_id(job_id),
+            job_timeout=int(app.config["JOB_TIMEOUT_S"]),
+            result_ttl=int(app.config["JOB_STALE_AFTER_S"]),
+            description=f"grappes job {job_id}",
+        )
+    except RedisError as error:
+        logger.exception("job %s could not be sent to Redis", job_id)
+        state.finish(
+            engine,
+            job_id,
+            "failed",
+            message="Échec de la mise en file d'attente.",
+            error=f"File d'attente Redis injoignable : {error}",
+            error_type=type(error).__name__,
+        )

@@ -1,0 +1,163 @@
+"""Running one job: the same code for the embedded threads, ``grappes worker`` and RQ.
+
+``execute(app, job_id)`` claims the queued row, runs the registered function inside an
+app context with a :class:`JobContext`, commits its work and records the outcome:
+succeeded with its result, cancelled, or failed with its cause (the French message of a
+:class:`JobError`, or the type and text of any other exception). Nothing is swallowed:
+the cause is stored on the row and the traceback logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import Engine
+
+from matchmaker.extensions import db
+from matchmaker.jobs import registry, state
+from matchmaker.jobs.context import JobCancelled, JobContext, JobError
+
+logger = logging.getLogger(__name__)
+
+#: The ``app.extensions`` key holding the pid of a worker that forks work horses (RQ).
+PARENT_PID_KEY = "grappes.jobs.parent_pid"
+
+
+def execute(app: Flask, job_id: int) -> str | None:
+    """Run job ``job_id`` if it is still queued; returns its final status, or None when
+    another runner had it or it was cancelled before starting."""
+    with app.app_context():
+        engine = db.engine_of(app)
+        claimed = state.claim(engine, job_id)
+        if claimed is None:
+            return None
+        session = db.session()
+        beat = _Heartbeat(
+            engine,
+            job_id,
+            float(app.config["JOB_HEARTBEAT_S"]),
+            paused=lambda: engine.dialect.name == "sqlite" and session.in_transaction(),
+        )
+        beat.start()
+        try:
+            return _run(app, engine, claimed)
+        finally:
+            beat.stop()
+            db.session.remove()
+
+
+def run_rq_job(job_id: int) -> str | None:
+    """The function RQ workers call. It uses the app of ``grappes worker`` (whose context
+    the worker pushed) or builds one from the environment: never at import time."""
+    if has_app_context():
+        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    else:
+        from matchmaker import create_app
+
+        app = create_app()
+    parent = app.extensions.get(PARENT_PID_KEY)
+    if parent is not None and parent != os.getpid():
+        # A forked work horse must not reuse the parent's pooled connections.
+        db.engine_of(app).dispose(close=False)
+    return execute(app, job_id)
+
+
+def _run(app: Flask, engine: Engine, claimed: state.ClaimedJob) -> str:
+    session = db.session()
+    context = JobContext(
+        job_id=claimed.id,
+        kind=claimed.kind,
+        params=claimed.params,
+        session=session,
+        config=app.config,
+        user_id=claimed.user_id,
+        campaign_id=claimed.campaign_id,
+        engine=engine,
+        progress_interval_s=float(app.config["JOB_PROGRESS_INTERVAL_S"]),
+    )
+    try:
+        function = registry.get(claimed.kind)
+        result = _as_result(function(context))
+        session.commit()
+    except JobCancelled as cancelled:
+        session.rollback()
+        logger.info("job %s (%s) cancelled", claimed.id, claimed.kind)
+        state.finish(engine, claimed.id, "cancelled", message=str(cancelled))
+        return "cancelled"
+    except Exception as error:  # the cause is stored on the row and logged, not swallowed
+        session.rollback()
+        logger.exception("job %s (%s) failed", claimed.id, claimed.kind)
+        state.finish(
+            engine,
+            claimed.id,
+            "failed",
+            message="Échec de la tâche.",
+            error=describe_error(error),
+            error_type=type(error).__name__,
+        )
+        return "failed"
+    state.finish(
+        engine,
+        claimed.id,
+        "succeeded",
+        message="Terminé.",
+        result=result,
+    )
+    return "succeeded"
+
+
+def describe_error(error: BaseException) -> str:
+    """The cause shown to users: a :class:`JobError`'s (or any domain error's French)
+    message as is; otherwise the exception's type and text."""
+    text = str(error).strip()
+    if isinstance(error, JobError | registry.UnknownJobKind):
+        return text
+    name = type(error).__name__
+    return f"Erreur inattendue ({name}) : {text}" if text else f"Erreur inattendue ({name})."
+
+
+def _as_result(result: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    if not isinstance(result, Mapping):
+        raise TypeError(f"a job returns a mapping or None, not {type(result).__name__}")
+    return dict(result)
+
+
+class _Heartbeat:
+    """Touches the job's ``heartbeat_at`` every ``interval_s`` while the job runs, so that a
+    job whose process died is recognised as interrupted; not while ``paused()`` (a SQLite
+    job inside its own transaction, whose later writes another writer would break)."""
+
+    def __init__(
+        self, engine: Engine, job_id: int, interval_s: float, paused: Callable[[], bool]
+    ) -> None:
+        self._engine = engine
+        self._paused = paused
+        self._job_id = job_id
+        self._interval_s = interval_s
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, name=f"job-{job_id}-heartbeat", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stopped.wait(self._interval_s):
+            if self._paused():  # see JobContext.holds_sqlite_snapshot
+                continue
+            try:
+                state.heartbeat(self._engine, self._job_id)
+            except Exception:  # a lost heartbeat must not kill the job; it is logged
+                logger.exception("job %s: heartbeat failed", self._job_id)

@@ -1,0 +1,63 @@
+"""The progress display's API: a job's state as JSON, and its cancellation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from matchmaker.auth.decorators import ANY_ROLE, roles_required
+from matchmaker.errors import wants_json
+from matchmaker.extensions import db
+from matchmaker.jobs import services
+from matchmaker.models import Job
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+
+def _get_job(job_id: int, *, for_cancel: bool = False) -> Job:
+    """The job, or 404; 403 unless the current user may follow (or cancel) it. The one
+    place where access to jobs is checked."""
+    job = db.session.get(Job, job_id)
+    if job is None:
+        abort(404)
+    allowed = services.can_cancel if for_cancel else services.can_view
+    if not allowed(db.session, current_user, job):
+        abort(403)
+    return job
+
+
+@bp.get("/<int:job_id>")
+@roles_required(*ANY_ROLE)
+def status(job_id: int) -> ResponseReturnValue:
+    job = _get_job(job_id)
+    response = jsonify(services.status_payload(job))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/<int:job_id>/annuler")
+@roles_required(*ANY_ROLE)
+def cancel(job_id: int) -> ResponseReturnValue:
+    job = _get_job(job_id, for_cancel=True)
+    try:
+        job = services.cancel(db.session, job, current_user)
+    except services.JobNotCancellable as error:
+        if wants_json():
+            payload = services.status_payload(job)
+            payload["refusal"] = str(error)
+            return jsonify(payload), 409
+        flash(str(error), "warning")
+    else:
+        db.session.commit()
+        if wants_json():
+            return jsonify(services.status_payload(job))
+        flash("Annulation demandée.", "success")
+    return redirect(_safe_next(request.form.get("next")) or url_for("jobs.status", job_id=job.id))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target

@@ -1,0 +1,205 @@
+"""The review pages: the run's table, map and left-out; the grappe page; publication,
+answers and « constituée »; campaign creation and life cycle; the audit log."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matchmaker.campaigns import adjust, maps, review, runs
+from matchmaker.campaigns.services import CampaignError
+from matchmaker.models import AuditEvent, Campaign, CampaignOwner, GrappeAnswer, Role
+from tests.campaigns.conftest import Desk, add_user, login
+from tests.helpers import CsrfClient
+
+
+def test_the_run_page_shows_grappes_funding_checklist_and_left_out(
+    client: CsrfClient, desk: Desk
+) -> None:
+    login(client, desk.owner)
+    page = client.get(f"/console/campagnes/{desk.campaign.id}/calculs/{desk.run.id}")
+    text = html.unescape(page.get_data(as_text=True))
+    assert page.status_code == 200
+    assert "Alpha Santé" in text and "Beta Soft" in text
+    assert "Trop peu d'ESSMS de l'éditeur Gamma Info" in text
+    assert "Grappe n° 1 à 20 km si l'éditeur était libre." in text
+    assert "€" in text
+    assert "Relancer le calcul avec les décisions" in text
+
+
+def test_the_map_draws_colours_centres_layers_and_left_out(
+    client: CsrfClient, db_session: Session, desk: Desk
+) -> None:
+    login(client, desk.owner)
+    drawn = client.get(f"/console/campagnes/{desk.campaign.id}/calculs/{desk.run.id}").get_data(
+        as_text=True
+    )
+    assert "vendor/leaflet/leaflet.js" in drawn and "cdn." not in drawn
+    assert maps.colour_of(1) in drawn and maps.colour_of(2) in drawn
+    for layer in ("Éditeur : Alpha Santé", "Éditeur : Beta Soft", maps.LEFT_OUT_LAYER):
+        assert json.dumps(layer) in drawn, layer  # the layer control's overlay names
+    assert maps.LEFT_OUT_COLOUR in drawn
+    assert json.dumps("Centre de la grappe n° 1") in drawn
+    assert "Trop peu d" in drawn
+    assert "L.markerClusterGroup() : L.featureGroup()" in drawn
+    assert '"cluster": false' in drawn
+
+
+def test_large_maps_cluster_their_markers(db_session: Session, desk: Desk) -> None:
+    views = review.grappe_views(db_session, desk.run)
+    small = maps.run_map(review.map_grappes(views), cluster_threshold=1000)
+    large = maps.run_map(review.map_grappes(views), cluster_threshold=10)
+    assert not small.clustered and large.clustered
+    assert large.marker_count == 31
+    assert '"cluster": true' in str(large.script)
+
+
+def test_the_grappe_page_shows_its_map_members_funding_and_checklist(
+    client: CsrfClient, desk: Desk
+) -> None:
+    login(client, desk.owner)
+    page = html.unescape(
+        client.get(
+            f"/console/campagnes/{desk.campaign.id}/calculs/{desk.run.id}/grappes/{desk.beta.id}"
+        ).get_data(as_text=True)
+    )
+    assert "Grappe n° 2 — Beta Soft" in page
+    assert "Financement estimé" in page and "Total estimé" in page
+    assert "Recevabilité" in page
+    assert page.count("EHPAD BETA") >= 15
+    assert "vendor/leaflet/leaflet.js" in page
+
+
+def test_publish_then_constitute_once_every_og_accepted(
+    client: CsrfClient, db_session: Session, desk: Desk
+) -> None:
+    login(client, desk.owner)
+    base = f"/console/campagnes/{desk.campaign.id}"
+    client.post(f"{base}/calculs/{desk.run.id}/publier")
+    assert desk.run.published_at is not None
+    assert desk.campaign.published_run_id == desk.run.id
+    refused = client.post(f"{base}/grappes/{desk.beta.id}/constituee", follow_redirects=True)
+    assert "ont accepté" in html.unescape(refused.get_data(as_text=True))
+    assert desk.beta.status == "proposee"
+    for ej in {m.finess_ej for m in desk.beta.members}:
+        db_session.add(GrappeAnswer(grappe_id=desk.beta.id, finess_ej=ej, answer="accepte"))
+    db_session.flush()
+    page = html.unescape(client.get(f"{base}/calculs/{desk.run.id}").get_data(as_text=True))
+    assert "15 ✓ / 0 ✗ sur 15" in page
+    client.post(f"{base}/grappes/{desk.beta.id}/constituee")
+    assert desk.beta.status == "constituee"
+    actions = set(db_session.scalars(select(AuditEvent.action)))
+    assert {"run.published", "grappe.constituted"} <= actions
+
+
+def test_a_published_run_is_no_longer_adjusted(db_session: Session, desk: Desk) -> None:
+    runs.publish(db_session, desk.owner, desk.campaign, desk.run)
+    try:
+        adjust.adjust(
+            db_session,
+            desk.owner,
+            desk.campaign,
+            desk.run,
+            adjust.Adjustment("freeze", grappe_id=desk.alpha.id),
+        )
+    except CampaignError as error:
+        assert "publié" in str(error)
+    else:
+        raise AssertionError("a published run was adjusted")
+
+
+def test_a_collectif_user_creates_a_campaign_with_the_configured_defaults(
+    client: CsrfClient, db_session: Session, desk: Desk
+) -> None:
+    login(client, desk.owner)
+    form = client.get("/console/campagnes/nouvelle").get_data(as_text=True)
+    assert 'value="15"' in form and 'value="49"' in form
+    response = client.post(
+        "/console/campagnes/nouvelle",
+        data={
+            "name": "Ille-et-Vilaine 2027",
+            "region": "",
+            "departments": "35, 22",
+            "min_size": "15",
+            "min_size_overseas": "8",
+            "max_size": "49",
+            "time_limit_s": "60",
+        },
+    )
+    assert response.status_code == 302
+    campaign = db_session.scalar(select(Campaign).where(Campaign.name == "Ille-et-Vilaine 2027"))
+    assert campaign is not None
+    assert campaign.departments == ["22", "35"] and campaign.status == "draft"
+    assert campaign.solver_params["min_size"] == 15
+    owner = db_session.scalar(select(CampaignOwner).where(CampaignOwner.campaign_id == campaign.id))
+    assert owner is not None and owner.user_id == desk.owner.id
+    client.post(f"/console/campagnes/{campaign.id}/etat", data={"action": "open"})
+    assert campaign.status == "open"
+    client.post(f"/console/campagnes/{campaign.id}/etat", data={"action": "archive"})
+    assert campaign.status == "archived"
+    log = client.get(f"/console/campagnes/{campaign.id}/journal").get_data(as_text=True)
+    assert "campaign.created" in log and "campaign.archive" in log and desk.owner.email in log
+
+
+def test_an_unknown_department_is_refused(client: CsrfClient, desk: Desk) -> None:
+    login(client, desk.owner)
+    page = client.post(
+        "/console/campagnes/nouvelle",
+        data={
+            "name": "Mauvais périmètre",
+            "region": "",
+            "departments": "99",
+            "min_size": "15",
+            "min_size_overseas": "8",
+            "max_size": "49",
+            "time_limit_s": "60",
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Périmètre inconnu" in page
+
+
+def test_the_ars_reads_the_campaign_without_its_controls(
+    client: CsrfClient, db_session: Session, desk: Desk
+) -> None:
+    login(client, add_user(db_session, Role.ARS, region="53"))
+    base = f"/console/campagnes/{desk.campaign.id}"
+    page = html.unescape(client.get(base).get_data(as_text=True))
+    assert "Bretagne 2026" in page and "Calcul n° " in page
+    assert "Lancer le calcul" not in page and "Déposer et vérifier" not in page
+    run_page = html.unescape(client.get(f"{base}/calculs/{desk.run.id}").get_data(as_text=True))
+    assert "Grappes proposées" in run_page
+    assert "Publier aux organismes" not in run_page and "Appliquer" not in run_page
+
+
+def test_an_owner_edits_the_campaign(client: CsrfClient, desk: Desk) -> None:
+    login(client, desk.owner)
+    url = f"/console/campagnes/{desk.campaign.id}/modifier"
+    form = client.get(url).get_data(as_text=True)
+    assert 'value="Bretagne 2026"' in form and 'value="35"' in form
+    response = client.post(
+        url,
+        data={
+            "name": "Bretagne 2026 — vague 2",
+            "region": "53",
+            "departments": "",
+            "min_size": "16",
+            "min_size_overseas": "8",
+            "max_size": "40",
+            "time_limit_s": "30",
+            "max_distance_km": "80",
+        },
+    )
+    assert response.status_code == 302
+    assert desk.campaign.name == "Bretagne 2026 — vague 2"
+    assert desk.campaign.departments == [] and desk.campaign.region == "53"
+    assert desk.campaign.solver_params == {
+        "min_size": 16,
+        "min_size_overseas": 8,
+        "max_size": 40,
+        "time_limit_s": 30.0,
+        "max_distance_km": 80.0,
+    }

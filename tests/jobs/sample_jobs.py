@@ -1,0 +1,77 @@
+"""Job functions used by the job tests (registered under ``test.*`` kinds)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matchmaker.jobs import JobContext, JobError, job
+from matchmaker.models import AuditEvent, Job
+
+#: Set by ``test.wait_for_cancel`` once it runs.
+STARTED = threading.Event()
+#: How long ``test.wait_for_cancel`` waits for a cancellation before failing, in seconds.
+CANCEL_PATIENCE_S = 30
+
+
+def written_by(session: Session, job_id: int) -> list[AuditEvent]:
+    """The marker rows a test job wrote (to check commit and rollback)."""
+    return [
+        event
+        for event in session.scalars(select(AuditEvent).where(AuditEvent.action == "test_written"))
+        if event.details.get("job") == job_id
+    ]
+
+
+def _mark(ctx: JobContext) -> None:
+    ctx.session.add(AuditEvent(actor="job", action="test_written", details={"job": ctx.job_id}))
+    ctx.session.flush()
+
+
+@job("test.succeed")
+def succeed(ctx: JobContext) -> dict[str, Any]:
+    ctx.progress(0.5, "À mi-chemin")
+    # What the site reads meanwhile, through a connection of its own.
+    with Session(ctx.engine) as site:
+        seen = site.get(Job, ctx.job_id)
+        assert seen is not None
+        seen_progress, seen_message, seen_status = seen.progress, seen.message, seen.status
+    _mark(ctx)
+    return {
+        "seen_progress": seen_progress,
+        "seen_message": seen_message,
+        "seen_status": seen_status,
+        "echo": ctx.params.get("echo"),
+        "user_email": ctx.user.email if ctx.user is not None else None,
+    }
+
+
+@job("test.fail_domain")
+def fail_domain(ctx: JobContext) -> None:
+    raise JobError("Le fichier « declarations.csv » est vide.")
+
+
+@job("test.fail_unexpected")
+def fail_unexpected(ctx: JobContext) -> None:
+    _mark(ctx)
+    raise KeyError("colonne_finess")
+
+
+@job("test.bad_result")
+def bad_result(ctx: JobContext) -> Any:
+    return ["not", "a", "mapping"]
+
+
+@job("test.wait_for_cancel")
+def wait_for_cancel(ctx: JobContext) -> None:
+    ctx.progress(0.1, "Démarré")
+    STARTED.set()
+    deadline = time.monotonic() + CANCEL_PATIENCE_S
+    while time.monotonic() < deadline:
+        ctx.check_cancelled()
+        time.sleep(0.02)
+    raise JobError("La tâche n'a jamais été annulée.")
