@@ -1,0 +1,384 @@
+"""The ARS desk: embarkation dashboard, the non-embarked and their priorities, the contact
+log and what-if simulations. ARS users see their own region; administrators choose one
+(``?region=``); every other role gets a 403 (``matchmaker.ars.services.desk_region``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from importers.geography import DEPARTMENTS, PROGRAMME_REGIONS, REGIONS, departments_of_region
+from matchmaker.ars import contacts, exports, priorities, whatif
+from matchmaker.ars import maps as ars_maps
+from matchmaker.ars.dashboard import CHAMP_LABELS, STAGE_LABELS, build_dashboard, champ_label
+from matchmaker.ars.forms import ContactForm, FilterForm, WhatIfForm, champ_weights_form
+from matchmaker.ars.services import DeskNotFound, Forbidden, check_department, desk_region
+from matchmaker.auth.decorators import roles_required
+from matchmaker.extensions import db
+from matchmaker.models import Role
+
+bp = Blueprint("ars", __name__, url_prefix="/ars")
+
+F = TypeVar("F", bound=Callable[..., Any])
+DESK_ROLES = (Role.ARS, Role.ADMIN)
+
+
+def desk_errors(view: F) -> F:
+    """Forbidden → 403, unknown object → 404 (after rolling back)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except Forbidden as error:
+            db.session.rollback()
+            abort(403, description=str(error))
+        except DeskNotFound as error:
+            db.session.rollback()
+            abort(404, description=str(error))
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _region() -> str:
+    return desk_region(current_user, request.values.get("region"))
+
+
+def _department_choices(region: str, everything: str) -> list[SelectChoice]:
+    return [SelectChoice("", everything)] + [
+        SelectChoice(code, f"{code} {DEPARTMENTS[code].name}")
+        for code in departments_of_region(region)
+    ]
+
+
+def _context(region: str, **values: Any) -> dict[str, Any]:
+    """What every desk page shows: the region, the admin's region picker."""
+    return {
+        "region": region,
+        "region_name": REGIONS[region].name,
+        "regions": [(code, REGIONS[code].name) for code in PROGRAMME_REGIONS],
+        "is_admin": current_user.role == Role.ADMIN,
+        "champ_labels": CHAMP_LABELS,
+        "stage_labels": STAGE_LABELS,
+        "channel_labels": contacts.CHANNEL_LABELS,
+        "champ_label": champ_label,
+        "isolated_colour": ars_maps.ISOLATED_COLOUR,
+        "target_colour": ars_maps.TARGET_COLOUR,
+        "centre_colour": ars_maps.CENTRE_COLOUR,
+        **values,
+    }
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- dashboard --------------------------------------------------------------------------
+
+
+@bp.get("/")
+@roles_required(*DESK_ROLES)
+@desk_errors
+def dashboard() -> ResponseReturnValue:
+    region = _region()
+    department = check_department(region, request.args.get("departement"))
+    figures = build_dashboard(db.session, region, department, current_app.config)
+    rates = ars_maps.department_rates(figures.by_department)
+    boundaries = ars_maps.load_boundaries(current_app.config.get("DEPARTMENT_BOUNDARIES_FILE"))
+    figure = ars_maps.rate_map(rates, boundaries, current_app.config["DEPARTMENT_BOUNDARIES_KEY"])
+    return render_template(
+        "ars/dashboard.html",
+        **_context(
+            region,
+            figures=figures,
+            department=department,
+            departments=_department_choices(region, "Toute la région"),
+            figure=figure,
+            rate_classes=ars_maps.RATE_CLASSES,
+            choropleth=boundaries is not None,
+        ),
+    )
+
+
+@bp.get("/tableau-de-bord.xlsx")
+@roles_required(*DESK_ROLES)
+@desk_errors
+def dashboard_xlsx() -> ResponseReturnValue:
+    region = _region()
+    department = check_department(region, request.args.get("departement"))
+    figures = build_dashboard(db.session, region, department, current_app.config)
+    name = f"embarquement-{department or 'region-' + region}.xlsx"
+    return _download(exports.dashboard_xlsx(figures), exports.XLSX_MIMETYPE, name)
+
+
+# --- the non-embarked -------------------------------------------------------------------
+
+
+def _scored_targets(region: str) -> list[priorities.Target]:
+    """The region's scored non-embarked, computed once per request."""
+    cache: dict[str, list[priorities.Target]] = g.setdefault("ars_targets", {})
+    if region not in cache:
+        weights = priorities.champ_weights(db.session, region, current_app.config)
+        cache[region] = priorities.non_embarked(db.session, region, current_app.config, weights)
+    return cache[region]
+
+
+def _filters(region: str) -> tuple[FilterForm, priorities.Filters]:
+    form = FilterForm(request.args)
+    form.departement.choices = _department_choices(region, "Tous")
+    form.validate()
+    department = form.departement.data if not form.departement.errors else None
+    filters = priorities.Filters(
+        department=check_department(region, department or None),
+        champ=(form.champ.data or None) if not form.champ.errors else None,
+        editor=(form.editeur.data or None) if not form.editeur.errors else None,
+        small_og=bool(form.petit_og.data),
+        isolated=bool(form.isole.data),
+    )
+    return form, filters
+
+
+@bp.get("/non-embarques")
+@roles_required(*DESK_ROLES)
+@desk_errors
+def targets() -> ResponseReturnValue:
+    region = _region()
+    form, filters = _filters(region)
+    selected = priorities.filtered(_scored_targets(region), filters)
+    page = priorities.page_of(
+        selected, request.args.get("page", 1, type=int), int(current_app.config["ARS_PAGE_SIZE"])
+    )
+    points = ars_maps.target_points(selected)
+    weights = priorities.champ_weights(db.session, region, current_app.config)
+    weights_form = champ_weights_form(int(current_app.config["ARS_CHAMP_WEIGHT_MAX"]), weights)
+    return render_template(
+        "ars/targets.html",
+        **_context(
+            region,
+            form=form,
+            page=page,
+            total=len(selected),
+            figure=ars_maps.targets_map(points) if points else None,
+            weights_form=weights_form,
+            query=request.args.to_dict(),
+            radius_km=current_app.config["ARS_ISOLATION_RADIUS_KM"],
+            small_og_factor=current_app.config["ARS_SMALL_OG_FACTOR"],
+        ),
+    )
+
+
+@bp.get("/non-embarques.<any(xlsx, csv):fmt>")
+@roles_required(*DESK_ROLES)
+@desk_errors
+def targets_export(fmt: str) -> ResponseReturnValue:
+    region = _region()
+    _form, filters = _filters(region)
+    selected = priorities.filtered(_scored_targets(region), filters)
+    if fmt == "csv":
+        return _download(
+            exports.targets_csv(selected), exports.CSV_MIMETYPE, f"non-embarques-{region}.csv"
+        )
+    return _download(
+        exports.targets_xlsx(selected), exports.XLSX_MIMETYPE, f"non-embarques-{region}.xlsx"
+    )
+
+
+@bp.post("/priorites")
+@roles_required(*DESK_ROLES)
+@desk_errors
+def champ_priorities() -> ResponseReturnValue:
+    region = _region()
+    config = current_app.config
+    current = priorities.champ_weights(db.session, region, config)
+    form = champ_weights_form(int(config["ARS_CHAMP_WEIGHT_MAX"]), current)
+    if form.validate_on_submit():
+        priorities.set_champ_weights(db.session, current_user, region, form.weights(), config)
+        db.session.commit()
+        flash("Priorités par champ enregistrées.", "success")
+    else:
+        errors = [message for field in form if field.errors for message in field.errors]
+        flash("Priorités non enregistrées : " + " ".join(errors), "error")
+    return redirect(url_for("ars.targets", region=region))
+
+
+# --- the contact log --------------------------------------------------------------------
+
+
+@bp.get("/contacts")
+@roles_required(*DESK_ROLES)
+@desk_errors
+def contact_log() -> ResponseReturnValue:
+    region = _region()
+    stage = request.args.get("etape") or None
+    if stage is not None and stage not in STAGE_LABELS:
+        stage = None
+    rows = contacts.current_log(db.session, region, stage)
+    page = priorities.page_of(
+        rows, request.args.get("page", 1, type=int), int(current_app.config["ARS_PAGE_SIZE"])
+    )
+    return render_template(
+        "ars/contacts.html",
+        **_context(
+            region, page=page, stage=stage, action_count=contacts.count_actions(db.session, region)
+        ),
+    )
+
+
+def _contact_page(
+    region: str, *, finess_et: str | None, finess_ej: str | None
+) -> ResponseReturnValue:
+    if finess_et is not None:
+        establishment = contacts.essms_target(db.session, region, finess_et)
+        target_name = establishment.long_name or establishment.short_name
+        target: Any = establishment
+    else:
+        assert finess_ej is not None
+        target = contacts.og_target(db.session, region, finess_ej)
+        target_name = target.name or finess_ej
+    form = ContactForm()
+    if form.validate_on_submit():
+        data = contacts.ContactInput(
+            acted_on=form.acted_on.data,
+            channel=form.channel.data,
+            stage=form.stage.data,
+            outcome=form.outcome.data,
+            next_step=form.next_step.data,
+        )
+        contacts.record_action(
+            db.session, current_user, region, data, finess_et=finess_et, finess_ej=finess_ej
+        )
+        db.session.commit()
+        flash("Action enregistrée.", "success")
+        return redirect(
+            request.path + (f"?region={region}" if current_user.role == Role.ADMIN else "")
+        )
+    actions = contacts.history(db.session, region, finess_et=finess_et, finess_ej=finess_ej)
+    if actions and request.method == "GET":
+        form.stage.data = actions[0].stage
+    return render_template(
+        "ars/contact.html",
+        **_context(
+            region,
+            form=form,
+            actions=actions,
+            target=target,
+            target_name=target_name,
+            is_essms=finess_et is not None,
+        ),
+    )
+
+
+@bp.route("/contacts/essms/<finess_et>", methods=["GET", "POST"])
+@roles_required(*DESK_ROLES)
+@desk_errors
+def contact_essms(finess_et: str) -> ResponseReturnValue:
+    return _contact_page(_region(), finess_et=finess_et, finess_ej=None)
+
+
+@bp.route("/contacts/og/<finess_ej>", methods=["GET", "POST"])
+@roles_required(*DESK_ROLES)
+@desk_errors
+def contact_og(finess_ej: str) -> ResponseReturnValue:
+    return _contact_page(_region(), finess_et=None, finess_ej=finess_ej)
+
+
+# --- what-if ----------------------------------------------------------------------------
+
+
+@bp.route("/simulations", methods=["GET", "POST"])
+@roles_required(*DESK_ROLES)
+@desk_errors
+def simulations() -> ResponseReturnValue:
+    region = _region()
+    form = WhatIfForm()
+    form.departement.choices = _department_choices(region, "Toute la région")
+    campaigns = whatif.region_campaigns(db.session, region)
+    form.campagne.choices = [SelectChoice("", "Aucune (éditeurs inconnus)")] + [
+        SelectChoice(str(c.id), c.name) for c in campaigns
+    ]
+    if form.validate_on_submit():
+        campaign_id = int(form.campagne.data) if form.campagne.data else None
+        run, _job = whatif.launch(
+            db.session,
+            current_user,
+            region,
+            form.departement.data or None,
+            current_app.config,
+            campaign_id=campaign_id,
+        )
+        db.session.commit()
+        flash("Simulation lancée : elle tourne en arrière-plan.", "success")
+        return redirect(url_for("ars.simulation", run_id=run.id, region=region))
+    runs = whatif.region_runs(db.session, region)
+    return render_template(
+        "ars/simulations.html",
+        **_context(region, form=form, runs=runs, scope_label=whatif.scope_label),
+    )
+
+
+@bp.get("/simulations/<int:run_id>")
+@roles_required(*DESK_ROLES)
+@desk_errors
+def simulation(run_id: int) -> ResponseReturnValue:
+    region = _region()
+    run = whatif.get_run(db.session, region, run_id)
+    result = whatif.outcome(db.session, run) if run.status == "succeeded" else None
+    status, error = run.status, run.error
+    job = whatif.job_of(db.session, run)
+    if status == "queued" and job is not None and job.is_finished:
+        # The job ended before the run could start: show the job's cause.
+        status, error = job.status, job.error or job.message
+    figure = None
+    if result is not None:
+        grappes, isolated = ars_maps.what_if_points(result)
+        if any(grappes) or isolated:
+            threshold = int(current_app.config["MAP_CLUSTER_THRESHOLD"])
+            figure = ars_maps.what_if_map(grappes, isolated, threshold)
+    return render_template(
+        "ars/simulation.html",
+        **_context(
+            region,
+            run=run,
+            result=result,
+            figure=figure,
+            scope=whatif.scope_label(list(run.scope)),
+            no_editor=whatif.NO_EDITOR,
+            status=status,
+            error=error,
+            running=status in ("queued", "running"),
+        ),
+    )
+
+
+@bp.get("/simulations/<int:run_id>.xlsx")
+@roles_required(*DESK_ROLES)
+@desk_errors
+def simulation_xlsx(run_id: int) -> ResponseReturnValue:
+    region = _region()
+    run = whatif.get_run(db.session, region, run_id)
+    if run.status != "succeeded":
+        abort(404, description="La simulation n'est pas terminée.")
+    result = whatif.outcome(db.session, run)
+    return _download(
+        exports.what_if_xlsx(result), exports.XLSX_MIMETYPE, f"simulation-{run.id}.xlsx"
+    )

@@ -1,0 +1,98 @@
+"""End to end, in headless Chromium: an ARS user opens the dashboard (figures, the rate map
+with one circle per department of the region), then the non-embarked on their clustered
+map, and logs a phone call. Uses the browser and live-server fixtures of ``tests/e2e``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from importers.geography import departments_of_region
+from matchmaker.auth import services as auth_services
+from matchmaker.models import ContactAction, Embarkation, Establishment, Organisation, Role
+from tests.e2e.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "bureau@ars-occitanie.fr"
+PASSWORD = "un-mot-de-passe-solide"
+
+
+def seed(session: Session) -> None:
+    """Occitanie: 5 ESSMS near Foix (09), 2 of them embarked; 1 in Toulouse (31)."""
+    session.add(Organisation(finess_ej="090000001", name="ASSOCIATION ARIEGE", essms_count=6))
+    session.flush()
+    places = [(f"09000010{i}", "09", 42.96 + i * 0.001, 1.60) for i in range(1, 6)]
+    places.append(("310000101", "31", 43.60, 1.44))
+    for finess_et, department, latitude, longitude in places:
+        session.add(
+            Establishment(
+                finess_et=finess_et,
+                finess_ej="090000001",
+                short_name=f"EHPAD {finess_et}",
+                department=department,
+                region="76",
+                latitude=latitude,
+                longitude=longitude,
+                champ="PA",
+                is_essms=True,
+                is_open=True,
+                commune="FOIX",
+                phone="0561000000",
+            )
+        )
+    session.flush()
+    session.add(Embarkation(finess_et="090000101", scheme="esms_numerique"))
+    session.add(Embarkation(finess_et="090000102", scheme="sons"))
+    auth_services.create_user(session, email=EMAIL, password=PASSWORD, role=Role.ARS, region="76")
+    session.commit()
+
+
+def test_dashboard_map_and_contact_log(
+    browser: object,
+    live_server: LiveServer,
+    artifacts: Path,
+) -> None:
+    from playwright.sync_api import expect
+
+    with Session(live_server.engine) as session:
+        seed(session)
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")  # type: ignore[attr-defined]
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(f"{base}/connexion")
+    page.get_by_label("Adresse électronique").fill(EMAIL)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("link", name="Bureau ARS").click()
+
+    expect(page.get_by_role("heading", name=re.compile("Embarquement des ESSMS"))).to_be_visible()
+    expect(page.locator("#chiffre-eligibles")).to_have_text("6")
+    expect(page.locator("#chiffre-embarques")).to_have_text("2")
+    expect(page.locator("#chiffre-taux")).to_have_text("33,3 %")
+    expect(page.locator("path.grappes-department")).to_have_count(len(departments_of_region("76")))
+    expect(page.get_by_role("table", name="Par département")).to_be_visible()
+    page.screenshot(path=artifacts / "ars-01-tableau-de-bord.png", full_page=True)
+
+    page.get_by_role("link", name="Non embarqués").first.click()
+    expect(page.locator("#nombre-resultats")).to_have_text("4 ESSMS")
+    expect(page.locator(".marker-cluster")).not_to_have_count(0)  # the three near Foix
+    page.screenshot(path=artifacts / "ars-02-non-embarques.png", full_page=True)
+
+    page.get_by_role("link", name="Jamais contacté").first.click()
+    page.get_by_label("Canal").select_option("phone")
+    page.get_by_label("Étape après cette action").select_option("contacted")
+    page.get_by_label("Résultat").fill("Directrice jointe, intéressée par un webinaire")
+    page.get_by_role("button", name="Enregistrer l'action").click()
+    expect(page.get_by_text("Action enregistrée.")).to_be_visible()
+    assert errors == []
+    with Session(live_server.engine) as session:
+        actions = list(session.scalars(select(ContactAction)))
+    assert [(a.channel, a.stage, a.is_current) for a in actions] == [("phone", "contacted", True)]
