@@ -1,0 +1,287 @@
+"""Benchmark of the solver on the seeded national-size synthetic instance (issue 4).
+
+For each scope (regional: the mainland region closest to 3,000 candidates; national: all
+~35,000), report wall time, peak memory, grappes, coverage (all candidates, and ESSMS of
+small isolated OG), total and mean km per member, objective, CP-SAT bound and gap; then the
+same figures for the baseline: `k-means-constrained` (size_min = 15, size_max = 49) run per
+editor and territory on the same candidates, its output repaired to the hard rules (OG
+together, sizes) and checked by `solver.validate`.
+
+Targets: regional <= 2 % gap in <= 60 s; national <= 10 min on 2 cores, gap <= 5 %, peak
+memory <= 2 GB; coverage >= baseline and km per covered ESSMS >= 10 % lower.
+
+Run: ``.venv/bin/python bench/bench_solver.py --scope regional`` (then ``--scope national``);
+results are appended to ``bench/results/solver-<date>.md``. Each scope in its own run, so
+that the peak memory is that scope's. Needs the bench extra (``k-means-constrained``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import resource
+import sys
+import time
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from solver import (  # noqa: E402
+    Candidate,
+    Exclusion,
+    Grappe,
+    Member,
+    Solution,
+    SolveParams,
+    choose_carrier,
+    solve,
+    validate,
+)
+from solver.geo import haversine_km, planar  # noqa: E402
+from solver.metrics import Figures, figures  # noqa: E402
+from solver.prepare import prepare  # noqa: E402
+from solver.synthetic import generate  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def peak_memory_mb() -> tuple[float, float]:
+    """Peak RSS of this process and of its largest child (MB; Linux reports KB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, child
+
+
+def baseline(candidates: list[Candidate], params: SolveParams, seed: int) -> Solution:
+    """k-means-constrained per editor and territory, repaired to the hard rules."""
+    from k_means_constrained import KMeansConstrained
+
+    prep = prepare(candidates, params, ())
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for b in prep.blocks:
+        for i in b.members:
+            dep = candidates[i].department
+            territory = (
+                dep
+                if prep.reduced[i] and not dep.startswith("2")
+                else ("COR" if prep.reduced[i] else "mainland")
+            )
+            groups[(b.editor or "", territory)].append(i)
+    clusters: list[tuple[str, list[int]]] = []
+    for (editor, _territory), members in sorted(groups.items()):
+        members.sort()
+        minimum = params.min_size_overseas if prep.reduced[members[0]] else params.min_size
+        n = len(members)
+        if n < minimum:
+            continue
+        k_lo = math.ceil(n / params.max_size)
+        k_hi = n // minimum
+        k = min(max(k_lo, round(n / ((minimum + params.max_size) / 2))), k_hi)
+        if k <= 1:
+            clusters.append((editor, members) if n <= params.max_size else (editor, []))
+            continue
+        xy = planar(prep.points[members])
+        model = KMeansConstrained(
+            n_clusters=k,
+            size_min=minimum,
+            size_max=params.max_size,
+            n_init=1,
+            max_iter=50,
+            random_state=seed,
+        )
+        labels = model.fit_predict(xy)
+        for lab in range(k):
+            clusters.append((editor, [members[j] for j in np.flatnonzero(labels == lab)]))
+    return _repair(prep, candidates, params, clusters)
+
+
+def _repair(prep, candidates, params, clusters) -> Solution:  # type: ignore[no-untyped-def]
+    """OG blocks go whole to the cluster holding most of them (dropped if it would overflow);
+    clusters outside [min, max] are dissolved."""
+    where: dict[int, int] = {}
+    for k, (_e, members) in enumerate(clusters):
+        for i in members:
+            where[i] = k
+    content: dict[int, set[int]] = defaultdict(set)
+    for b in prep.blocks:
+        places = Counter(where[i] for i in b.members if i in where)
+        if not places:
+            continue
+        target = sorted(places.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        content[target].update(b.members)
+    for k in sorted(content):
+        if len(content[k]) > params.max_size:
+            blocks = sorted(
+                {prep.block_of[i] for i in content[k]},
+                key=lambda b: -len(prep.blocks[b].members),
+            )
+            while len(content[k]) > params.max_size and blocks:
+                content[k] -= set(prep.blocks[blocks.pop(0)].members)
+    _rehome_small_clusters(prep, params, clusters, content)
+    grappes: list[Grappe] = []
+    for k in sorted(content):
+        members = sorted(content[k])
+        if not members or not _minimum(prep, params, members) <= len(members) <= params.max_size:
+            continue
+        grappes.append(_grappe(candidates, prep, f"KM{k:05d}", clusters[k][0] or None, members))
+    covered = {m.finess_et for g in grappes for m in g.members}
+    exclusions = tuple(
+        Exclusion(c.finess_et, "baseline", "non couvert par la référence")
+        for c in candidates
+        if c.finess_et not in covered
+    )
+    return Solution("BASELINE", tuple(grappes), exclusions, n_candidates=len(candidates))
+
+
+def _minimum(prep, params, members) -> int:  # type: ignore[no-untyped-def]
+    return params.min_size_overseas if prep.reduced[members].all() else params.min_size
+
+
+def _rehome_small_clusters(prep, params, clusters, content) -> None:  # type: ignore[no-untyped-def]
+    """Clusters left below the minimum by the OG repair give their blocks to the nearest
+    cluster (by centroid) of the same editor and territory with room, else leave them out."""
+    small = {
+        k for k in content if len(content[k]) < _minimum(prep, params, sorted(content[k]) or [0])
+    }
+    keep = [k for k in sorted(content) if k not in small and content[k]]
+    if not keep:
+        return
+    centroids = np.array([planar(prep.points[sorted(content[k])]).mean(axis=0) for k in keep])
+    for k in sorted(small):
+        blocks = sorted({prep.block_of[i] for i in content[k]})
+        content[k] = set()
+        for b in blocks:
+            members = prep.blocks[b].members
+            d = np.hypot(*(centroids - planar(prep.points[members]).mean(axis=0)).T)
+            for j in np.argsort(d, kind="stable")[:20]:
+                k2 = keep[int(j)]
+                other = content[k2]
+                if clusters[k2][0] != clusters[k][0]:
+                    continue
+                if len(other) + len(members) > params.max_size:
+                    continue
+                if bool(prep.reduced[members].all()) != bool(prep.reduced[sorted(other)].all()):
+                    continue
+                other.update(members)
+                break
+
+
+def _grappe(candidates, prep, key, editor, members) -> Grappe:  # type: ignore[no-untyped-def]
+    pts = [candidates[i] for i in members]
+    dist = np.array(
+        [[haversine_km(a.latitude, a.longitude, b.latitude, b.longitude) for b in pts] for a in pts]
+    )
+    j = int(np.argmin(dist.sum(axis=0)))
+    rows = tuple(
+        Member(c.finess_et, c.finess_ej, round(float(dist[r, j]), 1)) for r, c in enumerate(pts)
+    )
+    carrier, reason = choose_carrier(pts)
+    total = round(sum(m.distance_km for m in rows), 1)
+    return Grappe(
+        key,
+        editor,
+        pts[j].finess_et,
+        rows,
+        carrier,
+        reason,
+        total,
+        total / len(rows),
+        prep.small_og_count(members),
+    )
+
+
+def _common_km(a: Solution, b: Solution) -> tuple[int, float, float]:
+    """Mean km per member of each solution restricted to the ESSMS both cover."""
+    da = {m.finess_et: m.distance_km for g in a.grappes for m in g.members}
+    db = {m.finess_et: m.distance_km for g in b.grappes for m in g.members}
+    both = sorted(set(da) & set(db))
+    if not both:
+        return 0, 0.0, 0.0
+    return len(both), sum(da[f] for f in both) / len(both), sum(db[f] for f in both) / len(both)
+
+
+def row(name: str, f: Figures, wall: float, extra: str) -> str:
+    return (
+        f"| {name} | {wall:.1f} | {f.n_grappes} | {100 * f.coverage:.2f} % | "
+        f"{100 * f.small_isolated_coverage:.2f} % ({f.small_isolated}) | {f.total_km:,.0f} | "
+        f"{f.km_per_member:.2f} | {extra} |"
+    )
+
+
+def run(scope: str, seed: int, time_limit: float, workers: int, with_baseline: bool) -> str:
+    instance = generate(35_000, seed=seed)
+    candidates = instance.regional_scope(3000) if scope == "regional" else instance.candidates
+    params = SolveParams(time_limit_s=time_limit, num_workers=workers, random_seed=seed)
+    start = time.perf_counter()
+    solution = solve(candidates, params)
+    wall = time.perf_counter() - start
+    own, child = peak_memory_mb()
+    violations = validate(candidates, params, (), solution)
+    ours = figures(candidates, params, solution)
+    statuses = Counter(s.status for s in solution.subproblems)
+    worst = max((s.gap for s in solution.subproblems), default=0.0)
+    lines = [
+        f"## {scope} — {len(candidates):,} candidates, seed {seed}, "
+        f"time limit {time_limit:g} s, {workers} worker(s)",
+        "",
+        f"- machine: {platform.machine()}, Python {platform.python_version()}, "
+        f"run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- solver: status {solution.status}, wall {wall:.1f} s, peak memory {own:.0f} MB "
+        f"(parent) / {child:.0f} MB (largest worker), {len(solution.subproblems)} "
+        f"sub-problems ({dict(statuses)}), gap {100 * solution.gap:.2f} % "
+        f"(objective {solution.objective:,.0f}, bound {solution.best_bound:,.0f}; worst "
+        f"sub-problem {100 * worst:.1f} %), violations {len(violations)}",
+        f"- reasons left out: {dict(Counter(e.reason_code for e in solution.exclusions))}",
+        "",
+        "| method | wall s | grappes | coverage | small isolated OG covered (n) | total km "
+        "| km / member | objective |",
+        "|---|---|---|---|---|---|---|---|",
+        row("CP-SAT (solver)", ours, wall, f"{ours.objective:,}"),
+    ]
+    if with_baseline:
+        start = time.perf_counter()
+        base = baseline(candidates, params, seed)
+        base_wall = time.perf_counter() - start
+        base_violations = validate(candidates, params, (), base)
+        bf = figures(candidates, params, base)
+        lines.append(row("k-means-constrained, repaired", bf, base_wall, f"{bf.objective:,}"))
+        common = _common_km(solution, base)
+        saving = 1 - ours.km_per_member / bf.km_per_member if bf.km_per_member else 0.0
+        lines += [
+            "",
+            f"- baseline violations after repair: {len(base_violations)}; coverage "
+            f"{'≥' if ours.coverage >= bf.coverage else '<'} baseline; km per covered ESSMS "
+            f"{100 * saving:.1f} % lower than the baseline",
+            f"- on the {common[0]:,} ESSMS both methods cover: {common[1]:.2f} km per member "
+            f"(solver) vs {common[2]:.2f} (baseline)",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scope", choices=["regional", "national"], default="regional")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--time-limit", type=float, default=None)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args()
+    limit = args.time_limit or (60.0 if args.scope == "regional" else 600.0)
+    text = run(args.scope, args.seed, limit, args.workers, not args.no_baseline)
+    print(text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"solver-{datetime.now(UTC):%Y-%m-%d}.md"
+    header = "" if out.exists() else "# Solver benchmark (bench/bench_solver.py)\n\n"
+    with out.open("a", encoding="utf-8") as fh:
+        fh.write(header + text + "\n")
+    print(f"appended to {out}")
+
+
+if __name__ == "__main__":
+    main()

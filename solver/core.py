@@ -1,0 +1,396 @@
+"""`solve`: prepare, decompose, solve sub-problems (in parallel), repair, explain, assemble.
+
+Phases:
+
+1. every fixed editor's blocks (with the flexible ESSMS given to that editor, see
+   `solver.prepare`) are cut into independent sub-problems and solved by CP-SAT, largest
+   first, on `num_workers` processes (sequentially with one worker);
+2. blocks still left out are inserted into the closest compatible grappe (any editor for
+   flexible blocks) that has room, when that costs less than leaving them out;
+3. with `allow_open_grappes`, the remaining flexible blocks form open grappes (editor to be
+   chosen together) in a last round of sub-problems.
+
+Time: 90 % of `time_limit_s` x `num_workers` is shared between sub-problems in proportion to
+their number of arcs (the open round gets a share twice its weight in ESSMS), capped by
+`subproblem_time_limit_s`. CP-SAT receives it as deterministic time (so a seeded run is
+reproducible, whatever the machine's load), with a wall-time guard that also stops every
+sub-problem at the overall deadline.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+import numpy as np
+
+from solver import geo
+from solver.decompose import Subproblem, build_subproblems
+from solver.explain import explain_uncovered
+from solver.grappes import make_grappe
+from solver.model import SubResult, solve_subproblem
+from solver.prepare import Prepared, prepare
+from solver.types import (
+    Candidate,
+    Exclusion,
+    Grappe,
+    Lock,
+    Solution,
+    SolveParams,
+    SubproblemStats,
+)
+
+Progress = Callable[[float, str], None]
+#: Share of the time kept for preparation, insertion and explanations.
+RESERVE_SHARE = 0.1
+#: Minimum share of the solving time kept for the open-grappe round.
+MIN_OPEN_SHARE = 0.03
+WALL_GUARD_FACTOR = 3.0
+#: Seconds added to every wall-time guard (machine load must not change a seeded result).
+WALL_GUARD_SLACK_S = 5.0
+
+
+def solve(
+    candidates: Iterable[Candidate],
+    params: SolveParams | None = None,
+    locks: Iterable[Lock] = (),
+    previous: Solution | None = None,
+    progress: Progress | None = None,
+) -> Solution:
+    """Form grappes from `candidates` under `params` and `locks`.
+
+    Hard rules (checked independently by `solver.validate.validate`): size between the minimum
+    (reduced in Corsica/overseas) and the maximum, one editor per grappe, each ESSMS at most
+    once, OG blocks together, optional maximum distance, locks and frozen grappes. Left-out
+    ESSMS are explained, never raised. `previous` warm-starts CP-SAT (`add_hint`).
+    """
+    params = params or SolveParams()
+    report = progress or _silent
+    start = time.perf_counter()
+    deadline = start + params.time_limit_s
+    cands = list(candidates)
+    prep = prepare(cands, params, tuple(locks))
+    report(0.02, "Candidats préparés : blocs d'OG et verrous appliqués")
+    state = _State(prep)
+
+    by_editor: dict[str | None, list[int]] = defaultdict(list)
+    for b in prep.blocks:
+        by_editor[b.editor].append(b.index)
+    phase1: list[Subproblem] = []
+    for editor in sorted(e for e in by_editor if e is not None):
+        subs, _ = build_subproblems(prep, by_editor[editor], editor)
+        phase1.extend(subs)
+    report(0.05, f"{len(phase1)} sous-problèmes construits")
+    _hint_from_previous(prep, phase1, previous)
+    total_budget = params.time_limit_s * params.num_workers * (1 - RESERVE_SHARE)
+    open_weight = sum(b.weight for b in prep.blocks if b.editor is None)
+    open_share = min(0.5, 2 * open_weight / max(1, sum(b.weight for b in prep.blocks)))
+    open_share = max(open_share, MIN_OPEN_SHARE) if params.allow_open_grappes else 0.0
+    _set_budgets(phase1, total_budget * (1 - open_share), params)
+    state.run(phase1, deadline, report, 0.05, 0.8)
+
+    _insert_left_out(state)
+    report(0.85, "ESSMS restants rattachés aux grappes proches qui ont de la place")
+    if params.allow_open_grappes:
+        left = [b.index for b in prep.blocks if b.flexible and b.index not in state.block_grappe]
+        phase3, _ = build_subproblems(prep, left, None)
+        _hint_from_previous(prep, phase3, previous)
+        _set_budgets(phase3, total_budget * open_share, params)
+        state.run(phase3, deadline, report, 0.85, 0.95)
+        _insert_left_out(state)
+
+    solution = state.assemble(previous, time.perf_counter() - start)
+    report(
+        1.0,
+        f"Terminé : {len(solution.grappes)} grappes, couverture {100 * solution.coverage:.1f} %",
+    )
+    return solution
+
+
+def _silent(_fraction: float, _message: str) -> None:
+    return None
+
+
+def _set_budgets(subs: list[Subproblem], budget: float, params: SolveParams) -> None:
+    """Share `budget` seconds: each sub-problem gets `min_subproblem_time_s` (so that its LP
+    is solved and its bound means something), the rest in proportion to its arcs, capped by
+    `subproblem_time_limit_s` (water filling)."""
+    if not subs:
+        return
+    cap = params.subproblem_time_limit_s
+    floor = min(params.min_subproblem_time_s, cap, budget / len(subs))
+    extra = {sp.key: 0.0 for sp in subs}
+    remaining, todo = budget - floor * len(subs), list(subs)
+    while todo and remaining > 1e-9:
+        total = sum(len(sp.arcs) for sp in todo) or 1
+        share = {sp.key: remaining * len(sp.arcs) / total for sp in todo}
+        capped = [sp for sp in todo if floor + extra[sp.key] + share[sp.key] >= cap]
+        if not capped:
+            for sp in todo:
+                extra[sp.key] += share[sp.key]
+            break
+        for sp in capped:
+            remaining -= cap - floor - extra[sp.key]
+            extra[sp.key] = cap - floor
+            todo.remove(sp)
+    for sp in subs:
+        sp.budget_s = floor + extra[sp.key]
+
+
+def _hint_from_previous(prep: Prepared, subs: list[Subproblem], previous: Solution | None) -> None:
+    """Turn an earlier solution into a hint (block -> centre) where its arcs still exist."""
+    if previous is None:
+        return
+    centre_of = {m.finess_et: g.centre for g in previous.grappes for m in g.members if not g.frozen}
+    for sp in subs:
+        local_centre = {prep.candidates[c].finess_et: j for j, c in enumerate(sp.centres)}
+        arcs = {(b, c) for b, c, _ in sp.arcs}
+        hint = []
+        for gb in sp.blocks:
+            first = prep.candidates[prep.blocks[gb].members[0]].finess_et
+            c = local_centre.get(centre_of.get(first, ""), -1)
+            hint.append(c if (len(hint), c) in arcs else -1)
+        sp.hint = hint
+
+
+class _State:
+    """Assignment of blocks to grappes across phases, and the figures of each sub-problem."""
+
+    def __init__(self, prep: Prepared) -> None:
+        self.prep = prep
+        self.block_grappe: dict[int, tuple[str | None, int]] = {}
+        self.stats: list[SubproblemStats] = []
+        self.unsolved: set[int] = set()
+
+    def run(
+        self,
+        subs: list[Subproblem],
+        deadline: float,
+        report: Progress,
+        lo: float,
+        hi: float,
+    ) -> None:
+        """Solve sub-problems largest first, in parallel when num_workers > 1."""
+        params = self.prep.params
+        subs = sorted(subs, key=lambda sp: (-len(sp.arcs), sp.key))
+        total = sum(len(sp.arcs) for sp in subs) or 1
+        done = 0
+        by_key = {sp.key: sp for sp in subs}
+
+        def finish(result: SubResult) -> None:
+            nonlocal done
+            sp = by_key[result.key]
+            self._record(sp, result)
+            done += len(sp.arcs)
+            report(
+                lo + (hi - lo) * done / total,
+                f"Sous-problème {sp.key} résolu ({sp.n_candidates} ESSMS, {result.status})",
+            )
+
+        def arm(sp: Subproblem) -> Subproblem:
+            left = max(0.5, deadline - time.perf_counter())
+            sp.wall_limit_s = min(left, sp.budget_s * WALL_GUARD_FACTOR + WALL_GUARD_SLACK_S)
+            return sp
+
+        if params.num_workers == 1 or len(subs) <= 1:
+            for sp in subs:
+                finish(solve_subproblem(arm(sp)))
+            return
+        # fork: workers inherit the imported modules, and callers need no __main__ guard
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        with ProcessPoolExecutor(max_workers=params.num_workers, mp_context=ctx) as pool:
+            queue = list(subs)
+            running: set[Future[SubResult]] = set()
+            while queue or running:
+                while queue and len(running) < params.num_workers:
+                    running.add(pool.submit(solve_subproblem, arm(queue.pop(0))))
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                for fut in sorted(finished, key=lambda f: f.result().key):
+                    finish(fut.result())
+
+    def _record(self, sp: Subproblem, result: SubResult) -> None:
+        gap = _gap(result.objective, result.best_bound)
+        self.stats.append(
+            SubproblemStats(
+                key=sp.key,
+                editor=sp.editor,
+                n_candidates=sp.n_candidates,
+                n_blocks=len(sp.blocks),
+                n_arcs=len(sp.arcs),
+                status=result.status,
+                objective=result.objective,
+                best_bound=result.best_bound,
+                gap=gap,
+                wall_time_s=result.wall_time_s,
+                heuristic_objective=result.heuristic_objective,
+            )
+        )
+        if result.status not in ("OPTIMAL", "FEASIBLE") and not any(c != -1 for c in result.assign):
+            for gb in sp.blocks:
+                self.unsolved.update(self.prep.blocks[gb].members)
+        for lb, c in enumerate(result.assign):
+            if c != -1:
+                self.block_grappe[sp.blocks[lb]] = (sp.editor, sp.centres[c])
+
+    def grappe_members(self) -> dict[tuple[str | None, int], list[int]]:
+        """(editor, centre candidate) -> member candidate positions."""
+        out: dict[tuple[str | None, int], list[int]] = defaultdict(list)
+        for b, key in self.block_grappe.items():
+            out[key].extend(self.prep.blocks[b].members)
+        return out
+
+    def assemble(self, previous: Solution | None, wall: float) -> Solution:
+        """Build the `Solution`: grappes with centre, distances and carrier; explanations."""
+        prep = self.prep
+        params = prep.params
+        cands = prep.candidates
+        groups = self.grappe_members()
+        used_keys = {fg.key for fg, _ in prep.frozen} | {
+            b.key for b in prep.blocks if b.key is not None
+        }
+        block_key: dict[tuple[str | None, int], str] = {}
+        for b, gkey in self.block_grappe.items():
+            if prep.blocks[b].key is not None:
+                block_key[gkey] = prep.blocks[b].key  # type: ignore[assignment]
+        grappes: list[Grappe] = []
+        for fg, members in prep.frozen:
+            grappes.append(make_grappe(prep, fg.key, fg.editor, members, None, frozen=True))
+        ordered = sorted(groups.items(), key=lambda kv: (kv[0][0] or "", cands[kv[0][1]].finess_et))
+        kept = _previous_keys(prep, previous, ordered, block_key, used_keys)
+        used_keys |= set(kept.values())
+        counter = 0
+        for (editor, centre), members in ordered:
+            key = block_key.get((editor, centre)) or kept.get((editor, centre))
+            if key is None:
+                counter += 1
+                while f"G{counter:04d}" in used_keys:
+                    counter += 1
+                key = f"G{counter:04d}"
+            grappes.append(make_grappe(prep, key, editor, sorted(members), centre))
+        covered = {m.finess_et for g in grappes for m in g.members}
+        uncovered = [
+            i
+            for i, c in enumerate(cands)
+            if c.finess_et not in covered and i not in prep.exclusions
+        ]
+        exclusions: dict[int, Exclusion] = dict(prep.exclusions)
+        exclusions.update(explain_uncovered(prep, uncovered, grappes, self.unsolved))
+        statuses = {s.status for s in self.stats}
+        if not self.stats or statuses == {"OPTIMAL"}:
+            status = "OPTIMAL"
+        elif statuses <= {"OPTIMAL", "FEASIBLE"}:
+            status = "FEASIBLE"
+        else:
+            status = "PARTIAL"
+        objective = sum(s.objective for s in self.stats)
+        bound = sum(s.best_bound for s in self.stats)
+        return Solution(
+            status=status,
+            grappes=tuple(grappes),
+            exclusions=tuple(exclusions[i] for i in sorted(exclusions)),
+            subproblems=tuple(sorted(self.stats, key=lambda s: s.key)),
+            objective=objective,
+            best_bound=bound,
+            gap=_gap(objective, bound),
+            n_candidates=len(cands),
+            coverage=len(covered) / len(cands) if cands else 0.0,
+            wall_time_s=wall,
+            params=params,
+        )
+
+
+def _previous_keys(
+    prep: Prepared,
+    previous: Solution | None,
+    ordered: list[tuple[tuple[str | None, int], list[int]]],
+    block_key: dict[tuple[str | None, int], str],
+    used: set[str],
+) -> dict[tuple[str | None, int], str]:
+    """Keep the key of a previous grappe for the new grappe holding most of its members (at
+    least half of them), so that a re-solve does not rename grappes people already discuss."""
+    if previous is None:
+        return {}
+    key_of = {m.finess_et: g.key for g in previous.grappes if not g.frozen for m in g.members}
+    sizes = {g.key: g.size for g in previous.grappes}
+    kept: dict[tuple[str | None, int], str] = {}
+    taken = set(used)
+    for gid, members in ordered:
+        if gid in block_key:
+            continue
+        votes: dict[str, int] = defaultdict(int)
+        for i in members:
+            k = key_of.get(prep.candidates[i].finess_et)
+            if k is not None and k not in taken:
+                votes[k] += 1
+        best = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+        if best and 2 * best[0][1] >= sizes[best[0][0]]:
+            kept[gid] = best[0][0]
+            taken.add(best[0][0])
+    return kept
+
+
+def _gap(objective: float, bound: float) -> float:
+    """Relative gap (objective - bound) / |objective|, 0 when both are 0."""
+    if objective == 0:
+        return 0.0 if bound >= 0 else 1.0
+    return max(0.0, (objective - bound) / abs(objective))
+
+
+def _insert_left_out(state: _State) -> None:
+    """A block left out joins the closest grappe with room when the distance costs less than
+    its penalty (respecting editor, max size, max distance, reduced minimum and apart locks).
+
+    It repairs what the decomposition hides: arcs limited to the k nearest centres, cuts
+    between sub-problems, and flexible ESSMS whose editor sub-problem left them out (these may
+    join a grappe of any editor).
+    """
+    prep = state.prep
+    params = prep.params
+    groups = state.grappe_members()
+    keys = sorted(groups, key=lambda k: (k[0] or "", k[1]))
+    left = [b for b in prep.blocks if b.key is None and b.index not in state.block_grappe]
+    if not keys or not left:
+        return
+    size = {k: len(groups[k]) for k in keys}
+    members = {k: set(groups[k]) for k in keys}
+    apart: dict[int, set[int]] = defaultdict(set)
+    for a, b in prep.apart_pairs:
+        apart[a].add(b)
+        apart[b].add(a)
+    pools: dict[str | None, list[tuple[str | None, int]]] = {None: keys}
+    for k in keys:
+        if k[0] is not None:
+            pools.setdefault(k[0], []).append(k)
+    trees = {e: geo.build_tree(prep.points[[k[1] for k in ks]]) for e, ks in pools.items()}
+    left.sort(key=lambda b: (-b.penalty, b.index))
+    for b in left:
+        editor = None if b.flexible else b.editor
+        if editor not in pools:
+            continue
+        pool = pools[editor]
+        _, near = geo.knn(trees[editor], prep.points[[b.members[0]]], min(10, len(pool)))
+        best = None
+        for j in near[0]:
+            k = pool[int(j)]
+            centre = k[1]
+            if size[k] + b.weight > params.max_size:
+                continue
+            if prep.reduced[centre] and not b.reduced:
+                continue
+            if any(apart[i] & members[k] for i in b.members):
+                continue
+            d = geo.pairwise_km(prep.points[b.members], prep.points[[centre]])[:, 0]
+            if params.max_distance_km is not None and d.max() > params.max_distance_km:
+                continue
+            cost = params.distance_weight * int(np.rint(d * 10).sum())
+            if cost < b.penalty and (best is None or cost < best[0]):
+                best = (cost, k)
+        if best is not None:
+            k = best[1]
+            state.block_grappe[b.index] = k
+            size[k] += b.weight
+            members[k].update(b.members)

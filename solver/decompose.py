@@ -1,0 +1,228 @@
+"""Sparse assignment arcs and independent sub-problems.
+
+For one editor, every block may only be assigned to one of its `k_neighbours` nearest
+possible centres (BallTree, haversine) or to a centre among its own members. Blocks linked by
+arcs form connected components, which are independent. A component with more than
+`max_subproblem_size` ESSMS is cut by recursive bisection of the map, choosing each cut in the
+widest empty strip near the weighted median so that few close pairs are separated; arcs across
+a cut are dropped. The reported bounds are therefore bounds of this decomposed model.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from solver import geo
+from solver.geo import planar
+from solver.prepare import Block, Prepared
+
+
+@dataclass
+class Subproblem:
+    """One independent CP-SAT model: blocks, candidate centres and arcs (all local indices)."""
+
+    key: str
+    editor: str | None
+    blocks: list[int]
+    weights: list[int]
+    penalties: list[int]
+    forced: list[bool]
+    capable: list[bool]
+    centres: list[int]
+    centre_block: list[int]
+    centre_min: list[int]
+    arcs: list[tuple[int, int, int]]
+    apart: list[tuple[int, int]]
+    max_size: int
+    carrier_bonus: int
+    n_candidates: int
+    budget_s: float = 10.0
+    wall_limit_s: float = 30.0
+    seed: int = 0
+    relative_gap_limit: float = 0.0
+    cp_workers: int = 1
+    cp_presolve: bool = True
+    cp_linearization_level: int = 2
+    deterministic_time_per_s: float = 0.5
+    hint: list[int] | None = None
+
+
+def block_arcs(prep: Prepared, block_ids: list[int]) -> dict[int, dict[int, int]]:
+    """Arcs {block id: {candidate index (centre): cost}} for blocks of one editor.
+
+    cost = distance_weight x sum over the block's members of the distance to the centre in
+    tenths of km (integers only). A centre in a reduced-minimum department accepts only blocks
+    wholly in such departments; with `max_distance_km` every member must be that close.
+    """
+    params = prep.params
+    blocks = [prep.blocks[b] for b in block_ids]
+    pool = np.array([i for b in blocks for i in b.members], dtype=int)
+    if len(pool) == 0:
+        return {}
+    tree = geo.build_tree(prep.points[pool])
+    anchors = np.array([_anchor(prep, b) for b in blocks], dtype=int)
+    _, knn_idx = geo.knn(tree, prep.points[anchors], params.k_neighbours)
+    max_d = params.max_distance_km
+    valid_centre: dict[int, bool] = {}
+    for b in blocks:
+        d = geo.pairwise_km(prep.points[b.members], prep.points[b.members])
+        for j, i in enumerate(b.members):
+            ok = not (prep.reduced[i] and not b.reduced)
+            if max_d is not None and d[:, j].max() > max_d:
+                ok = False
+            valid_centre[i] = ok
+    arcs: dict[int, dict[int, int]] = {}
+    for b, row in zip(blocks, knn_idx, strict=True):
+        cands = sorted({int(pool[j]) for j in row} | set(b.members))
+        cands = [c for c in cands if valid_centre[c] and (b.reduced or not prep.reduced[c])]
+        if not cands:
+            arcs[b.index] = {}
+            continue
+        d = geo.pairwise_km(prep.points[b.members], prep.points[cands])
+        ok = np.ones(len(cands), dtype=bool)
+        if max_d is not None:
+            ok = d.max(axis=0) <= max_d
+        cost = params.distance_weight * np.rint(d * 10).astype(np.int64).sum(axis=0)
+        arcs[b.index] = {c: int(cost[j]) for j, c in enumerate(cands) if ok[j]}
+    return arcs
+
+
+def _anchor(prep: Prepared, b: Block) -> int:
+    """The member of a block closest to all others (its medoid)."""
+    if b.weight == 1:
+        return b.members[0]
+    d = geo.pairwise_km(prep.points[b.members], prep.points[b.members])
+    return b.members[int(np.argmin(d.sum(axis=0)))]
+
+
+def build_subproblems(
+    prep: Prepared, block_ids: list[int], editor: str | None
+) -> tuple[list[Subproblem], list[int]]:
+    """Split the blocks of one editor into independent sub-problems.
+
+    Returns the sub-problems and the blocks that have no arc at all (never coverable).
+    """
+    params = prep.params
+    arcs = block_arcs(prep, block_ids)
+    local = {b: j for j, b in enumerate(block_ids)}
+    rows, cols = [], []
+    for b, targets in arcs.items():
+        for c in targets:
+            rows.append(local[b])
+            cols.append(local[prep.block_of[c]])
+    n = len(block_ids)
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    _, labels = connected_components(graph, directed=True, connection="weak")
+    components: dict[int, list[int]] = defaultdict(list)
+    for j, lab in enumerate(labels):
+        components[int(lab)].append(block_ids[j])
+    parts: list[list[int]] = []
+    hopeless: list[int] = []
+    for comp in sorted(components.values(), key=lambda c: c[0]):
+        weight = sum(prep.blocks[b].weight for b in comp)
+        min_needed = min(
+            params.min_size_overseas if prep.blocks[b].reduced else params.min_size for b in comp
+        )
+        if weight < min_needed or all(not arcs[b] for b in comp):
+            hopeless.extend(comp)
+            continue
+        parts.extend(_cut(prep, comp, params.max_subproblem_size))
+    subproblems = []
+    for comp in parts:
+        sp = _make_subproblem(prep, comp, arcs, editor, len(subproblems))
+        if sp is None:
+            hopeless.extend(comp)
+        else:
+            subproblems.append(sp)
+    return subproblems, hopeless
+
+
+def _cut(prep: Prepared, comp: list[int], max_size: int) -> list[list[int]]:
+    """Recursive bisection of a component until each part has at most `max_size` ESSMS."""
+    weights = np.array([prep.blocks[b].weight for b in comp])
+    total = int(weights.sum())
+    if total <= max_size or len(comp) < 2:
+        return [comp]
+    anchors = [prep.blocks[b].members[0] for b in comp]
+    xy = planar(prep.points[anchors])
+    axis = int(np.argmax(xy.max(axis=0) - xy.min(axis=0)))
+    order = np.lexsort((np.array(comp), xy[:, axis]))
+    coords = xy[order, axis]
+    cum = np.cumsum(weights[order])
+    lo = int(np.searchsorted(cum, 0.4 * total))
+    hi = int(np.searchsorted(cum, 0.6 * total))
+    lo, hi = max(lo, 0), min(max(hi, lo + 1), len(comp) - 1)
+    gaps = coords[lo + 1 : hi + 1] - coords[lo:hi]
+    cut = lo + 1 + int(np.argmax(gaps)) if len(gaps) else max(1, len(comp) // 2)
+    left = [comp[j] for j in order[:cut]]
+    right = [comp[j] for j in order[cut:]]
+    return _cut(prep, sorted(left), max_size) + _cut(prep, sorted(right), max_size)
+
+
+def _make_subproblem(
+    prep: Prepared,
+    comp: list[int],
+    arcs: dict[int, dict[int, int]],
+    editor: str | None,
+    number: int,
+) -> Subproblem | None:
+    """Local indexing of one part; arcs leaving the part are dropped."""
+    params = prep.params
+    blocks = [prep.blocks[b] for b in comp]
+    local_block = {b.index: j for j, b in enumerate(blocks)}
+    centres = sorted(
+        c
+        for b in blocks
+        for c in b.members
+        if c in arcs[b.index]  # the centre's own block can reach it
+    )
+    local_centre = {c: j for j, c in enumerate(centres)}
+    sp_arcs = []
+    for b in blocks:
+        for c, cost in sorted(arcs[b.index].items()):
+            if c in local_centre and prep.block_of[c] in local_block:
+                sp_arcs.append((local_block[b.index], local_centre[c], cost))
+    if not sp_arcs:
+        return None
+    block_set = set(local_block)
+    apart = sorted(
+        {
+            (min(la, lb), max(la, lb))
+            for a, b in prep.apart_pairs
+            if prep.block_of.get(a) in block_set and prep.block_of.get(b) in block_set
+            for la, lb in [(local_block[prep.block_of[a]], local_block[prep.block_of[b]])]
+            if la != lb
+        }
+    )
+    keyed = [(j, b.key) for j, b in enumerate(blocks) if b.key is not None]
+    apart += [(a, b) for x, (a, ka) in enumerate(keyed) for b, kb in keyed[x + 1 :] if ka != kb]
+    return Subproblem(
+        key=f"{editor or 'ouvert'}#{number + 1}",
+        editor=editor,
+        blocks=[b.index for b in blocks],
+        weights=[b.weight for b in blocks],
+        penalties=[b.penalty for b in blocks],
+        forced=[b.forced for b in blocks],
+        capable=[b.capable for b in blocks],
+        centres=centres,
+        centre_block=[local_block[prep.block_of[c]] for c in centres],
+        centre_min=[
+            params.min_size_overseas if prep.reduced[c] else params.min_size for c in centres
+        ],
+        arcs=sp_arcs,
+        apart=apart,
+        max_size=params.max_size,
+        carrier_bonus=params.carrier_bonus,
+        n_candidates=sum(b.weight for b in blocks),
+        seed=params.random_seed,
+        relative_gap_limit=params.relative_gap_limit,
+        cp_workers=params.cp_workers,
+        cp_presolve=params.cp_presolve,
+        cp_linearization_level=params.cp_linearization_level,
+        deterministic_time_per_s=params.deterministic_time_per_s,
+    )

@@ -1,0 +1,227 @@
+"""Why an ESSMS is left out, and its best near-miss (French text, users read it).
+
+Reason codes:
+
+- `too_few_peers`: fewer compatible ESSMS within `explain_radius_km` than a grappe needs
+  (« seulement 8 ESSMS de l'éditeur X à moins de 150 km ») — for a SONS order, « SONS
+  commandé pour X : aucune grappe de X à portée »;
+- `grappe_full`, `too_far`, `og_overflow`, `apart_lock`: a compatible grappe is near but one
+  rule forbids joining it;
+- `not_selected`: enough peers exist but covering it would cost more than leaving it out
+  (or its peers are already in other grappes);
+- `not_solved`: its sub-problem found no solution within the time limit;
+- codes set earlier by `solver.prepare`: `excluded_by_lock`, `lock_conflict`,
+  `og_too_large`, `unknown_editor`, `invalid_input`.
+
+The near-miss is the closest grappe the ESSMS could join if one rule were relaxed (maximum
+size, maximum distance, one editor), or, failing that, the minimum size it misses.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from solver import geo
+from solver.editors import compatible
+from solver.prepare import Prepared
+from solver.types import Candidate, Exclusion, Grappe, NearMiss
+
+
+def editor_label(editor: str | None) -> str:
+    """How an editor is named in French messages."""
+    return f"l'éditeur {editor}" if editor else "un éditeur à choisir"
+
+
+def explain_uncovered(
+    prep: Prepared,
+    uncovered: list[int],
+    grappes: list[Grappe],
+    unsolved: set[int],
+) -> dict[int, Exclusion]:
+    """Explain every left-out candidate position in `uncovered`."""
+    params = prep.params
+    cands = prep.candidates
+    if not uncovered:
+        return {}
+    same, flexible = _available_peers(prep, uncovered, grappes)
+    centre_idx = np.array([prep.index[g.centre] for g in grappes], dtype=int)
+    member_sets = [{m.finess_et for m in g.members} for g in grappes]
+    apart_of: dict[str, set[str]] = defaultdict(set)
+    for a, b in prep.apart_pairs:
+        apart_of[cands[a].finess_et].add(cands[b].finess_et)
+        apart_of[cands[b].finess_et].add(cands[a].finess_et)
+    out: dict[int, Exclusion] = {}
+    for start in range(0, len(uncovered), 2000):
+        chunk = uncovered[start : start + 2000]
+        if len(centre_idx):
+            dist = geo.pairwise_km(prep.points[chunk], prep.points[centre_idx])
+        else:
+            dist = np.zeros((len(chunk), 0))
+        for row, i in enumerate(chunk):
+            c = cands[i]
+            minimum = params.min_size_overseas if prep.reduced[i] else params.min_size
+            block = prep.blocks[prep.block_of[i]] if prep.block_of.get(i, -1) >= 0 else None
+            weight = block.weight if block else 1
+            order = np.argsort(dist[row], kind="stable")
+            near = _near_grappes(
+                prep, c, i, weight, order, dist[row], grappes, member_sets, apart_of
+            )
+            near_miss = near[1] if near else None
+            available = int(same[i] + flexible[i])
+            if i in unsolved:
+                code = "not_solved"
+                reason = "sous-problème non résolu dans le temps imparti"
+            elif available < minimum:
+                code = "too_few_peers"
+                reason = _too_few_text(prep, c, i, int(same[i]), int(flexible[i]), minimum)
+                if near_miss is None:
+                    near_miss = NearMiss(
+                        "taille minimale",
+                        f"il manquerait {minimum - available} ESSMS pour atteindre le minimum "
+                        f"de {minimum}",
+                    )
+            elif near is not None and near[0] != "other_editor":
+                code, near_miss = near[0], near[1]
+                reason = near_miss.text
+            else:
+                code = "not_selected"
+                reason = (
+                    f"{_peers_text(prep, i, int(same[i]), int(flexible[i]))} à moins de "
+                    f"{params.explain_radius_km:g} km, mais trop dispersés ou déjà dans des "
+                    "grappes complètes : son rattachement coûterait plus que son exclusion"
+                )
+            if block is not None and block.forced:
+                code = "lock_conflict"
+                reason = f"verrou « dans la grappe {block.key} » impossible à respecter : {reason}"
+            out[i] = Exclusion(c.finess_et, code, reason, near_miss)
+    return out
+
+
+def _available_peers(
+    prep: Prepared, targets: list[int], grappes: list[Grappe]
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each target, within explain_radius_km (itself included): ESSMS bound to the same
+    editor, and ESSMS without editor that are not already in another editor's grappe. For a
+    target without editor, every usable ESSMS counts as "same"."""
+    n = len(prep.candidates)
+    same = np.zeros(n, dtype=int)
+    flexible = np.zeros(n, dtype=int)
+    editor_of_grappe = {m.finess_et: g.editor for g in grappes for m in g.members}
+    usable = [i for i in range(n) if prep.exclusions.get(i) is None]
+    by_editor: dict[str | None, list[int]] = defaultdict(list)
+    for i in targets:
+        by_editor[prep.bound_editor[i]].append(i)
+    radius = prep.params.explain_radius_km
+    for editor, group in by_editor.items():
+        if editor is None:
+            pools = [(usable, same)]
+        else:
+            free_flex = [
+                i
+                for i in usable
+                if prep.bound_editor[i] is None
+                and editor_of_grappe.get(prep.candidates[i].finess_et, editor) == editor
+            ]
+            pools = [([i for i in usable if prep.bound_editor[i] == editor], same)]
+            pools.append((free_flex, flexible))
+        for pool, counts in pools:
+            if pool:
+                tree = geo.build_tree(prep.points[pool])
+                counts[group] = geo.count_within(tree, prep.points[group], radius)
+    return same, flexible
+
+
+def _peers_text(prep: Prepared, i: int, same: int, flexible: int) -> str:
+    editor = prep.bound_editor[i]
+    if editor is None:
+        return f"{same} ESSMS"
+    text = f"{same} ESSMS de {editor_label(editor)}"
+    return f"{text} et {flexible} ESSMS sans DUI disponibles" if flexible else text
+
+
+def _too_few_text(
+    prep: Prepared, c: Candidate, i: int, same: int, flexible: int, minimum: int
+) -> str:
+    radius = prep.params.explain_radius_km
+    peers = _peers_text(prep, i, same, flexible)
+    if c.sons_editor:
+        return (
+            f"SONS commandé pour {c.sons_editor} : aucune grappe de {c.sons_editor} à portée "
+            f"({peers} à moins de {radius:g} km, minimum {minimum})"
+        )
+    return f"seulement {peers} à moins de {radius:g} km (minimum {minimum} par grappe)"
+
+
+def _near_grappes(
+    prep: Prepared,
+    c: Candidate,
+    i: int,
+    weight: int,
+    order: np.ndarray,
+    dist: np.ndarray,
+    grappes: list[Grappe],
+    member_sets: list[set[str]],
+    apart_of: dict[str, set[str]],
+) -> tuple[str, NearMiss] | None:
+    """The closest grappe that one relaxed rule would open, with that rule's code."""
+    params = prep.params
+    fallback: tuple[str, NearMiss] | None = None
+    for j in order[:50]:
+        g = grappes[int(j)]
+        d = float(dist[int(j)])
+        if d > params.explain_radius_km:
+            break
+        label = f"la grappe {g.key} ({editor_label(g.editor)}, à {d:.1f} km)"
+        if not compatible(c, g.editor) or g.frozen:
+            rule = "grappe figée" if g.frozen else "éditeur unique"
+            if fallback is None:
+                fallback = (
+                    "other_editor",
+                    NearMiss(
+                        rule, f"{label} : il faudrait lever la règle « {rule} »", g.key, g.editor, d
+                    ),
+                )
+            continue
+        if apart_of.get(c.finess_et, set()) & member_sets[int(j)]:
+            return "apart_lock", NearMiss(
+                "verrou « séparés »",
+                f"{label} contient un ESSMS dont il doit être séparé",
+                g.key,
+                g.editor,
+                d,
+            )
+        if params.max_distance_km is not None and d > params.max_distance_km:
+            return "too_far", NearMiss(
+                "distance maximale",
+                f"{label} dépasse la distance maximale de {params.max_distance_km:g} km",
+                g.key,
+                g.editor,
+                d,
+            )
+        if g.size >= params.max_size:
+            return "grappe_full", NearMiss(
+                "taille maximale",
+                f"{label} est complète ({g.size} ESSMS, maximum {params.max_size})",
+                g.key,
+                g.editor,
+                d,
+            )
+        if g.size + weight > params.max_size:
+            return "og_overflow", NearMiss(
+                "taille maximale",
+                f"avec les {weight} ESSMS de son OG, {label} dépasserait la taille maximale "
+                f"({params.max_size})",
+                g.key,
+                g.editor,
+                d,
+            )
+        return "not_selected", NearMiss(
+            "coût",
+            f"{label} pourrait l'accueillir, mais ce trajet coûte plus que son exclusion",
+            g.key,
+            g.editor,
+            d,
+        )
+    return fallback

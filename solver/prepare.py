@@ -1,0 +1,361 @@
+"""From candidates and locks to OG blocks: editor rules, locks, priorities.
+
+A *block* is the unit the model assigns: the ESSMS of one OG sharing an editor
+(`keep_og_together`), merged with the ESSMS that locks tie to them (`Together`, `MustJoin` on
+the same key). Every block belongs to one *sub-problem editor*:
+
+- an ESSMS with a DUI or a SONS order belongs to its (hard) editor;
+- an ESSMS without DUI but with a preferred editor belongs to that editor;
+- an ESSMS without DUI nor preference is *flexible*. It follows the editor of the lock group
+  or of its OG's other ESSMS if they have one; otherwise it goes to the editor that dominates
+  its `flexible_neighbours` nearest fixed-editor ESSMS within `explain_radius_km` (weighted by
+  closeness), or to the open pool (editor None) when no fixed ESSMS is that close. Flexible
+  ESSMS left out by their editor's sub-problem get a second chance later (insertion into any
+  grappe with room, then open grappes), see `solver.core`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from solver import geo
+from solver.editors import hard_editor
+from solver.locks import read_locks
+from solver.types import (
+    DUI_STATUSES,
+    Candidate,
+    Exclusion,
+    FrozenGrappe,
+    Lock,
+    SolveParams,
+)
+
+#: Where candidates without valid coordinates are parked (radians, South Pole): far from all.
+NOWHERE = (-np.pi / 2, 0.0)
+
+
+class UnionFind:
+    """Disjoint sets over 0..n-1 with path halving; the smallest index is the root."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            lo, hi = min(ra, rb), max(ra, rb)
+            self.parent[hi] = lo
+
+    def groups(self, items: list[int]) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = defaultdict(list)
+        for i in items:
+            out[self.find(i)].append(i)
+        return dict(out)
+
+
+@dataclass
+class Block:
+    """A set of ESSMS that are assigned together (OG block plus lock links)."""
+
+    index: int
+    members: list[int]
+    editor: str | None
+    flexible: bool
+    reduced: bool
+    key: str | None
+    forced: bool
+    penalty: int
+    capable: bool
+
+    @property
+    def weight(self) -> int:
+        return len(self.members)
+
+
+@dataclass
+class Prepared:
+    """Everything the sub-problems and the explanations need, indexed by candidate position."""
+
+    candidates: list[Candidate]
+    params: SolveParams
+    points: np.ndarray
+    bound_editor: list[str | None]
+    reduced: np.ndarray
+    small_og: np.ndarray
+    isolated: np.ndarray
+    priority: np.ndarray
+    blocks: list[Block] = field(default_factory=list)
+    block_of: dict[int, int] = field(default_factory=dict)
+    exclusions: dict[int, Exclusion] = field(default_factory=dict)
+    frozen: list[tuple[FrozenGrappe, list[int]]] = field(default_factory=list)
+    apart_pairs: list[tuple[int, int]] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+
+    def small_og_count(self, members: list[int]) -> int:
+        """Number of distinct small OG among `members`."""
+        return len({self.candidates[i].finess_ej for i in members if self.small_og[i]})
+
+
+def prepare(candidates: list[Candidate], params: SolveParams, locks: tuple[Lock, ...]) -> Prepared:
+    """Apply editor rules and locks, compute priorities and build the OG blocks."""
+    index: dict[str, int] = {}
+    for i, c in enumerate(candidates):
+        if c.finess_et in index:
+            raise ValueError(f"ESSMS en double dans les candidats : {c.finess_et}")
+        index[c.finess_et] = i
+    n = len(candidates)
+    points = geo.to_radians(
+        np.array([c.latitude for c in candidates], dtype=float),
+        np.array([c.longitude for c in candidates], dtype=float),
+    ).reshape(n, 2)
+    located = np.isfinite(points).all(axis=1) & (np.abs(points[:, 0]) <= np.pi / 2)
+    points[~located] = NOWHERE
+    reduced_set = params.reduced_minimum_departments
+    reduced = np.array([geo.is_reduced_minimum(c.department, reduced_set) for c in candidates])
+    small_og = np.array(
+        [
+            c.og_size
+            < (params.small_og_threshold_overseas if reduced[i] else params.small_og_threshold)
+            for i, c in enumerate(candidates)
+        ],
+        dtype=bool,
+    )
+    bound = [hard_editor(c) for c in candidates]
+    isolated = _isolation(candidates, bound, points, params)
+    priority = (
+        params.uncovered_penalty
+        + params.small_og_bonus * small_og.astype(int)
+        + params.isolation_bonus * isolated.astype(int)
+    )
+    prep = Prepared(
+        candidates=candidates,
+        params=params,
+        points=points,
+        bound_editor=bound,
+        reduced=reduced,
+        small_og=small_og,
+        isolated=isolated,
+        priority=priority,
+        index=index,
+    )
+    for i, c in enumerate(candidates):
+        if not located[i]:
+            prep.exclusions[i] = Exclusion(
+                c.finess_et, "invalid_input", "coordonnées géographiques manquantes ou invalides"
+            )
+        elif c.dui_status not in DUI_STATUSES:
+            prep.exclusions[i] = Exclusion(
+                c.finess_et, "invalid_input", f"statut DUI inconnu : « {c.dui_status} »"
+            )
+        elif c.dui_status != "aucun" and bound[i] is None:
+            prep.exclusions[i] = Exclusion(
+                c.finess_et, "unknown_editor", "DUI déclaré sans éditeur renseigné"
+            )
+    links, keys = read_locks(prep, locks)
+    _build_blocks(prep, links, keys)
+    return prep
+
+
+def _isolation(
+    candidates: list[Candidate],
+    bound: list[str | None],
+    points: np.ndarray,
+    params: SolveParams,
+) -> np.ndarray:
+    """An ESSMS is isolated when fewer than `isolation_min_peers` compatible ESSMS (same editor
+    or flexible; anyone for a flexible one) lie within `isolation_radius_km`."""
+    n = len(candidates)
+    isolated = np.zeros(n, dtype=bool)
+    if n == 0:
+        return isolated
+    flexible = [i for i in range(n) if bound[i] is None]
+    by_editor: dict[str, list[int]] = defaultdict(list)
+    for i, e in enumerate(bound):
+        if e is not None:
+            by_editor[e].append(i)
+    all_tree = geo.build_tree(points)
+    if flexible:
+        counts = geo.count_within(all_tree, points[flexible], params.isolation_radius_km)
+        isolated[flexible] = counts - 1 < params.isolation_min_peers
+    for _editor, members in sorted(by_editor.items()):
+        pool = members + flexible
+        tree = geo.build_tree(points[pool])
+        counts = geo.count_within(tree, points[members], params.isolation_radius_km)
+        isolated[members] = counts - 1 < params.isolation_min_peers
+    return isolated
+
+
+def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, str]) -> None:
+    """Union OG groups and lock links into blocks, settle each block's editor, split or
+    exclude oversize OG blocks."""
+    params = prep.params
+    cands = prep.candidates
+    n = len(cands)
+    pool = [i for i in range(n) if i not in prep.exclusions and prep.block_of.get(i) != -1]
+    in_pool = set(pool)
+    links = [(a, b) for a, b in links if a in in_pool and b in in_pool]
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for i, k in keys.items():
+        if i in in_pool:
+            by_key[k].append(i)
+    # 1. lock groups and their editor
+    lock_uf = UnionFind(n)
+    for a, b in links:
+        lock_uf.union(a, b)
+    for members in by_key.values():
+        for m in members[1:]:
+            lock_uf.union(members[0], m)
+    lock_groups = lock_uf.groups(pool)
+    editor_of: dict[int, str | None] = {}
+    unresolved: list[int] = []
+    for root, members in lock_groups.items():
+        editors = {prep.bound_editor[i] for i in members} - {None}
+        group_keys = {keys[i] for i in members if i in keys}
+        if len(editors) > 1 or len(group_keys) > 1:
+            why = (
+                "éditeurs incompatibles"
+                if len(editors) > 1
+                else "deux grappes imposées différentes"
+            )
+            for i in members:
+                prep.exclusions[i] = Exclusion(
+                    cands[i].finess_et,
+                    "lock_conflict",
+                    f"verrous incompatibles (« ensemble » / « dans la grappe ») : {why}",
+                )
+            continue
+        if editors:
+            for i in members:
+                editor_of[i] = next(iter(editors))
+        else:
+            unresolved.append(root)
+    pool = [i for i in pool if i not in prep.exclusions]
+    # 2. flexible groups follow their OG's editor, else their neighbourhood
+    og_editors: dict[str, Counter[str]] = defaultdict(Counter)
+    for i in pool:
+        if prep.bound_editor[i] is not None:
+            og_editors[cands[i].finess_ej][prep.bound_editor[i]] += 1  # type: ignore[index]
+    need_neighbours: list[int] = []
+    for root in unresolved:
+        members = lock_groups[root]
+        counter: Counter[str] = Counter()
+        for i in members:
+            counter.update(og_editors.get(cands[i].finess_ej, Counter()))
+        if params.keep_og_together and counter:
+            chosen = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+            for i in members:
+                editor_of[i] = chosen
+        else:
+            need_neighbours.append(root)
+    _assign_flexible_by_neighbours(prep, pool, [lock_groups[r] for r in need_neighbours], editor_of)
+    # 3. OG blocks (same OG, same sub-problem editor), oversize policy, then lock links
+    og_groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i in pool:
+        og_key = cands[i].finess_ej if params.keep_og_together else cands[i].finess_et
+        og_groups[(og_key, editor_of[i] or "")].append(i)
+    uf = UnionFind(n)
+    for (_og, editor), members in sorted(og_groups.items()):
+        if len(members) > params.max_size:
+            if params.oversize_og_policy == "exclude":
+                for i in members:
+                    prep.exclusions[i] = Exclusion(
+                        cands[i].finess_et,
+                        "og_too_large",
+                        f"son OG seul dépasse la taille maximale ({len(members)} ESSMS de "
+                        f"l'éditeur {editor or 'à choisir'} pour un maximum de "
+                        f"{params.max_size})",
+                    )
+                continue
+            for chunk in geo.split_compact(prep.points, members, params.max_size):
+                for m in chunk[1:]:
+                    uf.union(chunk[0], m)
+        else:
+            for m in members[1:]:
+                uf.union(members[0], m)
+    pool = [i for i in pool if i not in prep.exclusions]
+    for members in lock_groups.values():
+        alive = [i for i in members if i not in prep.exclusions]
+        for m in alive[1:]:
+            uf.union(alive[0], m)
+    apart_bad: set[int] = set()
+    for root, members in sorted(uf.groups(pool).items()):
+        mset = set(members)
+        if len(members) > params.max_size:
+            for i in members:
+                prep.exclusions[i] = Exclusion(
+                    cands[i].finess_et,
+                    "lock_conflict",
+                    f"verrous « ensemble » : le groupe imposé compte {len(members)} ESSMS, "
+                    f"plus que la taille maximale ({params.max_size})",
+                )
+            continue
+        if any(a in mset and b in mset for a, b in prep.apart_pairs):
+            apart_bad.update(members)
+            for i in members:
+                prep.exclusions[i] = Exclusion(
+                    cands[i].finess_et,
+                    "lock_conflict",
+                    "verrous incompatibles : « séparés » et « ensemble » (ou même OG) à la fois",
+                )
+            continue
+        editor = editor_of[root]
+        flexible = all(prep.bound_editor[i] is None for i in members)
+        key = next((keys[i] for i in members if i in keys), None)
+        b = Block(
+            index=len(prep.blocks),
+            members=sorted(members),
+            editor=editor,
+            flexible=flexible,
+            reduced=bool(prep.reduced[members].all()),
+            key=key,
+            forced=key is not None,
+            penalty=int(prep.priority[members].sum()),
+            capable=any(cands[i].willing_carrier or not prep.small_og[i] for i in members),
+        )
+        prep.blocks.append(b)
+        for i in members:
+            prep.block_of[i] = b.index
+
+
+def _assign_flexible_by_neighbours(
+    prep: Prepared,
+    pool: list[int],
+    groups: list[list[int]],
+    editor_of: dict[int, str | None],
+) -> None:
+    """Give each flexible group the editor dominating its nearest fixed-editor ESSMS."""
+    params = prep.params
+    if not groups:
+        return
+    fixed = [i for i in pool if prep.bound_editor[i] is not None]
+    anchors = [g[0] for g in groups]
+    if not fixed:
+        for g in groups:
+            for i in g:
+                editor_of[i] = None
+        return
+    tree = geo.build_tree(prep.points[fixed])
+    dist, idx = geo.knn(tree, prep.points[anchors], params.flexible_neighbours)
+    for g, drow, irow in zip(groups, dist, idx, strict=True):
+        scores: dict[str, float] = defaultdict(float)
+        for d, j in zip(drow, irow, strict=True):
+            if d <= params.explain_radius_km:
+                editor = prep.bound_editor[fixed[j]]
+                scores[editor] += 1.0 / (1.0 + d / params.isolation_radius_km)  # type: ignore[index]
+        if scores:
+            chosen: str | None = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        elif params.allow_open_grappes:
+            chosen = None
+        else:
+            chosen = prep.bound_editor[fixed[irow[0]]]
+        for i in g:
+            editor_of[i] = chosen

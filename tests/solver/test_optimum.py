@@ -1,0 +1,200 @@
+"""Tiny instances whose optimum is known by brute force; randomised instances validated;
+determinism with a seed."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from dataclasses import replace
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from solver import Candidate, SolveParams, solve, validate
+from solver.geo import haversine_km
+from solver.io import solution_to_dict
+from solver.metrics import objective_of
+from solver.prepare import prepare
+
+TINY = SolveParams(
+    min_size=3,
+    min_size_overseas=2,
+    max_size=4,
+    small_og_threshold=3,
+    isolation_min_peers=3,
+    isolation_radius_km=30.0,
+    k_neighbours=20,
+    time_limit_s=10.0,
+    relative_gap_limit=0.0,
+)
+
+
+def random_candidates(rng: random.Random, n: int) -> list[Candidate]:
+    """n candidates in a 100 km square around Lyon, 2 editors, some flexible, some OG pairs."""
+    out = []
+    for k in range(n):
+        flexible = rng.random() < 0.25
+        out.append(
+            Candidate(
+                finess_et=f"69{k:07d}",
+                finess_ej=f"EJ{k // 2 if rng.random() < 0.3 else 100 + k:07d}",
+                latitude=45.76 + rng.uniform(-0.45, 0.45),
+                longitude=4.84 + rng.uniform(-0.6, 0.6),
+                department="69",
+                og_size=rng.choice([1, 2, 5]),
+                champ="PH",
+                dui_status="aucun" if flexible else "reference_segur",
+                editor=None if flexible else rng.choice(["A", "B"]),
+                willing_carrier=rng.random() < 0.2,
+            )
+        )
+    return out
+
+
+def brute_force(cands: list[Candidate], params: SolveParams) -> int:
+    """Minimum objective over every partition of the candidates into grappes / left out."""
+    prep = prepare(cands, params, ())
+    n = len(cands)
+    best = None
+    labels = [0] * n
+
+    def cost_of_group(members: list[int]) -> int | None:
+        editors = {prep.bound_editor[i] for i in members} - {None}
+        if len(editors) > 1 or not params.min_size <= len(members) <= params.max_size:
+            return None
+        if not editors and not params.allow_open_grappes:
+            return None
+        best_centre = None
+        for c in members:
+            total = sum(
+                round(
+                    haversine_km(
+                        cands[i].latitude,
+                        cands[i].longitude,
+                        cands[c].latitude,
+                        cands[c].longitude,
+                    )
+                    * 10
+                )
+                for i in members
+            )
+            best_centre = total if best_centre is None else min(best_centre, total)
+        capable = any(cands[i].willing_carrier or not prep.small_og[i] for i in members)
+        return best_centre - (params.carrier_bonus if capable else 0)  # type: ignore[operator]
+
+    def og_ok() -> bool:
+        seen: dict[tuple[str, str | None], int] = {}
+        for i, c in enumerate(cands):
+            key = (c.finess_ej, prep.bound_editor[i])
+            if key[1] is None:
+                continue
+            if seen.setdefault(key, labels[i]) != labels[i]:
+                return False
+        return True
+
+    def evaluate() -> None:
+        nonlocal best
+        groups: dict[int, list[int]] = {}
+        total = 0
+        for i, lab in enumerate(labels):
+            if lab == 0:
+                total += int(prep.priority[i])
+            else:
+                groups.setdefault(lab, []).append(i)
+        if not og_ok():
+            return
+        for members in groups.values():
+            cost = cost_of_group(members)
+            if cost is None:
+                return
+            total += cost
+        best = total if best is None else min(best, total)
+
+    def rec(i: int, used: int) -> None:
+        if i == n:
+            evaluate()
+            return
+        for lab in range(used + 2):
+            labels[i] = lab
+            rec(i + 1, max(used, lab))
+
+    rec(0, 0)
+    return best  # type: ignore[return-value]
+
+
+def test_brute_force_optimum_is_found() -> None:
+    """The flexible-editor heuristics may lose optimality; fixed editors must not."""
+    for seed in range(4):
+        rng = random.Random(seed)
+        cands = [
+            replace(c, dui_status="reference_segur", editor=c.editor or "A")
+            for c in random_candidates(rng, 8)
+        ]
+        solution = solve(cands, TINY)
+        assert validate(cands, TINY, (), solution) == []
+        assert objective_of(cands, TINY, solution) == brute_force(cands, TINY), seed
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(0, 40), og_together=st.booleans())
+def test_random_instances_respect_every_rule(seed: int, n: int, og_together: bool) -> None:
+    rng = random.Random(seed)
+    cands = random_candidates(rng, n)
+    params = replace(
+        TINY,
+        max_size=rng.choice([4, 6]),
+        keep_og_together=og_together,
+        max_distance_km=rng.choice([None, 40.0]),
+        time_limit_s=2.0,
+    )
+    solution = solve(cands, params)
+    assert validate(cands, params, (), solution) == []
+    assert len(solution.exclusions) + sum(g.size for g in solution.grappes) == n
+
+
+def comparable(solution):  # type: ignore[no-untyped-def]
+    data = solution_to_dict(solution)
+    data.pop("wall_time_s")
+    for s in data["subproblems"]:
+        s.pop("wall_time_s")
+    data.pop("params")
+    return data
+
+
+def test_same_seed_same_result() -> None:
+    """Budgets are CP-SAT deterministic time: a short, time-limited run repeats exactly."""
+    rng = random.Random(7)
+    cands = random_candidates(rng, 60)
+    params = replace(
+        TINY, max_size=8, random_seed=3, time_limit_s=60.0, subproblem_time_limit_s=0.3
+    )
+    first = comparable(solve(cands, params))
+    assert comparable(solve(cands, params)) == first
+
+
+def test_parallel_workers_give_a_valid_result() -> None:
+    rng = random.Random(8)
+    cands = random_candidates(rng, 60)
+    params = replace(TINY, max_size=8, num_workers=2, time_limit_s=1.0)
+    solution = solve(cands, params)
+    assert validate(cands, params, (), solution) == []
+    assert len(solution.subproblems) >= 2
+
+
+def test_synthetic_instance_is_reproducible() -> None:
+    from solver.synthetic import generate
+
+    a = generate(2_000, seed=5)
+    b = generate(2_000, seed=5)
+    assert a.candidates == b.candidates
+    assert 1_800 <= len(a.candidates) <= 2_300
+    assert len({d.code for d in a.departments}) == 101
+    statuses = {c.dui_status for c in a.candidates}
+    assert statuses == {"aucun", "non_reference", "reference_segur"}
+    assert any(c.sons_editor for c in a.candidates)
+    assert any(c.willing_carrier for c in a.candidates)
+    assert all(len(c.finess_et) == 9 for c in a.candidates)
+    assert len({c.finess_et for c in a.candidates}) == len(a.candidates)
+    assert np.isfinite([c.latitude for c in a.candidates]).all()
+    assert dataclasses.is_dataclass(a.candidates[0])
