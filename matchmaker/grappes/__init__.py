@@ -1,0 +1,1 @@
+"""Grappes: solver runs, their results, locks and answers."""

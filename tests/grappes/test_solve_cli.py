@@ -1,0 +1,228 @@
+"""``grappes solve`` on a real database: candidates from declarations, a run stored with its
+grappes and exclusions, a CSV with one row per candidate, locks respected on a re-solve."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskCliRunner
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import solver
+from matchmaker.grappes import services
+from matchmaker.models import Campaign, Embarkation, Lock, SolverRun
+from tests.factories import (
+    make_campaign,
+    make_declaration,
+    make_editor,
+    make_establishment,
+    make_organisation,
+)
+
+TOULOUSE = (43.60, 1.44)
+
+
+def _ring(index: int, radius_km: float, centre: tuple[float, float]) -> tuple[float, float]:
+    angle = 2 * math.pi * index / 20
+    lat = centre[0] + radius_km / 111 * math.sin(angle)
+    lon = centre[1] + radius_km / (111 * math.cos(math.radians(centre[0]))) * math.cos(angle)
+    return lat, lon
+
+
+@pytest.fixture
+def campaign(db_session: Session) -> Campaign:
+    """18 single-ESSMS OG of editor Alpha around Toulouse, 5 of Beta (too few), one without
+    coordinates and one already funded."""
+    campaign = make_campaign(db_session, "Occitanie 2026", departments=["31"])
+    alpha = make_editor(db_session, "Alpha Santé")
+    beta = make_editor(db_session, "Beta Soft")
+    for i in range(18):
+        og = make_organisation(db_session, name=f"OG ALPHA {i}")
+        lat, lon = _ring(i, 5 + i, TOULOUSE)
+        essms = make_establishment(db_session, og, latitude=lat, longitude=lon)
+        make_declaration(db_session, campaign, essms, editor=alpha, willing_carrier=i == 3)
+    for i in range(5):
+        og = make_organisation(db_session, name=f"OG BETA {i}")
+        lat, lon = _ring(i, 8, TOULOUSE)
+        essms = make_establishment(db_session, og, latitude=lat, longitude=lon)
+        make_declaration(db_session, campaign, essms, editor=beta)
+    lost = make_establishment(
+        db_session, make_organisation(db_session), latitude=None, longitude=None
+    )
+    make_declaration(db_session, campaign, lost, editor=alpha)
+    funded = make_establishment(db_session, make_organisation(db_session))
+    make_declaration(db_session, campaign, funded, editor=alpha)
+    db_session.add(Embarkation(finess_et=funded.finess_et, scheme="esms_numerique"))
+    db_session.flush()
+    return campaign
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_solve_forms_one_alpha_grappe_and_explains_the_rest(
+    runner: FlaskCliRunner, db_session: Session, campaign: Campaign, tmp_path: Path
+) -> None:
+    out = tmp_path / "run.csv"
+    result = runner.invoke(
+        args=[
+            "solve",
+            "--campaign",
+            campaign.name,
+            "--seed",
+            "1",
+            "--time-limit",
+            "20",
+            "--out",
+            str(out),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 grappes" in result.output
+
+    run = db_session.scalars(select(SolverRun)).one()
+    assert run.status == "succeeded"
+    assert run.candidate_count == 23
+    assert run.covered_count == 18
+    [grappe] = run.grappes
+    assert grappe.editor_name == "Alpha Santé"
+    assert grappe.size == 18
+
+    rows = _read(out)
+    assert len(rows) == 25  # 23 candidates + 2 set aside
+    assert list(rows[0]) == list(services.RESULT_COLUMNS)
+    by_reason = {r["finess_et"]: r["motif"] for r in rows if not r["grappe_id"]}
+    assert len(by_reason) == 7
+    assert sum("Beta Soft" in reason for reason in by_reason.values()) == 5
+    assert any("coordonnées" in reason for reason in by_reason.values())
+    assert any("Déjà financé" in reason for reason in by_reason.values())
+    carriers = {r["finess_ej"] for r in rows if r["porteur"] == "1"}
+    assert carriers == {grappe.carrier_ej}
+
+    candidates = services.gather_candidates(
+        db_session, campaign_id=campaign.id, mode="interest", departments=["31"]
+    )
+    stored = services.previous_solution(run)
+    assert stored is not None
+    params = services.params_of(run)
+    assert solver.validate(candidates.candidates, params, (), stored) == []
+
+    listing = runner.invoke(args=["runs"])
+    assert f"Exécution n° {run.id}" in listing.output
+
+
+def test_a_lock_excluding_an_essms_holds_on_re_solve(
+    runner: FlaskCliRunner, db_session: Session, campaign: Campaign, tmp_path: Path
+) -> None:
+    first = runner.invoke(
+        args=[
+            "solve",
+            "--campaign",
+            campaign.name,
+            "--out",
+            str(tmp_path / "a.csv"),
+            "--time-limit",
+            "20",
+        ]
+    )
+    assert first.exit_code == 0, first.output
+    run = db_session.scalars(select(SolverRun)).one()
+    member = run.grappes[0].members[-1].finess_et
+    db_session.add(Lock(campaign_id=campaign.id, kind="exclude", finess_et=member))
+    db_session.commit()
+    second = runner.invoke(
+        args=[
+            "solve",
+            "--campaign",
+            campaign.name,
+            "--resolve",
+            str(run.id),
+            "--out",
+            str(tmp_path / "b.csv"),
+            "--time-limit",
+            "20",
+        ]
+    )
+    assert second.exit_code == 0, second.output
+    rerun = db_session.scalars(select(SolverRun).order_by(SolverRun.id.desc())).first()
+    assert rerun is not None and rerun.parent_run_id == run.id
+    covered = {m.finess_et for g in rerun.grappes for m in g.members}
+    assert member not in covered
+    assert rerun.covered_count == 17
+
+
+def test_planning_mode_takes_every_non_embarked_essms(
+    db_session: Session, campaign: Campaign
+) -> None:
+    found = services.gather_candidates(
+        db_session, campaign_id=None, mode="planning", departments=["31"]
+    )
+    assert len(found.candidates) == 23
+    assert {a.reason_code for a in found.set_aside} == {
+        services.ALREADY_FUNDED,
+        services.NO_COORDINATES,
+    }
+    assert all(c.dui_status == "aucun" and c.editor is None for c in found.candidates)
+
+
+@pytest.mark.parametrize(
+    ("tokens", "expected"),
+    [(["31"], ["31"]), (["2a", "974"], ["2A", "974"]), (["R94"], ["2A", "2B"])],
+)
+def test_scope_accepts_departments_and_regions(tokens: list[str], expected: list[str]) -> None:
+    assert services.resolve_scope(tokens) == expected
+
+
+def test_unknown_scope_is_refused_in_french(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        args=["solve", "--planning", "--scope", "99", "--out", str(tmp_path / "x.csv")]
+    )
+    assert result.exit_code != 0
+    assert "Périmètre inconnu" in result.output
+
+
+def test_funding_of_a_stored_run(
+    runner: FlaskCliRunner, db_session: Session, campaign: Campaign, tmp_path: Path
+) -> None:
+    """18 montées de version (each declared Alpha Santé, the grappe's editor, référencé):
+    18 × 5,000 usage, no software; the small-OG maxima: 18 × 20,000 hardware and 100,000
+    project support (no procurement without acquisition); SONS 18 × 4,000 to the editor
+    (18 single-ESSMS OG)."""
+    solved = runner.invoke(
+        args=[
+            "solve",
+            "--campaign",
+            campaign.name,
+            "--out",
+            str(tmp_path / "r.csv"),
+            "--time-limit",
+            "20",
+        ]
+    )
+    assert solved.exit_code == 0, solved.output
+    run = db_session.scalars(select(SolverRun)).one()
+    result = runner.invoke(args=["funding", "--run", str(run.id), "--json"])
+    assert result.exit_code == 0, result.output
+    [grappe] = json.loads(result.output)
+    assert grappe["editor"] == "Alpha Santé"
+    assert grappe["usage_eur"] == 18 * 5_000
+    assert grappe["software_eur"] == 0
+    assert grappe["small_og_max_eur"] == 18 * 20_000 + 100_000
+    assert grappe["sons_eur"] == 18 * 4_000
+    assert grappe["total_eur"] == 18 * 5_000 + 18 * 20_000 + 100_000
+    points = {p["code"]: p["status"] for p in grappe["checklist"]}
+    assert points["min_size"] == "met"
+    assert points["same_editor"] == "met"
+    assert points["no_european_funding"] == "to_confirm"
+    assert points["carrier_siret"] == "to_confirm"
+
+    missing = runner.invoke(args=["funding", "--run", str(run.id), "--grappe", "9"])
+    assert missing.exit_code == 1
+    assert "pas de grappe n° 9" in missing.output
