@@ -9,20 +9,17 @@ transaction"), so services may ``commit``: they release a savepoint.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from matchmaker import create_app
-from matchmaker.extensions import db, limiter, make_engine
-from matchmaker.models import Base
+from matchmaker.extensions import db, limiter
+from tests.helpers import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("GRAPPES_SHARED_DIR", ROOT.parent / "shared"))
@@ -55,31 +52,9 @@ def finess_dir(shared_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh database with the schema, private to this test session and worker."""
-    url = os.environ.get("GRAPPES_TEST_DATABASE_URL")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    if not url:
-        path = tmp_path_factory.mktemp("db") / f"grappes-{worker}.sqlite3"
-        url = f"sqlite:///{path}"
-        engine = make_engine(url)
-        Base.metadata.create_all(engine)
-        engine.dispose()
+    with scratch_database(tmp_path_factory.mktemp("db"), f"t_{worker}") as url:
         yield url
-        return
-    schema = f"t_{worker}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    scoped_url = f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
-    engine = make_engine(scoped_url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    try:
-        yield scoped_url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

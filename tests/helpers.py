@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from flask import g, has_app_context
 from flask.testing import FlaskClient
+from sqlalchemy import text
 from werkzeug.test import TestResponse
+
+from matchmaker.extensions import make_engine
+from matchmaker.models import Base
 
 PASSWORD = "motdepasse-solide-1"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -37,3 +47,35 @@ class CsrfClient(FlaskClient):
             if isinstance(data, dict) and "csrf_token" not in data:
                 data["csrf_token"] = self.csrf_token()
         return super().post(*args, **kwargs)
+
+
+@contextmanager
+def scratch_database(folder: Path, name: str, *, with_schema: bool = True) -> Iterator[str]:
+    """A database of the suite's kind, private to the caller, dropped afterwards: a SQLite
+    file in ``folder``, or a PostgreSQL schema when ``GRAPPES_TEST_DATABASE_URL`` is set
+    (the URL then sets the schema as search path). ``with_schema`` creates every table."""
+    base_url = os.environ.get("GRAPPES_TEST_DATABASE_URL")
+    if not base_url:
+        url = f"sqlite:///{folder / f'{name}.sqlite3'}"
+        if with_schema:
+            engine = make_engine(url)
+            Base.metadata.create_all(engine)
+            engine.dispose()
+        yield url
+        return
+    schema = f"{name}_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base_url else "?"
+    url = f"{base_url}{separator}options={quote(f'-csearch_path={schema}')}"
+    if with_schema:
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

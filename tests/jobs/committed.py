@@ -9,21 +9,19 @@ suite's database afterwards.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
 
 from matchmaker import create_app
 from matchmaker.auth import services as auth_services
-from matchmaker.extensions import db, make_engine
+from matchmaker.extensions import db
 from matchmaker.jobs.backends import EMBEDDED_KEY
-from matchmaker.models import Base, Organisation, Role, User
+from matchmaker.models import Organisation, Role, User
+from tests.helpers import scratch_database
 
 PASSWORD = "motdepasse-solide-1"
 
@@ -33,29 +31,8 @@ MakeApp = Callable[..., Flask]
 @pytest.fixture
 def committed_database_url(app: Flask, tmp_path: Path) -> Iterator[str]:
     """A fresh database with the schema whose commits are real (not rolled back)."""
-    url = os.environ.get("GRAPPES_TEST_DATABASE_URL")
-    if not url:
-        url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
-        engine = make_engine(url)
-        Base.metadata.create_all(engine)
-        engine.dispose()
+    with scratch_database(tmp_path, "jobs") as url:
         yield url
-        return
-    schema = f"jobs_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    scoped = f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
-    engine = make_engine(scoped)
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    try:
-        yield scoped
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture
