@@ -33,9 +33,9 @@ from importers.declaration_columns import (
     parse_dui_status,
     parse_sons_status,
 )
-from importers.errors import ImportRefused, RowError, Severity
+from importers.errors import RowError, Severity
 from importers.finess_lookup import EstablishmentIndex
-from importers.reports import ImportSummary, write_report
+from importers.reports import ImportSummary, triage, write_report
 from importers.spreadsheets import RowReader, Table, read_table
 from importers.values import (
     optional_text,
@@ -350,22 +350,15 @@ def import_declarations(
     rows, errors = parse(table, progress)
     index = index or EstablishmentIndex.from_session(session)
     errors.extend(validate(rows, index, file=table.file, headers=table.headers))
-    rejected_lines = {error.line for error in errors if error.severity == "error"}
-    accepted = [row for row in rows if row.line not in rejected_lines]
-    summary = ImportSummary(
+    accepted, summary = triage(
+        rows,
+        errors,
+        path=path,
         file=table.file,
-        dry_run=dry_run,
-        errors=sorted(errors, key=lambda error: (error.line, error.column or "")),
         ignored_headers=table.ignored_headers,
-        rejected=len(rejected_lines),
+        dry_run=dry_run,
+        strict=strict,
     )
-    if strict and rejected_lines:
-        summary.report_path = write_report(path, summary.errors)
-        raise ImportRefused(
-            f"{table.file} : {len(summary.blocking)} erreur(s) sur {len(rejected_lines)} "
-            "ligne(s) ; fichier refusé (mode strict), rien n'a été importé.",
-            summary.errors,
-        )
     raws = Counter(raw for row in accepted for raw in (row.editor_raw, row.sons_editor_raw) if raw)
     resolutions = resolve_editors(session, raws, thresholds)
     decisions = Counter(resolution.decision for resolution in resolutions.values())

@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from importers.errors import ImportRefused, RowError
+from importers.errors import RowError
 from importers.finess_lookup import EstablishmentIndex
-from importers.reports import ImportSummary, write_report
+from importers.reports import ImportSummary, triage, write_report
 from importers.spreadsheets import Column, RowReader, Table, read_table
 from importers.values import choice_parser, optional_text, parse_finess, parse_year
 from matchmaker.editors.normalise import Thresholds
@@ -205,22 +205,16 @@ def import_embarked(
     rows, errors, bad = parse(table)
     index = index or EstablishmentIndex.from_session(session)
     errors.extend(validate(rows, index, file=table.file, headers=table.headers))
-    rejected = bad | {error.line for error in errors if error.severity == "error"}
-    accepted = [row for row in rows if row.line not in rejected]
-    summary = ImportSummary(
+    accepted, summary = triage(
+        rows,
+        errors,
+        path=path,
         file=table.file,
-        dry_run=dry_run,
-        errors=sorted(errors, key=lambda error: (error.line, error.column or "")),
         ignored_headers=table.ignored_headers,
-        rejected=len(rejected),
+        dry_run=dry_run,
+        strict=strict,
+        bad_lines=frozenset(bad),
     )
-    if strict and rejected:
-        summary.report_path = write_report(path, summary.errors)
-        raise ImportRefused(
-            f"{table.file} : {len(summary.blocking)} erreur(s) ; fichier refusé (mode strict), "
-            "rien n'a été importé.",
-            summary.errors,
-        )
     raws = Counter(row.editor_raw for row in accepted if row.editor_raw)
     resolutions = resolve_editors(session, raws, thresholds)
     summary.created, summary.changed, summary.unchanged = load(

@@ -6,8 +6,9 @@ import csv
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
-from importers.errors import RowError
+from importers.errors import ImportRefused, RowError
 
 #: Columns of the rejection report, as ``RowError.as_row`` names them.
 REPORT_COLUMNS = ("fichier", "ligne", "colonne", "gravite", "attendu", "trouve", "indication")
@@ -61,3 +62,43 @@ def write_report(source: Path, errors: Sequence[RowError]) -> Path:
         for error in sorted(errors, key=lambda error: (error.line, error.column or "")):
             writer.writerow(error.as_row())
     return path
+
+
+class _Lined(Protocol):
+    line: int
+
+
+RowT = TypeVar("RowT", bound=_Lined)
+
+
+def triage(
+    rows: Sequence[RowT],
+    errors: Sequence[RowError],
+    *,
+    path: Path,
+    file: str,
+    ignored_headers: list[str],
+    dry_run: bool,
+    strict: bool,
+    bad_lines: frozenset[int] = frozenset(),
+) -> tuple[list[RowT], ImportSummary]:
+    """Split validated rows into the accepted and the rejected (a row with at least one
+    error, or unreadable: ``bad_lines``), and start the summary. With ``strict``, any
+    rejected row refuses the whole file: the report is written next to ``path`` and
+    ``ImportRefused`` raised, before anything is written."""
+    rejected = bad_lines | {error.line for error in errors if error.severity == "error"}
+    summary = ImportSummary(
+        file=file,
+        dry_run=dry_run,
+        errors=sorted(errors, key=lambda error: (error.line, error.column or "")),
+        ignored_headers=ignored_headers,
+        rejected=len(rejected),
+    )
+    if strict and rejected:
+        summary.report_path = write_report(path, summary.errors)
+        raise ImportRefused(
+            f"{file} : {len(summary.blocking)} erreur(s) sur {len(rejected)} ligne(s) ; "
+            "fichier refusé (mode strict), rien n'a été importé.",
+            summary.errors,
+        )
+    return [row for row in rows if row.line not in rejected], summary
