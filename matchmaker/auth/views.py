@@ -72,6 +72,10 @@ def home_for(user: User) -> str:
     return url_for("auth.account")
 
 
+#: The resend form shares the login page: its fields get their own names and ids.
+RESEND_PREFIX = "renvoi"
+
+
 @bp.route("/inscription", methods=["GET", "POST"])
 @public
 def sign_up() -> ResponseReturnValue:
@@ -130,14 +134,14 @@ def login() -> ResponseReturnValue:
             login_user(user)
             flash("Vous êtes connecté.", "success")
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
-    return render_template("auth/login.html", form=form, resend=ResendForm())
+    return render_template("auth/login.html", form=form, resend=ResendForm(prefix=RESEND_PREFIX))
 
 
 @bp.post("/confirmer/renvoyer")
 @public
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"])
 def resend() -> ResponseReturnValue:
-    form = ResendForm()
+    form = ResendForm(prefix=RESEND_PREFIX)
     if form.validate_on_submit():
         services.resend_confirmation(db.session, _settings(), form.email.data or "", _confirm_url)
         db.session.commit()

@@ -149,7 +149,10 @@ def test_confirmation_link_tampered_or_expired(
 
 def test_resend_confirmation(client: CsrfClient, db_session: Session, world: World) -> None:
     sign_up(client, "a@alpha.fr", "350000001")
-    client.post("/confirmer/renvoyer", data={"email": "a@alpha.fr"})
+    token = client.csrf_token()
+    client.post(
+        "/confirmer/renvoyer", data={"renvoi-email": "a@alpha.fr", "renvoi-csrf_token": token}
+    )
     assert len(outbox(db_session, "a@alpha.fr")) == 2
     assert client.get(confirmation_path(db_session, "a@alpha.fr")).status_code == 200
 
