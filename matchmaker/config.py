@@ -131,7 +131,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SOLVER_WORKERS",
         0,
-        "CP-SAT workers per sub-problem; 0 uses the machine's cores.",
+        "Solver sub-problems solved in parallel (processes); 0 uses the machine's cores. "
+        "With 1 and a fixed seed, runs are reproducible.",
     ),
     Setting("SOLVER_SEED", 0, "Random seed of the solver (reproducible runs)."),
     Setting(

@@ -199,9 +199,10 @@ class _State:
             for sp in subs:
                 finish(solve_subproblem(arm(sp)))
             return
-        # fork: workers inherit the imported modules, and callers need no __main__ guard
+        # forkserver: safe when the caller runs threads (the site's job runner, database
+        # pools), unlike fork; workers import the solver once, callers need no __main__ guard
         methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         with ProcessPoolExecutor(max_workers=params.num_workers, mp_context=ctx) as pool:
             queue = list(subs)
             running: set[Future[SubResult]] = set()

@@ -12,6 +12,7 @@ caught before any estimate is computed.
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -221,8 +222,18 @@ class ScaleFile:
 
 
 def load_scales(path: str | os.PathLike[str] | None = None) -> ScaleFile:
-    """Read and validate every instruction of a scale file."""
+    """Read and validate every instruction of a scale file (cached while the file is
+    unchanged: pages and estimates call this on every request)."""
     file = Path(path) if path is not None else DEFAULT_SCALE_PATH
+    try:
+        stamp = file.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise ScaleError(f"Fichier de barème introuvable : {file}.") from None
+    return _load_scales(file.resolve(), stamp)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_scales(file: Path, _stamp: int) -> ScaleFile:
     try:
         with file.open("rb") as stream:
             data = tomllib.load(stream)

@@ -9,6 +9,7 @@ exclusions. It flushes and never commits; ``matchmaker.grappes.runs`` orchestrat
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -105,6 +106,7 @@ def solve_params(
         "reduced_minimum_departments": config["REDUCED_MINIMUM_DEPARTMENTS"],
         "time_limit_s": float(config["SOLVER_TIME_LIMIT_S"]),
         "random_seed": config["SOLVER_SEED"],
+        "num_workers": int(config["SOLVER_WORKERS"]) or os.cpu_count() or 1,
     }
     base.update(campaign_params or {})
     base.update({k: v for k, v in (overrides or {}).items() if v is not None})
