@@ -21,6 +21,7 @@ from matchmaker.campaigns.blueprint import (
 )
 from matchmaker.campaigns.forms import ActionForm, AdjustForm, RunForm, choices
 from matchmaker.extensions import db
+from matchmaker.mail import MailSettings
 
 # --- runs ----------------------------------------------------------------------------------------
 
@@ -150,7 +151,14 @@ def publish(campaign_id: int, run_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     return attempt(
-        lambda: runs.publish(db.session, current_user, campaign, run),
+        lambda: runs.publish(
+            db.session,
+            current_user,
+            campaign,
+            run,
+            mail=MailSettings.from_config(current_app.config),
+            proposals_url=url_for("organisations.proposals", _external=True),
+        ),
         "Calcul publié : les organismes voient leurs propositions.",
         url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id),
     )

@@ -13,7 +13,17 @@ from matchmaker.audit.services import record
 from matchmaker.campaigns.services import CampaignError, check_manage
 from matchmaker.grappes import services as grappes
 from matchmaker.jobs import services as jobs
-from matchmaker.models import Campaign, Grappe, GrappeAnswer, Job, SolverRun, User
+from matchmaker.mail import MailSettings, send_mail
+from matchmaker.models import (
+    ApprovalStatus,
+    Campaign,
+    Grappe,
+    GrappeAnswer,
+    Job,
+    Role,
+    SolverRun,
+    User,
+)
 from matchmaker.models.base import utcnow
 
 SOLVE_KIND = "campaign.solve"
@@ -94,8 +104,18 @@ def campaign_runs(session: Session, campaign: Campaign) -> list[SolverRun]:
     )
 
 
-def publish(session: Session, user: User, campaign: Campaign, run: SolverRun) -> None:
-    """Show ``run``'s grappes to the organisations (and stop showing the previous run)."""
+def publish(
+    session: Session,
+    user: User,
+    campaign: Campaign,
+    run: SolverRun,
+    *,
+    mail: MailSettings | None = None,
+    proposals_url: str | None = None,
+) -> int:
+    """Show ``run``'s grappes to the organisations (and stop showing the previous run), and
+    tell the approved representatives of every OG in a grappe by e-mail (``mail``: the
+    outbox, and SMTP when configured). Returns the number of notices."""
     check_manage(session, user, campaign)
     if run.campaign_id != campaign.id or run.status != "succeeded":
         raise CampaignError("Seul un calcul terminé de cette campagne peut être publié.")
@@ -118,6 +138,49 @@ def publish(session: Session, user: User, campaign: Campaign, run: SolverRun) ->
         campaign_id=campaign.id,
         grappes=len(run.grappes),
     )
+    if mail is None:
+        return 0
+    return notify_publication(session, mail, campaign, run, proposals_url)
+
+
+def notify_publication(
+    session: Session,
+    mail: MailSettings,
+    campaign: Campaign,
+    run: SolverRun,
+    proposals_url: str | None,
+) -> int:
+    """One e-mail per approved OG representative whose OG has ESSMS in a grappe."""
+    numbers: dict[str, list[int]] = {}
+    for grappe in run.grappes:
+        for finess_ej in {member.finess_ej for member in grappe.members}:
+            numbers.setdefault(finess_ej, []).append(grappe.number)
+    recipients = session.scalars(
+        select(User)
+        .where(
+            User.role == Role.OG,
+            User.approval_status == ApprovalStatus.APPROVED,
+            User.finess_ej.in_(list(numbers)),
+        )
+        .order_by(User.id)
+    ).all()
+    where = f"\n\nConsultez-les et répondez sur {proposals_url}" if proposals_url else ""
+    for recipient in recipients:
+        grappes = ", ".join(f"n° {n}" for n in sorted(numbers[recipient.finess_ej or ""]))
+        send_mail(
+            session,
+            mail,
+            to=recipient.email,
+            subject=f"Grappes proposées : {campaign.name}",
+            body=(
+                f"Bonjour,\n\nLa campagne « {campaign.name} » propose à votre organisme de "
+                f"rejoindre une grappe ESMS numérique (grappe {grappes}). Vous pouvez voir la "
+                "carte, les autres membres, l'estimation du financement, puis accepter ou "
+                f"décliner jusqu'à la clôture de la campagne.{where}\n\nL'équipe Grappes"
+            ),
+            user_id=recipient.id,
+        )
+    return len(recipients)
 
 
 def mark_constituted(session: Session, user: User, campaign: Campaign, grappe: Grappe) -> None:

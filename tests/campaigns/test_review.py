@@ -9,9 +9,17 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.auth import services as auth_services
 from matchmaker.campaigns import adjust, maps, review, runs
 from matchmaker.campaigns.services import CampaignError
-from matchmaker.models import AuditEvent, Campaign, CampaignOwner, GrappeAnswer, Role
+from matchmaker.models import (
+    AuditEvent,
+    Campaign,
+    CampaignOwner,
+    GrappeAnswer,
+    OutboxMail,
+    Role,
+)
 from tests.campaigns.conftest import Desk, add_user, login
 from tests.helpers import CsrfClient
 
@@ -93,6 +101,25 @@ def test_publish_then_constitute_once_every_og_accepted(
     assert desk.beta.status == "constituee"
     actions = set(db_session.scalars(select(AuditEvent.action)))
     assert {"run.published", "grappe.constituted"} <= actions
+
+
+def test_publishing_tells_the_representatives_of_the_ogs_concerned(
+    client: CsrfClient, db_session: Session, desk: Desk
+) -> None:
+    member_ej = desk.beta.members[0].finess_ej
+    concerned = auth_services.create_user(
+        db_session, email="dir@beta.fr", password="x" * 12, role=Role.OG, finess_ej=member_ej
+    )
+    outsider = add_user(db_session, Role.OG)
+    db_session.commit()
+    login(client, desk.owner)
+    client.post(f"/console/campagnes/{desk.campaign.id}/calculs/{desk.run.id}/publier")
+    mails = db_session.scalars(select(OutboxMail).order_by(OutboxMail.id)).all()
+    assert [m.to for m in mails if "Grappes proposées" in m.subject] == [concerned.email]
+    [notice] = [m for m in mails if m.to == concerned.email]
+    assert f"grappe n° {desk.beta.number}" in notice.body
+    assert "/mes-grappes" in notice.body
+    assert outsider.email not in {m.to for m in mails}
 
 
 def test_a_published_run_is_no_longer_adjusted(db_session: Session, desk: Desk) -> None:
