@@ -63,7 +63,7 @@ class LoginForm(FlaskForm):
 
 
 class ResendForm(FlaskForm):
-    email = EmailField("Adresse électronique", validators=[DataRequired(REQUIRED)])
+    email = EmailField("Adresse du compte à confirmer", validators=[DataRequired(REQUIRED)])
     submit = SubmitField("Renvoyer le lien")
 
 
