@@ -195,14 +195,18 @@ def _plan(
     new = replace(
         solution,
         grappes=tuple(
-            replace(g, carrier_ej=carrier, carrier_reason="Choisi par le collectif.")
+            replace(g, carrier_ej=carrier, carrier_reason=grappes.CHOSEN_CARRIER)
             if g.key == key
             else g
             for g in solution.grappes
         ),
     )
     return _Plan(
-        new, [], [], f"Porteur de la grappe n° {target.number} changé.", carrier=(key, carrier)
+        new,
+        [],
+        [Lock(kind="carrier", grappe_id=target.id, carrier_ej=carrier)],
+        f"Porteur de la grappe n° {target.number} changé.",
+        carrier=(key, carrier),
     )
 
 

@@ -53,6 +53,9 @@ def execute_run(session: Session, run: SolverRun, progress: Progress | None = No
             previous=previous,
             progress=report,
         )
+        result = services.apply_chosen_carriers(
+            result, services.chosen_carriers(session, run.campaign_id)
+        )
         frozen = [lock.key for lock in locks if isinstance(lock, solver.types.FrozenGrappe)]
         services.store_solution(session, run, candidates, result, frozen_keys=frozen)
         run.status = "succeeded"

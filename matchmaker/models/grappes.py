@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from matchmaker.models.base import Base, FinessNumber, utcnow
 
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
-LOCK_KINDS = ("must_join", "together", "apart", "exclude", "freeze")
+LOCK_KINDS = ("must_join", "together", "apart", "exclude", "freeze", "carrier")
 ANSWERS = ("accepte", "refuse")
 
 
@@ -186,7 +186,8 @@ class Lock(Base):
 
     ``must_join``: ``finess_et`` stays in grappe ``grappe_id``'s group; ``together`` /
     ``apart``: ``finess_et`` and ``other_finess_et``; ``exclude``: ``finess_et`` is left
-    out; ``freeze``: grappe ``grappe_id`` is kept as is.
+    out; ``freeze``: grappe ``grappe_id`` is kept as is; ``carrier``: OG ``carrier_ej``,
+    chosen by the collectif, carries whichever grappe holds its ESSMS.
     """
 
     __tablename__ = "locks"
@@ -198,6 +199,7 @@ class Lock(Base):
     finess_et: Mapped[str | None] = mapped_column(ForeignKey("establishments.finess_et"))
     other_finess_et: Mapped[str | None] = mapped_column(ForeignKey("establishments.finess_et"))
     grappe_id: Mapped[int | None] = mapped_column(ForeignKey("grappes.id"))
+    carrier_ej: Mapped[str | None] = mapped_column(ForeignKey("organisations.finess_ej"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by_user_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

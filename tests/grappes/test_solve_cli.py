@@ -226,3 +226,59 @@ def test_funding_of_a_stored_run(
     missing = runner.invoke(args=["funding", "--run", str(run.id), "--grappe", "9"])
     assert missing.exit_code == 1
     assert "pas de grappe n° 9" in missing.output
+
+
+def test_the_carrier_chosen_by_the_collectif_holds_on_re_solve(
+    runner: FlaskCliRunner, db_session: Session, campaign: Campaign, tmp_path: Path
+) -> None:
+    first = runner.invoke(
+        args=[
+            "solve",
+            "--campaign",
+            campaign.name,
+            "--out",
+            str(tmp_path / "a.csv"),
+            "--time-limit",
+            "20",
+        ]
+    )
+    assert first.exit_code == 0, first.output
+    run = db_session.scalars(select(SolverRun)).one()
+    [grappe] = run.grappes
+    chosen = next(m.finess_ej for m in grappe.members if m.finess_ej != grappe.carrier_ej)
+    db_session.add(
+        Lock(campaign_id=campaign.id, kind="carrier", grappe_id=grappe.id, carrier_ej=chosen)
+    )
+    db_session.commit()
+    second = runner.invoke(
+        args=[
+            "solve",
+            "--campaign",
+            campaign.name,
+            "--resolve",
+            str(run.id),
+            "--out",
+            str(tmp_path / "b.csv"),
+            "--time-limit",
+            "20",
+        ]
+    )
+    assert second.exit_code == 0, second.output
+    rerun = db_session.scalars(select(SolverRun).order_by(SolverRun.id.desc())).first()
+    assert rerun is not None
+    [again] = rerun.grappes
+    assert (again.carrier_ej, again.carrier_reason) == (chosen, services.CHOSEN_CARRIER)
+    assert {m.finess_ej for m in again.members if m.is_carrier} == {chosen}
+
+
+def test_the_most_recent_carrier_choice_wins_within_a_grappe() -> None:
+    members = tuple(solver.types.Member(f"31000000{i}", f"EJ{i}", 1.0) for i in range(3))
+    grappe = solver.types.Grappe(
+        key="g1", editor="Alpha", centre=members[0].finess_et, members=members,
+        carrier_ej="EJ0", carrier_reason="OG volontaire", total_km=3.0, mean_km=1.0, n_small_og=3,
+    )  # fmt: skip
+    solution = solver.types.Solution(status="OPTIMAL", grappes=(grappe,), exclusions=())
+    [chosen] = services.apply_chosen_carriers(solution, ["EJ2", "EJ1", "EJ9"]).grappes
+    assert (chosen.carrier_ej, chosen.carrier_reason) == ("EJ2", services.CHOSEN_CARRIER)
+    [kept] = services.apply_chosen_carriers(solution, ["EJ9"]).grappes
+    assert kept.carrier_ej == "EJ0"

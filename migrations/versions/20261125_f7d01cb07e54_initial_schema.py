@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: eaee8e892f1f
+Revision ID: f7d01cb07e54
 Revises: 
-Create Date: 2026-11-25 07:31:34.651454
+Create Date: 2026-11-25 07:58:58.223537
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = 'eaee8e892f1f'
+revision: str = 'f7d01cb07e54'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -521,11 +521,13 @@ def upgrade() -> None:
     sa.Column('finess_et', sa.String(length=9), nullable=True),
     sa.Column('other_finess_et', sa.String(length=9), nullable=True),
     sa.Column('grappe_id', sa.Integer(), nullable=True),
+    sa.Column('carrier_ej', sa.String(length=9), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_by_user_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("kind IN ('must_join', 'together', 'apart', 'exclude', 'freeze')", name=op.f('ck_locks_kind')),
+    sa.CheckConstraint("kind IN ('must_join', 'together', 'apart', 'exclude', 'freeze', 'carrier')", name=op.f('ck_locks_kind')),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_locks_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['carrier_ej'], ['organisations.finess_ej'], name=op.f('fk_locks_carrier_ej_organisations')),
     sa.ForeignKeyConstraint(['finess_et'], ['establishments.finess_et'], name=op.f('fk_locks_finess_et_establishments')),
     sa.ForeignKeyConstraint(['grappe_id'], ['grappes.id'], name=op.f('fk_locks_grappe_id_grappes')),
     sa.ForeignKeyConstraint(['other_finess_et'], ['establishments.finess_et'], name=op.f('fk_locks_other_finess_et_establishments')),
