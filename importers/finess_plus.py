@@ -9,7 +9,8 @@ the nested list ``ege`` of its establishments. Each EGE has ``informationsGenera
 ``siret``…), ``categorieentiteGeographiqueExercice`` (the FINESS category), ``adresse``
 (``usageAdresse`` ``03`` is the establishment's own address; others are antennas or
 mail addresses), ``etatObjet`` and ``dateDerniereMaj``. ``gco``/``gcc`` (groupings) are
-ignored. The file is read whole (gzip or plain): it has no line structure to stream.
+ignored. The file (gzip or plain) is streamed with ijson, one legal entity at a time: the
+national flow is far larger than the memory one import may take.
 
 Coordinates are **mislabelled** and the labelling changed between releases (ANS issue 24):
 in the August 2026 extract ``coordonneeX``/``coordonneeY`` hold longitude/latitude and
@@ -28,10 +29,11 @@ load closes nothing by absence (samples are partial by legal entity).
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import IO, Any
+
+import ijson
 
 from importers.categories import category
 from importers.coordinates import Reprojector, is_degrees
@@ -192,28 +194,70 @@ def _organisation(info: dict[str, Any], pmej: dict[str, Any], finess_ej: str) ->
     )
 
 
+class _DigestReader:
+    """A binary stream that hashes what it reads, reports progress and drops a UTF-8 BOM."""
+
+    def __init__(self, handle: IO[bytes], progress: Progress | None) -> None:
+        self.handle = handle
+        self.progress = progress
+        self.digest = hashlib.sha256()
+        self.started = False
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.handle.read(size)
+        self.digest.update(chunk)
+        if self.progress is not None and chunk:
+            self.progress(len(chunk))
+        if not self.started and chunk:
+            self.started = True
+            chunk = chunk.removeprefix(b"\xef\xbb\xbf")
+        return chunk
+
+
+def _legal_entities(reader: _DigestReader, head: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Each item of the top-level ``pmej`` array, built one at a time; ``head`` receives
+    ``generatedAt`` and whether a ``pmej`` array was seen."""
+    builder: ijson.ObjectBuilder | None = None
+    for prefix, event, value in ijson.parse(reader, use_float=True):
+        if builder is not None:
+            builder.event(event, value)
+            if prefix == "pmej.item" and event == "end_map":
+                yield builder.value
+                builder = None
+        elif prefix == "pmej.item" and event == "start_map":
+            builder = ijson.ObjectBuilder()
+            builder.event(event, value)
+        elif prefix == "pmej" and event == "start_array":
+            head["pmej"] = True
+        elif prefix == "generatedAt" and event == "string":
+            head["generatedAt"] = value
+
+
 def parse_finess_plus(
     handle: IO[bytes], file_name: str, progress: Progress | None = None
 ) -> Extract:
     """Parse and validate a FINESS+ « structures » JSON stream (pure: no database)."""
-    data = handle.read()
-    if progress is not None:
-        progress(len(data))
+    reader = _DigestReader(handle, progress)
+    head: dict[str, Any] = {}
+    extract = Extract(
+        file_name=file_name, file_sha256="", file_format=FINESS_PLUS_FORMAT, extract_date=None
+    )
     try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        _read_entities(extract, _legal_entities(reader, head), file_name)
+    except (ijson.JSONError, UnicodeDecodeError) as exc:
         raise ImportRefused(f"{file_name} : JSON illisible ({exc}).") from exc
-    if not isinstance(document, dict) or not isinstance(document.get("pmej"), list):
+    if not head.get("pmej"):
         raise ImportRefused(
             f"{file_name} : ce fichier n'est pas un flux FINESS+ « structures » : la clé "
             "« pmej » (entités juridiques) est absente."
         )
-    extract = Extract(
-        file_name=file_name,
-        file_sha256=hashlib.sha256(data).hexdigest(),
-        file_format=FINESS_PLUS_FORMAT,
-        extract_date=_date(document.get("generatedAt")),
-    )
+    extract.extract_date = _date(head.get("generatedAt"))
+    extract.file_sha256 = reader.digest.hexdigest()
+    return extract
+
+
+def _read_entities(extract: Extract, entities: Iterator[dict[str, Any]], file_name: str) -> None:
+    """Validate each legal entity and its establishments into ``extract``."""
     reprojector = Reprojector()
 
     def error(path: str, expected: str, found: Any, severity: Severity = "error") -> None:
@@ -221,7 +265,7 @@ def parse_finess_plus(
             RowError(file_name, 0, path, expected, None if found is None else str(found), severity)
         )
 
-    for i, pmej in enumerate(document["pmej"]):
+    for i, pmej in enumerate(entities):
         info = pmej.get("informationsGeneralesPMEJ") or {}
         finess_ej = str(info.get("numFinessPm") or "").strip().upper()
         if not FINESS_NUMBER.match(finess_ej):
@@ -311,4 +355,3 @@ def parse_finess_plus(
             )
             extract.departments.add(department)
     extract.lines = len(extract.records)
-    return extract

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -129,3 +130,19 @@ def test_load_and_reimport(db_session: Session, plus_path: Path) -> None:
 def test_other_json_is_refused(content: str, write_file: Callable[..., Path]) -> None:
     with pytest.raises(ImportRefused):
         read_finess(write_file("autre.json", content))
+
+
+def test_plain_json_with_a_bom_reads_like_the_gzip_and_is_hashed_as_read(
+    plus_path: Path, tmp_path: Path
+) -> None:
+    """The flow is streamed: a plain (uncompressed) copy with a UTF-8 BOM gives the same
+    records, and the import's digest is that of the content read (decompressed)."""
+    reference = read_finess(plus_path)
+    plain = tmp_path / "finess-structures.json"
+    plain.write_bytes(b"\xef\xbb\xbf" + gzip.decompress(plus_path.read_bytes()))
+    extract = read_finess(plain)
+    assert extract.records == reference.records
+    assert extract.extract_date == reference.extract_date is not None
+    assert extract.file_sha256 == hashlib.sha256(plain.read_bytes()).hexdigest()
+    content = gzip.decompress(plus_path.read_bytes())
+    assert reference.file_sha256 == hashlib.sha256(content).hexdigest()
