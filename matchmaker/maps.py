@@ -139,17 +139,34 @@ def _row(point: MapPoint) -> list[object]:
     ]
 
 
+#: Mainland France and Corsica, roughly (south-west and north-east corners).
+MAINLAND = ((41.2, -5.3), (51.2, 9.7))
+
+
+def main_bounds(
+    positions: Sequence[tuple[float, float]],
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The box to show first: the mainland points when they are the majority, so that a
+    map of a campaign covering mainland and overseas departments is not zoomed out to the
+    whole globe (the overseas markers stay on the map); else every point."""
+    if not positions:
+        return None
+    (south, west), (north, east) = MAINLAND
+    mainland = [(a, b) for a, b in positions if south <= a <= north and west <= b <= east]
+    shown = mainland if 2 * len(mainland) >= len(positions) else list(positions)
+    latitudes = [a for a, _ in shown]
+    longitudes = [b for _, b in shown]
+    return (min(latitudes), min(longitudes)), (max(latitudes), max(longitudes))
+
+
 def base_map(points: Sequence[MapPoint], centre: tuple[float, float] | None) -> folium.Map:
-    """An OpenStreetMap map centred on ``centre``, or fitted to the points."""
+    """An OpenStreetMap map centred on ``centre``, or fitted to the points (``main_bounds``)."""
     location = centre or ((points[0].latitude, points[0].longitude) if points else (46.6, 2.4))
     figure = folium.Map(location=location, zoom_start=9, tiles="OpenStreetMap", control_scale=True)
     if len(points) > 1:
-        latitudes = [p.latitude for p in points]
-        longitudes = [p.longitude for p in points]
-        figure.fit_bounds(
-            [(min(latitudes), min(longitudes)), (max(latitudes), max(longitudes))],
-            padding=(30, 30),
-        )
+        bounds = main_bounds([(p.latitude, p.longitude) for p in points])
+        assert bounds is not None
+        figure.fit_bounds(list(bounds), padding=(30, 30))
     return figure
 
 

@@ -19,7 +19,7 @@ from branca.element import MacroElement
 from folium.template import Template
 from markupsafe import Markup
 
-from matchmaker.maps import RenderedMap, safe_text
+from matchmaker.maps import RenderedMap, main_bounds, safe_text
 
 #: Colours of the grappes, in turn (readable on the OpenStreetMap tiles).
 PALETTE = (
@@ -141,10 +141,9 @@ def run_map(
     if left_out:
         rows[LEFT_OUT_LAYER] = [_left_out_row(item) for item in left_out]
     figure = folium.Map(location=FRANCE, zoom_start=6, tiles="OpenStreetMap", control_scale=True)
-    if points:
-        lats = [p[0] for p in points]
-        lons = [p[1] for p in points]
-        figure.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))])
+    bounds = main_bounds(points)
+    if bounds is not None:
+        figure.fit_bounds(list(bounds))
     layers = [
         {"name": safe_text(name), "cluster": clustered, "rows": layer_rows}
         for name, layer_rows in rows.items()
