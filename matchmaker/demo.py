@@ -23,7 +23,17 @@ from importers.synthetic_declarations import (
 )
 from matchmaker.auth.services import create_user
 from matchmaker.declarations.services import create_campaign, find_campaign
-from matchmaker.models import Campaign, Establishment, Organisation, Role, User
+from matchmaker.models import (
+    Campaign,
+    CampaignOwner,
+    Establishment,
+    Grappe,
+    GrappeMember,
+    Organisation,
+    Role,
+    SolverRun,
+    User,
+)
 
 #: The demo campaign covers the regions of the synthetic extract.
 DEMO_CAMPAIGN = "Campagne de démonstration"
@@ -77,17 +87,13 @@ def seed_campaign(session: Session, folder: Path, *, seed: int) -> DemoOutcome:
     )
 
 
-def create_accounts(session: Session, region: str | None) -> list[DemoAccount]:
-    """One account per role (random passwords), the OG one attached to the largest OG of
-    the region with declarations. Existing demo accounts are left as they are."""
-    organisation = session.scalar(
-        select(Organisation)
-        .join(Establishment, Establishment.finess_ej == Organisation.finess_ej)
-        .where(Establishment.region == region if region else Establishment.region.is_not(None))
-        .group_by(Organisation.finess_ej)
-        .order_by(func.count().desc(), Organisation.finess_ej)
-        .limit(1)
-    )
+def create_accounts(
+    session: Session, campaign: Campaign, region: str | None, run: SolverRun | None
+) -> list[DemoAccount]:
+    """One account per role (random passwords): the collectif one owns the campaign; the OG
+    one represents the small OG with the most ESSMS in the run's grappes (the largest OG of
+    the region without a run). Existing demo accounts are left as they are."""
+    organisation = _demo_organisation(session, region, run)
     wanted = [
         ("admin@demo.grappes.test", Role.ADMIN, None, None),
         ("collectif@demo.grappes.test", Role.COLLECTIF, region, None),
@@ -101,7 +107,7 @@ def create_accounts(session: Session, region: str | None) -> list[DemoAccount]:
         if role == Role.OG and finess_ej is None:
             continue
         password = secrets.token_urlsafe(12)
-        create_user(
+        user = create_user(
             session,
             email=email,
             password=password,
@@ -109,6 +115,37 @@ def create_accounts(session: Session, region: str | None) -> list[DemoAccount]:
             region=account_region,
             finess_ej=finess_ej,
         )
-        note = f"organisme {organisation.name}" if role == Role.OG and organisation else ""
+        note = ""
+        if role == Role.COLLECTIF:
+            session.add(CampaignOwner(campaign_id=campaign.id, user_id=user.id))
+            note = f"mène la campagne « {campaign.name} »"
+        elif role == Role.OG and organisation is not None:
+            note = f"organisme {organisation.name}"
         accounts.append(DemoAccount(email, role, password, note))
+    session.flush()
     return accounts
+
+
+def _demo_organisation(
+    session: Session, region: str | None, run: SolverRun | None
+) -> Organisation | None:
+    if run is not None:
+        in_grappes = session.scalar(
+            select(Organisation)
+            .join(GrappeMember, GrappeMember.finess_ej == Organisation.finess_ej)
+            .join(Grappe, Grappe.id == GrappeMember.grappe_id)
+            .where(Grappe.run_id == run.id, Organisation.essms_count > 1)
+            .group_by(Organisation.finess_ej)
+            .order_by(Organisation.essms_count, func.count().desc(), Organisation.finess_ej)
+            .limit(1)
+        )
+        if in_grappes is not None:
+            return in_grappes
+    return session.scalar(
+        select(Organisation)
+        .join(Establishment, Establishment.finess_ej == Organisation.finess_ej)
+        .where(Establishment.region == region if region else Establishment.region.is_not(None))
+        .group_by(Organisation.finess_ej)
+        .order_by(func.count().desc(), Organisation.finess_ej)
+        .limit(1)
+    )

@@ -12,7 +12,8 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from matchmaker.models import Establishment
+from matchmaker.extensions import make_engine
+from matchmaker.models import Establishment, Grappe, GrappeMember, Role, SolverRun, User
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = "exemples-reels/etalab-cs1100502-stock-20260512-0339.extrait-15-lignes.csv"
@@ -88,20 +89,42 @@ def test_export(runner: FlaskCliRunner, finess_dir: Path, tmp_path: Path) -> Non
 
 
 def test_demo_end_to_end(tmp_path: Path) -> None:
-    """``grappes demo`` on a fresh SQLite file: generate, migrate, import (subprocess)."""
+    """``grappes demo`` on a fresh SQLite file (subprocess, as the quick start runs it):
+    generate, migrate, import, declarations, a run published, and one account per role,
+    the OG one with a proposed grappe to answer."""
+    database = tmp_path / "demo.sqlite3"
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{database}",
         "SECRET_KEY": "test-demo",
         "PYTHONPATH": str(ROOT),
     }
     env.pop("GRAPPES_DATABASE_URL", None)
-    command = [sys.executable, "-m", "matchmaker", "demo", "--size", "300", "--seed", "1",
+    command = [sys.executable, "-m", "matchmaker", "demo", "--seed", "1",
                "--folder", str(tmp_path / "demo")]  # fmt: skip
     result = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert "nouveaux : 300" in result.stdout
-    assert "grappes run" in result.stdout
+    assert "nouveaux : 3000" in result.stdout
+    assert "déclarations importées" in result.stdout
+    assert "publié" in result.stdout and "grappes run" in result.stdout
     assert list((tmp_path / "demo").glob("etalab-cs1100507-stock-*.csv"))
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with Session(engine) as session:
+            roles = set(session.scalars(select(User.role)))
+            assert roles == set(Role)
+            og_user = session.scalars(select(User).where(User.role == Role.OG)).one()
+            run = session.scalars(
+                select(SolverRun).where(SolverRun.published_at.is_not(None))
+            ).one()
+            proposed = session.scalar(
+                select(func.count())
+                .select_from(GrappeMember)
+                .join(Grappe, Grappe.id == GrappeMember.grappe_id)
+                .where(Grappe.run_id == run.id, GrappeMember.finess_ej == og_user.finess_ej)
+            )
+            assert proposed
+    finally:
+        engine.dispose()

@@ -19,12 +19,13 @@ from importers.finess import ImportOutcome, import_finess
 from importers.geography import REGIONS, UnknownDepartment, insee_department
 from importers.synthetic import generate
 from matchmaker import demo, migrations
+from matchmaker.campaigns.runs import publish
 from matchmaker.establishments.services import EXPORT_COLUMNS, export_establishments
 from matchmaker.extensions import db
 from matchmaker.grappes.cli import summary
 from matchmaker.grappes.runs import execute_run
 from matchmaker.grappes.services import campaign_scope, create_run, solve_params
-from matchmaker.models import Establishment
+from matchmaker.models import Establishment, Role, User
 
 #: Rejected lines shown after the summary (all are kept on the FinessImport row).
 SHOWN_ERRORS = 10
@@ -210,13 +211,6 @@ def _demo_campaign(folder: Path, seed: int) -> None:
         .order_by(func.count().desc())
         .limit(1)
     )
-    accounts = demo.create_accounts(session, region)
-    session.commit()
-    if accounts:
-        click.echo("Comptes de démonstration (mots de passe affichés une seule fois) :")
-        for account in accounts:
-            note = f" — {account.note}" if account.note else ""
-            click.echo(f"  {account.role.value:9} {account.email}  {account.password}{note}")
     params = solve_params(
         current_app.config, None, {"time_limit_s": DEMO_SOLVE_SECONDS, "random_seed": seed}
     )
@@ -238,6 +232,21 @@ def _demo_campaign(folder: Path, seed: int) -> None:
 
         execute_run(session, run, progress=advance)
     click.echo(summary(run))
+    accounts = demo.create_accounts(session, seeded.campaign, region, run)
+    session.commit()
+    if accounts:
+        click.echo("Comptes de démonstration (mots de passe affichés une seule fois) :")
+        for account in accounts:
+            note = f" — {account.note}" if account.note else ""
+            click.echo(f"  {account.role.value:9} {account.email}  {account.password}{note}")
+    if run.grappes and run.published_at is None:
+        admin = session.scalar(select(User).where(User.role == Role.ADMIN).order_by(User.id))
+        if admin is not None:
+            publish(session, admin, seeded.campaign, run)
+            session.commit()
+            click.echo(
+                f"Calcul n° {run.id} publié : les organismes voient leurs grappes proposées."
+            )
     click.echo("Étape suivante : lancez « grappes run » puis ouvrez http://127.0.0.1:5000/")
 
 
