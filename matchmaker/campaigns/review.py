@@ -21,6 +21,7 @@ from matchmaker.funding.checklist import (
 from matchmaker.funding.estimate import FundingError, FundingMember, estimate_grappe
 from matchmaker.funding.results import GrappeEstimate
 from matchmaker.funding.scales import ProjectType, Scale, load_scale
+from matchmaker.grappes.assessment import planned_editor, project_type
 from matchmaker.models import (
     Declaration,
     Editor,
@@ -212,6 +213,8 @@ class _Facts:
     declaration: Declaration | None
     sons_editor: str | None
     funded: bool
+    #: The declared editor: the referential's name when matched, else as typed.
+    declared_editor: str = ""
 
 
 def _facts(session: Session, finess: list[str], campaign_id: int | None) -> dict[str, _Facts]:
@@ -241,17 +244,23 @@ def _facts(session: Session, finess: list[str], campaign_id: int | None) -> dict
             sons[embarkation.finess_et] = embarkation.editor_raw
         else:
             funded.add(embarkation.finess_et)
-    return {
-        est.finess_et: _Facts(
+    names = dict(session.execute(select(Editor.id, Editor.name)).all())
+    facts = {}
+    for est, og_name, og_essms in rows:
+        declaration = declarations.get(est.finess_et)
+        declared = ""
+        if declaration is not None:
+            declared = names.get(declaration.editor_id or -1) or declaration.editor_raw or ""
+        facts[est.finess_et] = _Facts(
             est,
             og_name or est.finess_ej,
             og_essms or 0,
-            declarations.get(est.finess_et),
+            declaration,
             sons.get(est.finess_et),
             est.finess_et in funded,
+            declared,
         )
-        for est, og_name, og_essms in rows
-    }
+    return facts
 
 
 def _referenced_editors(session: Session) -> dict[str, bool]:
@@ -297,8 +306,7 @@ def _member_view(
     est = facts.establishment if facts else None
     declaration = facts.declaration if facts else None
     dui = (declaration.dui_status if declaration else None) or "aucun"
-    dui_editor = (declaration.editor_raw if declaration else None) or ""
-    montee = dui == "reference_segur" and bool(grappe_editor) and (_same(dui_editor, grappe_editor))
+    dui_editor = facts.declared_editor if facts else ""
     sons = (declaration.sons_status if declaration else None) or (
         "commande" if facts and facts.sons_editor else "aucun"
     )
@@ -321,13 +329,9 @@ def _member_view(
         dui_status=_DUI_LABELS.get(dui, dui),
         dui_editor=dui_editor,
         sons_status=_SONS_LABELS.get(sons, sons),
-        project_type=ProjectType.MONTEE_VERSION if montee else ProjectType.ACQUISITION,
+        project_type=project_type(dui, dui_editor, grappe_editor),
         small_og=bool(og_essms) and scale.small_og.is_small(og_essms, overseas),
     )
-
-
-def _same(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def _estimate(
@@ -379,7 +383,11 @@ def _checklist(
                 finess_et=m.finess_et,
                 is_essms=fact.establishment.is_essms if fact else None,
                 department=m.department or None,
-                editor=grappe.editor_name or None,
+                editor=planned_editor(
+                    declaration.dui_status if declaration else None,
+                    fact.declared_editor if fact else None,
+                    grappe.editor_name or None,
+                ),
                 sons_editor=sons_editor,
                 already_funded_esms_numerique=funded,
                 european_funding=None,

@@ -2,9 +2,9 @@
 
 Reads the members, their OG, their current declaration in the run's campaign and the
 embarkation lists, and hands plain inputs to the pure rules of ``matchmaker.funding``.
-Project type per member: an ESSMS without DUI, or whose DUI is of another editor than the
-grappe's, is an *acquisition*; one already using the grappe's editor is a *montée de
-version*.
+The rules that decide a member's project type and planned editor live here
+(``project_type``, ``planned_editor``) and are shared by the console, the organisations'
+proposal page and the ``funding`` command.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
+from matchmaker.editors.normalise import normalise_name
 from matchmaker.funding.checklist import (
     Checklist,
     ChecklistGrappe,
@@ -142,13 +143,37 @@ def _facts(session: Session, grappe: Grappe) -> list[_MemberFacts]:
     return facts
 
 
-def project_type(facts: _MemberFacts, grappe_editor: str | None) -> ProjectType:
-    """Acquisition without DUI or when changing editor; montée de version otherwise."""
-    if facts.dui_status in (None, "aucun") or not facts.editor:
-        return ProjectType.ACQUISITION
-    if grappe_editor and facts.editor.casefold() != grappe_editor.casefold():
-        return ProjectType.ACQUISITION
-    return ProjectType.MONTEE_VERSION
+def has_dui(dui_status: str | None) -> bool:
+    """The ESSMS declared a DUI (référencé or not)."""
+    return dui_status not in (None, "aucun")
+
+
+def same_editor(declared: str | None, grappe_editor: str | None) -> bool:
+    """Two spellings name the same editor (compared by their normalised key)."""
+    return bool(declared and grappe_editor) and normalise_name(declared or "") == normalise_name(
+        grappe_editor or ""
+    )
+
+
+def project_type(
+    dui_status: str | None, declared_editor: str | None, grappe_editor: str | None
+) -> ProjectType:
+    """Montée de version when the ESSMS already has a DUI of the grappe's editor (it
+    upgrades to the référencé version); acquisition without DUI or when changing editor.
+    The one rule every page and export uses."""
+    if has_dui(dui_status) and same_editor(declared_editor, grappe_editor):
+        return ProjectType.MONTEE_VERSION
+    return ProjectType.ACQUISITION
+
+
+def planned_editor(
+    dui_status: str | None, declared_editor: str | None, grappe_editor: str | None
+) -> str | None:
+    """The editor an ESSMS will use, as checklist point 9 sees it: its own with a DUI (so a
+    member of another editor shows), the grappe's otherwise."""
+    if has_dui(dui_status) and declared_editor:
+        return declared_editor
+    return grappe_editor
 
 
 def assess(session: Session, grappe: Grappe, scale: Scale | None = None) -> Assessment:
@@ -159,7 +184,12 @@ def assess(session: Session, grappe: Grappe, scale: Scale | None = None) -> Asse
     referenced = editor_is_referenced(session, editor)
     estimate = estimate_grappe(
         [
-            FundingMember(f.finess_et, f.finess_ej, project_type(f, editor), f.department)
+            FundingMember(
+                f.finess_et,
+                f.finess_ej,
+                project_type(f.dui_status, f.editor, editor),
+                f.department,
+            )
             for f in facts
         ],
         editor_referenced=bool(referenced) if referenced is not None else True,
@@ -174,7 +204,7 @@ def assess(session: Session, grappe: Grappe, scale: Scale | None = None) -> Asse
                     finess_et=f.finess_et,
                     is_essms=f.is_essms,
                     department=f.department,
-                    editor=editor or f.editor,
+                    editor=planned_editor(f.dui_status, f.editor, editor),
                     sons_editor=f.sons_editor,
                     already_funded_esms_numerique=f.already_funded,
                 )

@@ -35,7 +35,8 @@ from matchmaker.funding.estimate import (
     OgFunding,
     estimate_grappe,
 )
-from matchmaker.funding.scales import ProjectType, Scale
+from matchmaker.funding.scales import Scale
+from matchmaker.grappes.assessment import planned_editor, project_type
 from matchmaker.models import (
     Campaign,
     Declaration,
@@ -214,15 +215,6 @@ def _editor_referenced(session: Session, grappe: Grappe) -> bool | None:
     return any(flags)
 
 
-def _same_editor(declaration: Declaration | None, names: dict[int, str], grappe: Grappe) -> bool:
-    if declaration is None:
-        return False
-    if declaration.editor_id is not None and declaration.editor_id == grappe.editor_id:
-        return True
-    name = names.get(declaration.editor_id or -1) or declaration.editor_raw
-    return bool(name) and normalise_name(name or "") == normalise_name(grappe.editor_name or "")
-
-
 @dataclass(frozen=True)
 class _Facts:
     """What the database knows about a grappe's members, loaded in a few queries."""
@@ -238,10 +230,6 @@ class _Facts:
         if declaration is None:
             return None
         return self.editor_names.get(declaration.editor_id or -1) or declaration.editor_raw
-
-    def has_dui(self, finess_et: str) -> bool:
-        declaration = self.declarations.get(finess_et)
-        return declaration is not None and declaration.dui_status not in (None, "aucun")
 
     def department(self, member: GrappeMember) -> str:
         establishment = self.establishments.get(member.finess_et)
@@ -316,12 +304,13 @@ def _member_view(member: GrappeMember, facts: _Facts, acting_for: str | None) ->
 
 
 def _funding_member(member: GrappeMember, facts: _Facts, grappe: Grappe) -> FundingMember:
-    """Montée de version with a DUI of the grappe's editor, acquisition otherwise."""
-    same = facts.has_dui(member.finess_et) and _same_editor(
-        facts.declarations.get(member.finess_et), facts.editor_names, grappe
+    declaration = facts.declarations.get(member.finess_et)
+    kind = project_type(
+        declaration.dui_status if declaration else None,
+        facts.declared_editor(member.finess_et),
+        grappe.editor_name or None,
     )
-    project_type = ProjectType.MONTEE_VERSION if same else ProjectType.ACQUISITION
-    return FundingMember(member.finess_et, member.finess_ej, project_type, facts.department(member))
+    return FundingMember(member.finess_et, member.finess_ej, kind, facts.department(member))
 
 
 def _checklist_member(
@@ -338,10 +327,11 @@ def _checklist_member(
         finess_et=member.finess_et,
         is_essms=establishment.is_essms if establishment else None,
         department=facts.department(member),
-        # With a DUI it keeps its editor; without, it takes the grappe's.
-        editor=facts.declared_editor(member.finess_et)
-        if facts.has_dui(member.finess_et)
-        else grappe.editor_name,
+        editor=planned_editor(
+            declaration.dui_status if declaration else None,
+            facts.declared_editor(member.finess_et),
+            grappe.editor_name or None,
+        ),
         sons_editor=sons_editor,
         already_funded_esms_numerique=member.finess_et in facts.funded
         or bool(declaration is not None and declaration.already_funded),
