@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,6 +63,15 @@ def campaign(db_session: Session) -> Campaign:
     return campaign
 
 
+def solve(runner: FlaskCliRunner, campaign: Campaign, out: str, *extra: str) -> Result:
+    """``grappes solve`` on the campaign (20 s at most), which must succeed."""
+    result = runner.invoke(
+        args=["solve", "--campaign", campaign.name, "--time-limit", "20", "--out", out, *extra]
+    )
+    assert result.exit_code == 0, result.output
+    return result
+
+
 def _read(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
@@ -71,20 +81,7 @@ def test_solve_forms_one_alpha_grappe_and_explains_the_rest(
     runner: FlaskCliRunner, db_session: Session, campaign: Campaign, tmp_path: Path
 ) -> None:
     out = tmp_path / "run.csv"
-    result = runner.invoke(
-        args=[
-            "solve",
-            "--campaign",
-            campaign.name,
-            "--seed",
-            "1",
-            "--time-limit",
-            "20",
-            "--out",
-            str(out),
-        ]
-    )
-    assert result.exit_code == 0, result.output
+    result = solve(runner, campaign, str(out), "--seed", "1")
     assert "1 grappes" in result.output
 
     run = db_session.scalars(select(SolverRun)).one()
@@ -121,36 +118,12 @@ def test_solve_forms_one_alpha_grappe_and_explains_the_rest(
 def test_a_lock_excluding_an_essms_holds_on_re_solve(
     runner: FlaskCliRunner, db_session: Session, campaign: Campaign, tmp_path: Path
 ) -> None:
-    first = runner.invoke(
-        args=[
-            "solve",
-            "--campaign",
-            campaign.name,
-            "--out",
-            str(tmp_path / "a.csv"),
-            "--time-limit",
-            "20",
-        ]
-    )
-    assert first.exit_code == 0, first.output
+    solve(runner, campaign, str(tmp_path / "a.csv"))
     run = db_session.scalars(select(SolverRun)).one()
     member = run.grappes[0].members[-1].finess_et
     db_session.add(Lock(campaign_id=campaign.id, kind="exclude", finess_et=member))
     db_session.commit()
-    second = runner.invoke(
-        args=[
-            "solve",
-            "--campaign",
-            campaign.name,
-            "--resolve",
-            str(run.id),
-            "--out",
-            str(tmp_path / "b.csv"),
-            "--time-limit",
-            "20",
-        ]
-    )
-    assert second.exit_code == 0, second.output
+    solve(runner, campaign, str(tmp_path / "b.csv"), "--resolve", str(run.id))
     rerun = db_session.scalars(select(SolverRun).order_by(SolverRun.id.desc())).first()
     assert rerun is not None and rerun.parent_run_id == run.id
     covered = {m.finess_et for g in rerun.grappes for m in g.members}
@@ -195,18 +168,7 @@ def test_funding_of_a_stored_run(
     18 × 5,000 usage, no software; the small-OG maxima: 18 × 20,000 hardware and 100,000
     project support (no procurement without acquisition); SONS 18 × 4,000 to the editor
     (18 single-ESSMS OG)."""
-    solved = runner.invoke(
-        args=[
-            "solve",
-            "--campaign",
-            campaign.name,
-            "--out",
-            str(tmp_path / "r.csv"),
-            "--time-limit",
-            "20",
-        ]
-    )
-    assert solved.exit_code == 0, solved.output
+    solve(runner, campaign, str(tmp_path / "r.csv"))
     run = db_session.scalars(select(SolverRun)).one()
     result = runner.invoke(args=["funding", "--run", str(run.id), "--json"])
     assert result.exit_code == 0, result.output
@@ -231,18 +193,7 @@ def test_funding_of_a_stored_run(
 def test_the_carrier_chosen_by_the_collectif_holds_on_re_solve(
     runner: FlaskCliRunner, db_session: Session, campaign: Campaign, tmp_path: Path
 ) -> None:
-    first = runner.invoke(
-        args=[
-            "solve",
-            "--campaign",
-            campaign.name,
-            "--out",
-            str(tmp_path / "a.csv"),
-            "--time-limit",
-            "20",
-        ]
-    )
-    assert first.exit_code == 0, first.output
+    solve(runner, campaign, str(tmp_path / "a.csv"))
     run = db_session.scalars(select(SolverRun)).one()
     [grappe] = run.grappes
     chosen = next(m.finess_ej for m in grappe.members if m.finess_ej != grappe.carrier_ej)
@@ -250,20 +201,7 @@ def test_the_carrier_chosen_by_the_collectif_holds_on_re_solve(
         Lock(campaign_id=campaign.id, kind="carrier", grappe_id=grappe.id, carrier_ej=chosen)
     )
     db_session.commit()
-    second = runner.invoke(
-        args=[
-            "solve",
-            "--campaign",
-            campaign.name,
-            "--resolve",
-            str(run.id),
-            "--out",
-            str(tmp_path / "b.csv"),
-            "--time-limit",
-            "20",
-        ]
-    )
-    assert second.exit_code == 0, second.output
+    solve(runner, campaign, str(tmp_path / "b.csv"), "--resolve", str(run.id))
     rerun = db_session.scalars(select(SolverRun).order_by(SolverRun.id.desc())).first()
     assert rerun is not None
     [again] = rerun.grappes
