@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect
+from flask import Blueprint, Response, abort, flash, redirect, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from matchmaker.campaigns import runs, services
+from matchmaker.campaigns.forms import ActionForm
 from matchmaker.extensions import db
 from matchmaker.jobs import services as job_services
 from matchmaker.models import Campaign, Grappe, Job, Role, SolverRun, Upload
@@ -71,6 +72,18 @@ def attempt(action: Callable[[], Any], success: str | None, target: str) -> Resp
     db.session.commit()
     flash(success if success is not None else str(outcome), "success")
     return redirect(target)
+
+
+def render_campaign_page(template: str, campaign: Campaign, **context: Any) -> str:
+    """A console page of ``campaign``: adds whether the user manages it and the form whose
+    CSRF token its action buttons carry."""
+    return render_template(
+        template,
+        campaign=campaign,
+        manage=services.can_manage(db.session, current_user, campaign),
+        action_form=ActionForm(),
+        **context,
+    )
 
 
 def download(data: bytes, name: str, mimetype: str) -> Response:

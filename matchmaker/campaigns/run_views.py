@@ -18,6 +18,7 @@ from matchmaker.campaigns.blueprint import (
     load_campaign,
     load_grappe,
     load_run,
+    render_campaign_page,
 )
 from matchmaker.campaigns.forms import ActionForm, AdjustForm, RunForm, choices
 from matchmaker.extensions import db
@@ -61,7 +62,6 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
     run = load_run(campaign, run_id)
     views = review.grappe_views(db.session, run) if run.status == "succeeded" else []
     left = review.left_out(db.session, run) if run.status == "succeeded" else []
-    manage = services.can_manage(db.session, current_user, campaign)
     adjust_form = AdjustForm()
     adjust_form.grappe_id.choices = choices(
         [("", "—")]
@@ -74,18 +74,16 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
             review.map_left_out(left),
             cluster_threshold=int(current_app.config["CONSOLE_MAP_CLUSTER_THRESHOLD"]),
         )
-    return render_template(
+    return render_campaign_page(
         "campaigns/run.html",
-        campaign=campaign,
+        campaign,
         run=run,
         job=runs.job_of_run(db.session, run),
         views=views,
         left_out=left,
         figure=figure,
         figures=figures.run_figures(run, views) if views or left else None,
-        manage=manage,
         adjust_form=adjust_form,
-        action_form=ActionForm(),
         run_form=RunForm(parent_run_id=str(run.id)),
         other_runs=[
             r
@@ -106,14 +104,12 @@ def grappe_page(campaign_id: int, run_id: int, grappe_id: int) -> ResponseReturn
         review.map_grappes([view]),
         cluster_threshold=int(current_app.config["CONSOLE_MAP_CLUSTER_THRESHOLD"]),
     )
-    return render_template(
+    return render_campaign_page(
         "campaigns/grappe.html",
-        campaign=campaign,
+        campaign,
         run=run,
         view=view,
         figure=figure,
-        manage=services.can_manage(db.session, current_user, campaign),
-        action_form=ActionForm(),
     )
 
 

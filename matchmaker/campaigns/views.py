@@ -22,6 +22,7 @@ from matchmaker.campaigns.blueprint import (
     download,
     load_campaign,
     load_upload,
+    render_campaign_page,
 )
 from matchmaker.campaigns.forms import ActionForm, CampaignForm, RunForm, UploadForm
 from matchmaker.extensions import db
@@ -94,11 +95,9 @@ def edit(campaign_id: int) -> ResponseReturnValue:
 @roles_required(*READERS)
 def show(campaign_id: int) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id)
-    manage = services.can_manage(db.session, current_user, campaign)
-    return render_template(
+    return render_campaign_page(
         "campaigns/show.html",
-        campaign=campaign,
-        manage=manage,
+        campaign,
         owners=services.owners(db.session, campaign),
         uploads=uploads.campaign_uploads(db.session, campaign),
         runs=runs.campaign_runs(db.session, campaign),
@@ -106,7 +105,6 @@ def show(campaign_id: int) -> ResponseReturnValue:
         transitions=services.TRANSITIONS,
         upload_form=UploadForm(),
         run_form=RunForm(),
-        action_form=ActionForm(),
         locks=adjust.locks_of(db.session, campaign),
     )
 
@@ -175,13 +173,11 @@ def upload_page(campaign_id: int, upload_id: int) -> ResponseReturnValue:
     item = load_upload(campaign, upload_id)
     job_id = item.load_job_id or item.preview_job_id
     job = db.session.get(Job, job_id) if job_id else None
-    return render_template(
+    return render_campaign_page(
         "campaigns/upload.html",
-        campaign=campaign,
+        campaign,
         upload=item,
         job=job,
-        manage=services.can_manage(db.session, current_user, campaign),
-        action_form=ActionForm(),
     )
 
 
