@@ -2,19 +2,21 @@
 
 Phases:
 
-1. every fixed editor's blocks (with the flexible ESSMS given to that editor, see
-   `solver.prepare`) are cut into independent sub-problems and solved by CP-SAT, largest
+1. all blocks (every editor together: flexible blocks, whose editor the model chooses, link
+   the editors' markets) are cut into independent sub-problems and solved by CP-SAT, largest
    first, on `num_workers` processes (sequentially with one worker);
 2. blocks still left out are inserted into the closest compatible grappe (any editor for
-   flexible blocks) that has room, when that costs less than leaving them out;
-3. with `allow_open_grappes`, the remaining flexible blocks form open grappes (editor to be
-   chosen together) in a last round of sub-problems.
+   flexible blocks) that has room, when that costs less than leaving them out (by default
+   always: coverage first);
+3. blocks still left out form new grappes among themselves, per editor, completed by
+   flexible blocks (`_regroup_left_out`), then phase 2 runs again.
 
-Time: 90 % of `time_limit_s` x `num_workers` is shared between sub-problems in proportion to
-their number of arcs (the open round gets a share twice its weight in ESSMS), capped by
-`subproblem_time_limit_s`. CP-SAT receives it as deterministic time (so a seeded run is
-reproducible, whatever the machine's load), with a wall-time guard that also stops every
-sub-problem at the overall deadline.
+Time: 90 % of the budget (`SolveParams.effective_time_limit`: the user's `time_limit_s`, or
+a budget that follows the number of ESSMS) x `num_workers` is shared between sub-problems in
+proportion to their number of arcs, capped by `subproblem_time_limit_s`. CP-SAT receives it
+as deterministic time (so a seeded run is reproducible, whatever the machine's load), with a
+wall-time guard that also stops every sub-problem at the overall deadline; a run stopped by a
+guard keeps its best solution and says so (`Solution.cut_short`).
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 import numpy as np
 
 from solver import geo
-from solver.decompose import Subproblem, build_subproblems
+from solver.bound import global_lower_bound, solution_objective
+from solver.decompose import Subproblem, build_subproblems, centre_editor
 from solver.explain import explain_uncovered
 from solver.grappes import make_grappe
 from solver.model import SubResult, solve_subproblem
-from solver.prepare import Prepared, prepare
+from solver.prepare import Block, Prepared, prepare
 from solver.types import (
     Candidate,
     Exclusion,
@@ -46,9 +49,9 @@ from solver.types import (
 Progress = Callable[[float, str], None]
 #: Share of the time kept for preparation, insertion and explanations.
 RESERVE_SHARE = 0.1
-#: Minimum share of the solving time kept for the open-grappe round.
-MIN_OPEN_SHARE = 0.03
 WALL_GUARD_FACTOR = 3.0
+#: Nearest grappes looked at when inserting a block left out.
+INSERT_LOOKUP = 60
 #: Seconds added to every wall-time guard (machine load must not change a seeded result).
 WALL_GUARD_SLACK_S = 5.0
 
@@ -70,39 +73,25 @@ def solve(
     params = params or SolveParams()
     report = progress or _silent
     start = time.perf_counter()
-    deadline = start + params.time_limit_s
     cands = list(candidates)
     prep = prepare(cands, params, tuple(locks))
     report(0.02, "Candidats préparés : blocs d'OG et verrous appliqués")
     state = _State(prep)
 
-    by_editor: dict[str | None, list[int]] = defaultdict(list)
-    for b in prep.blocks:
-        by_editor[b.editor].append(b.index)
-    phase1: list[Subproblem] = []
-    for editor in sorted(e for e in by_editor if e is not None):
-        subs, _ = build_subproblems(prep, by_editor[editor], editor)
-        phase1.extend(subs)
-    report(0.05, f"{len(phase1)} sous-problèmes construits")
-    _hint_from_previous(prep, phase1, previous)
-    total_budget = params.time_limit_s * params.num_workers * (1 - RESERVE_SHARE)
-    open_weight = sum(b.weight for b in prep.blocks if b.editor is None)
-    open_share = min(0.5, 2 * open_weight / max(1, sum(b.weight for b in prep.blocks)))
-    open_share = max(open_share, MIN_OPEN_SHARE) if params.allow_open_grappes else 0.0
-    _set_budgets(phase1, total_budget * (1 - open_share), params)
-    state.run(phase1, deadline, report, 0.05, 0.8)
-
+    time_limit = params.effective_time_limit(len(cands))
+    deadline = start + time_limit
+    subs, _ = build_subproblems(prep, [b.index for b in prep.blocks])
+    report(0.05, f"{len(subs)} sous-problèmes construits")
+    _hint_from_previous(prep, subs, previous)
+    _set_budgets(subs, time_limit * params.num_workers * (1 - RESERVE_SHARE), params)
+    state.run(subs, deadline, report, 0.05, 0.8)
     _insert_left_out(state)
-    report(0.85, "ESSMS restants rattachés aux grappes proches qui ont de la place")
-    if params.allow_open_grappes:
-        left = [b.index for b in prep.blocks if b.flexible and b.index not in state.block_grappe]
-        phase3, _ = build_subproblems(prep, left, None)
-        _hint_from_previous(prep, phase3, previous)
-        _set_budgets(phase3, total_budget * open_share, params)
-        state.run(phase3, deadline, report, 0.85, 0.95)
-        _insert_left_out(state)
-
-    solution = state.assemble(previous, time.perf_counter() - start)
+    report(0.85, "ESSMS restants rattachés aux grappes qui ont de la place")
+    _regroup_left_out(state)
+    _insert_left_out(state)
+    report(0.9, "ESSMS restants regroupés en grappes supplémentaires")
+    state.cut_short |= time.perf_counter() > deadline
+    solution = state.assemble(previous, time.perf_counter() - start, time_limit)
     report(
         1.0,
         f"Terminé : {len(solution.grappes)} grappes, couverture {100 * solution.coverage:.1f} %",
@@ -164,6 +153,7 @@ class _State:
         self.block_grappe: dict[int, tuple[str | None, int]] = {}
         self.stats: list[SubproblemStats] = []
         self.unsolved: set[int] = set()
+        self.cut_short = False
 
     def run(
         self,
@@ -215,6 +205,7 @@ class _State:
 
     def _record(self, sp: Subproblem, result: SubResult) -> None:
         gap = _gap(result.objective, result.best_bound)
+        self.cut_short |= result.cut_short
         self.stats.append(
             SubproblemStats(
                 key=sp.key,
@@ -235,7 +226,7 @@ class _State:
                 self.unsolved.update(self.prep.blocks[gb].members)
         for lb, c in enumerate(result.assign):
             if c != -1:
-                self.block_grappe[sp.blocks[lb]] = (sp.editor, sp.centres[c])
+                self.block_grappe[sp.blocks[lb]] = (sp.centre_editor[c], sp.centres[c])
 
     def grappe_members(self) -> dict[tuple[str | None, int], list[int]]:
         """(editor, centre candidate) -> member candidate positions."""
@@ -244,7 +235,7 @@ class _State:
             out[key].extend(self.prep.blocks[b].members)
         return out
 
-    def assemble(self, previous: Solution | None, wall: float) -> Solution:
+    def assemble(self, previous: Solution | None, wall: float, time_limit: float) -> Solution:
         """Build the `Solution`: grappes with centre, distances and carrier; explanations."""
         prep = self.prep
         params = prep.params
@@ -287,20 +278,26 @@ class _State:
             status = "FEASIBLE"
         else:
             status = "PARTIAL"
-        objective = sum(s.objective for s in self.stats)
+        objective = float(solution_objective(prep, grappes))
         bound = sum(s.best_bound for s in self.stats)
+        global_bound = global_lower_bound(prep)
         return Solution(
             status=status,
             grappes=tuple(grappes),
             exclusions=tuple(exclusions[i] for i in sorted(exclusions)),
             subproblems=tuple(sorted(self.stats, key=lambda s: s.key)),
             objective=objective,
-            best_bound=bound,
-            gap=_gap(objective, bound),
+            best_bound=min(bound, objective),
+            gap=_gap(objective, min(bound, objective)),
             n_candidates=len(cands),
             coverage=len(covered) / len(cands) if cands else 0.0,
             wall_time_s=wall,
             params=params,
+            global_bound=global_bound.value,
+            global_gap=_gap(objective, min(global_bound.value, objective)),
+            cut_short=self.cut_short,
+            time_limit_s=time_limit,
+            n_uncoverable=global_bound.n_uncoverable,
         )
 
 
@@ -373,7 +370,7 @@ def _insert_left_out(state: _State) -> None:
         if editor not in pools:
             continue
         pool = pools[editor]
-        _, near = geo.knn(trees[editor], prep.points[[b.members[0]]], min(10, len(pool)))
+        _, near = geo.knn(trees[editor], prep.points[[b.members[0]]], min(INSERT_LOOKUP, len(pool)))
         best = None
         for j in near[0]:
             k = pool[int(j)]
@@ -388,6 +385,8 @@ def _insert_left_out(state: _State) -> None:
             if params.max_distance_km is not None and d.max() > params.max_distance_km:
                 continue
             cost = params.distance_weight * int(np.rint(d * 10).sum())
+            unwanted = sum(n for pref, n in b.preferences.items() if pref != k[0])
+            cost += params.preference_penalty * unwanted
             if cost < b.penalty and (best is None or cost < best[0]):
                 best = (cost, k)
         if best is not None:
@@ -395,3 +394,81 @@ def _insert_left_out(state: _State) -> None:
             state.block_grappe[b.index] = k
             size[k] += b.weight
             members[k].update(b.members)
+
+
+def _regroup_left_out(state: _State) -> None:
+    """Blocks still left out form new grappes among themselves (coverage first).
+
+    For each editor, a seed block bound to it (west-most first) gathers the closest blocks
+    still left out that may join its grappe (bound to that editor, or flexible) until the
+    minimum size is reached, within the maximum size, the distance limit, the reduced
+    minimum rule (a Corsica/overseas centre takes only such ESSMS) and apart locks; then
+    flexible blocks alone do the same for open grappes when they are allowed. A seed that
+    cannot reach the minimum is skipped.
+    """
+    prep = state.prep
+    params = prep.params
+    left = [b for b in prep.blocks if b.key is None and b.index not in state.block_grappe]
+    if not left:
+        return
+    apart: dict[int, set[int]] = defaultdict(set)
+    for a, b in prep.apart_pairs:
+        apart[a].add(b)
+        apart[b].add(a)
+    flexible = [b for b in left if b.flexible]
+    by_editor: dict[str | None, list[Block]] = defaultdict(list)
+    for b in left:
+        if not b.flexible:
+            by_editor[b.editor].append(b)
+    rounds: list[tuple[str | None, list[Block]]] = [
+        (e, by_editor[e]) for e in sorted(by_editor, key=lambda e: e or "")
+    ]
+    if params.allow_open_grappes:
+        rounds.append((None, flexible))
+    taken: set[int] = set()
+    for editor, seeds in rounds:
+        failed: set[int] = set()
+        while True:
+            open_seeds = [b for b in seeds if b.index not in taken and b.index not in failed]
+            if not open_seeds:
+                break
+            pool = [
+                b for b in (seeds if editor is None else seeds + flexible) if b.index not in taken
+            ]
+            seed = min(open_seeds, key=lambda b: (prep.points[b.members[0], 1], b.index))
+            centre = seed.members[0]
+            minimum = params.min_size_overseas if prep.reduced[centre] else params.min_size
+            if sum(b.weight for b in pool) < minimum:
+                break
+            d = [geo.pairwise_km(prep.points[b.members], prep.points[[centre]])[:, 0] for b in pool]
+            order = sorted(range(len(pool)), key=lambda j: (float(d[j].max()), pool[j].index))
+            take, total, banned = [seed], seed.weight, set(apart_members(seed, apart))
+            for j in order:
+                b = pool[j]
+                if b is seed or total + b.weight > params.max_size:
+                    continue
+                if prep.reduced[centre] and not b.reduced:
+                    continue
+                if params.max_distance_km is not None and d[j].max() > params.max_distance_km:
+                    continue
+                if banned & set(b.members):
+                    continue
+                take.append(b)
+                total += b.weight
+                banned |= apart_members(b, apart)
+                if total >= minimum:
+                    break
+            if total < minimum:
+                failed.add(seed.index)
+                continue
+            for b in take:
+                state.block_grappe[b.index] = (centre_editor(prep, centre), centre)
+                taken.add(b.index)
+
+
+def apart_members(block: Block, apart: dict[int, set[int]]) -> set[int]:
+    """Candidates a block must stay apart from."""
+    out: set[int] = set()
+    for i in block.members:
+        out |= apart.get(i, set())
+    return out

@@ -1,8 +1,13 @@
 """Sparse assignment arcs and independent sub-problems.
 
-For one editor, every block may only be assigned to one of its `k_neighbours` nearest
-possible centres (BallTree, haversine) or to a centre among its own members. Blocks linked by
-arcs form connected components, which are independent. A component with more than
+Every member of a block may be the centre of a grappe; the grappe's editor is the centre
+block's editor (an open grappe, editor to be chosen together, when the centre's block is
+flexible). A block bound to an editor may only join one of its `k_neighbours` nearest centres
+of that editor; a flexible block (no DUI, editor chosen by the model) one of its `k_neighbours`
+nearest centres of any editor plus the `EDITOR_CHOICES` nearest of every editor found near it,
+with `preference_penalty` per member when the centre's editor is not the one it prefers. A
+block may also be the centre of its own grappe. Blocks linked by arcs form connected
+components, which are independent. A component with more than
 `max_subproblem_size` ESSMS is cut by recursive bisection of the map, choosing each cut in the
 widest empty strip near the weighted median so that few close pairs are separated; arcs across
 a cut are dropped. The reported bounds are therefore bounds of this decomposed model.
@@ -29,6 +34,7 @@ class Subproblem:
     key: str
     editor: str | None
     blocks: list[int]
+    centre_editor: list[str | None]
     weights: list[int]
     penalties: list[int]
     forced: list[bool]
@@ -52,21 +58,28 @@ class Subproblem:
     hint: list[int] | None = None
 
 
+#: Nearest centres of every nearby editor a flexible block may also join.
+EDITOR_CHOICES = 3
+
+
+def centre_editor(prep: Prepared, c: int) -> str | None:
+    """The editor of a grappe centred on candidate c: its block's, None if that is flexible."""
+    b = prep.blocks[prep.block_of[c]]
+    return None if b.flexible else b.editor
+
+
 def block_arcs(prep: Prepared, block_ids: list[int]) -> dict[int, dict[int, int]]:
-    """Arcs {block id: {candidate index (centre): cost}} for blocks of one editor.
+    """Arcs {block id: {candidate index (centre): cost}}.
 
     cost = distance_weight x sum over the block's members of the distance to the centre in
-    tenths of km (integers only). A centre in a reduced-minimum department accepts only blocks
+    tenths of km (integers only), + preference_penalty per flexible member whose preferred
+    editor is not the centre's. A centre in a reduced-minimum department accepts only blocks
     wholly in such departments; with `max_distance_km` every member must be that close.
     """
     params = prep.params
     blocks = [prep.blocks[b] for b in block_ids]
-    pool = np.array([i for b in blocks for i in b.members], dtype=int)
-    if len(pool) == 0:
+    if not blocks:
         return {}
-    tree = geo.build_tree(prep.points[pool])
-    anchors = np.array([_anchor(prep, b) for b in blocks], dtype=int)
-    _, knn_idx = geo.knn(tree, prep.points[anchors], params.k_neighbours)
     max_d = params.max_distance_km
     valid_centre: dict[int, bool] = {}
     for b in blocks:
@@ -75,10 +88,45 @@ def block_arcs(prep: Prepared, block_ids: list[int]) -> dict[int, dict[int, int]
             ok = not (prep.reduced[i] and not b.reduced)
             if max_d is not None and d[:, j].max() > max_d:
                 ok = False
+            if b.flexible and not params.allow_open_grappes:
+                ok = False
             valid_centre[i] = ok
+    pools: dict[str | None, list[int]] = defaultdict(list)
+    for b in blocks:
+        pools[None if b.flexible else b.editor].extend(b.members)
+    everyone = sorted(
+        i
+        for e, members in pools.items()
+        if e is not None or params.allow_open_grappes
+        for i in members
+    )
+    near: dict[int, set[int]] = {}
+    for editor, pool_list in sorted(pools.items(), key=lambda kv: kv[0] or ""):
+        mine = [b for b in blocks if (None if b.flexible else b.editor) == editor]
+        targets = everyone if editor is None else sorted(pool_list)
+        if not targets:
+            for b in mine:
+                near[b.index] = set()
+            continue
+        pool = np.array(targets, dtype=int)
+        tree = geo.build_tree(prep.points[pool])
+        anchors = np.array([_anchor(prep, b) for b in mine], dtype=int)
+        k = params.k_neighbours * (2 if editor is None else 1)
+        _, knn_idx = geo.knn(tree, prep.points[anchors], k)
+        for b, row in zip(mine, knn_idx, strict=True):
+            found = [int(pool[j]) for j in row]
+            chosen = set(found[: params.k_neighbours])
+            if editor is None:
+                seen: dict[str | None, int] = defaultdict(int)
+                for c in found:
+                    e = centre_editor(prep, c)
+                    if seen[e] < EDITOR_CHOICES:
+                        chosen.add(c)
+                        seen[e] += 1
+            near[b.index] = chosen
     arcs: dict[int, dict[int, int]] = {}
-    for b, row in zip(blocks, knn_idx, strict=True):
-        cands = sorted({int(pool[j]) for j in row} | set(b.members))
+    for b in blocks:
+        cands = sorted(near[b.index] | set(b.members))
         cands = [c for c in cands if valid_centre[c] and (b.reduced or not prep.reduced[c])]
         if not cands:
             arcs[b.index] = {}
@@ -88,7 +136,14 @@ def block_arcs(prep: Prepared, block_ids: list[int]) -> dict[int, dict[int, int]
         if max_d is not None:
             ok = d.max(axis=0) <= max_d
         cost = params.distance_weight * np.rint(d * 10).astype(np.int64).sum(axis=0)
-        arcs[b.index] = {c: int(cost[j]) for j, c in enumerate(cands) if ok[j]}
+        out: dict[int, int] = {}
+        for j, c in enumerate(cands):
+            if not ok[j]:
+                continue
+            e = centre_editor(prep, c)
+            unwanted = sum(n for pref, n in b.preferences.items() if pref != e)
+            out[c] = int(cost[j]) + params.preference_penalty * unwanted
+        arcs[b.index] = out
     return arcs
 
 
@@ -101,9 +156,10 @@ def _anchor(prep: Prepared, b: Block) -> int:
 
 
 def build_subproblems(
-    prep: Prepared, block_ids: list[int], editor: str | None
+    prep: Prepared, block_ids: list[int], editor: str | None = None
 ) -> tuple[list[Subproblem], list[int]]:
-    """Split the blocks of one editor into independent sub-problems.
+    """Split blocks (of every editor: flexible blocks link them) into independent
+    sub-problems; `editor` only names them.
 
     Returns the sub-problems and the blocks that have no arc at all (never coverable).
     """
@@ -202,9 +258,10 @@ def _make_subproblem(
     keyed = [(j, b.key) for j, b in enumerate(blocks) if b.key is not None]
     apart += [(a, b) for x, (a, ka) in enumerate(keyed) for b, kb in keyed[x + 1 :] if ka != kb]
     return Subproblem(
-        key=f"{editor or 'ouvert'}#{number + 1}",
+        key=f"{editor or 'zone'}#{number + 1}",
         editor=editor,
         blocks=[b.index for b in blocks],
+        centre_editor=[centre_editor(prep, c) for c in centres],
         weights=[b.weight for b in blocks],
         penalties=[b.penalty for b in blocks],
         forced=[b.forced for b in blocks],

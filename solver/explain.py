@@ -2,13 +2,17 @@
 
 Reason codes:
 
-- `too_few_peers`: fewer compatible ESSMS within `explain_radius_km` than a grappe needs
-  (« seulement 8 ESSMS de l'éditeur X à moins de 150 km ») — for a SONS order, « SONS
-  commandé pour X : aucune grappe de X à portée »;
+- `too_few_peers`: fewer compatible ESSMS than a grappe needs within reach: with a
+  `max_distance_km` D, two members of one grappe are at most 2 D apart (through the centre),
+  so the reach is R = 2 D (« seulement 8 ESSMS de l'éditeur X à moins de 100 km », « aucun
+  autre ESSMS de l'éditeur X à moins de 100 km »); without a limit, the whole run (« dans
+  tout le périmètre du calcul ») — for a SONS order, « SONS commandé pour X : aucune grappe
+  de X à portée »;
 - `grappe_full`, `too_far`, `og_overflow`, `apart_lock`: a compatible grappe is near but one
   rule forbids joining it;
-- `not_selected`: enough peers exist but covering it would cost more than leaving it out
-  (or its peers are already in other grappes);
+- `not_selected`: enough peers exist within reach, but they are already in full grappes or
+  too spread out to form a valid grappe with it (coverage comes first: distance alone never
+  leaves an ESSMS out unless its penalty was lowered);
 - `not_solved`: its sub-problem found no solution within the time limit;
 - codes set earlier by `solver.prepare`: `excluded_by_lock`, `lock_conflict`,
   `og_too_large`, `unknown_editor`, `invalid_input`.
@@ -88,9 +92,9 @@ def explain_uncovered(
             else:
                 code = "not_selected"
                 reason = (
-                    f"{_peers_text(prep, i, int(same[i]), int(flexible[i]))} à moins de "
-                    f"{params.explain_radius_km:g} km, mais trop dispersés ou déjà dans des "
-                    "grappes complètes : son rattachement coûterait plus que son exclusion"
+                    f"{_peers_text(prep, i, int(same[i]), int(flexible[i]))} "
+                    f"{_reach_text(prep)}, mais déjà dans des grappes complètes ou trop "
+                    "dispersés pour former avec lui une grappe valide"
                 )
             if block is not None and block.forced:
                 code = "lock_conflict"
@@ -113,7 +117,7 @@ def _available_peers(
     by_editor: dict[str | None, list[int]] = defaultdict(list)
     for i in targets:
         by_editor[prep.bound_editor[i]].append(i)
-    radius = prep.params.explain_radius_km
+    radius = reach_km(prep)
     for editor, group in by_editor.items():
         if editor is None:
             pools = [(usable, same)]
@@ -127,10 +131,26 @@ def _available_peers(
             pools = [([i for i in usable if prep.bound_editor[i] == editor], same)]
             pools.append((free_flex, flexible))
         for pool, counts in pools:
-            if pool:
+            if pool and radius is None:
+                counts[group] = len(pool)
+            elif pool:
                 tree = geo.build_tree(prep.points[pool])
                 counts[group] = geo.count_within(tree, prep.points[group], radius)
     return same, flexible
+
+
+def reach_km(prep: Prepared) -> float | None:
+    """How far a grappe-mate can be: 2 x max_distance_km (through the centre), None without a
+    distance limit."""
+    limit = prep.params.max_distance_km
+    return None if limit is None else 2 * limit
+
+
+def _reach_text(prep: Prepared) -> str:
+    radius = reach_km(prep)
+    if radius is None:
+        return "dans tout le périmètre du calcul"
+    return f"à moins de {radius:g} km (distance maximale acceptable {radius / 2:g} km)"
 
 
 def _peers_text(prep: Prepared, i: int, same: int, flexible: int) -> str:
@@ -144,14 +164,19 @@ def _peers_text(prep: Prepared, i: int, same: int, flexible: int) -> str:
 def _too_few_text(
     prep: Prepared, c: Candidate, i: int, same: int, flexible: int, minimum: int
 ) -> str:
-    radius = prep.params.explain_radius_km
+    """`same` and `flexible` count the ESSMS itself among `same`."""
+    reach = _reach_text(prep)
     peers = _peers_text(prep, i, same, flexible)
     if c.sons_editor:
         return (
             f"SONS commandé pour {c.sons_editor} : aucune grappe de {c.sons_editor} à portée "
-            f"({peers} à moins de {radius:g} km, minimum {minimum})"
+            f"({peers} {reach}, minimum {minimum})"
         )
-    return f"seulement {peers} à moins de {radius:g} km (minimum {minimum} par grappe)"
+    if same <= 1 and flexible == 0:
+        who = editor_label(prep.bound_editor[i])
+        who = f"de {who}" if prep.bound_editor[i] else "compatible"
+        return f"aucun autre ESSMS {who} {reach} (minimum {minimum} par grappe)"
+    return f"seulement {peers} {reach} (minimum {minimum} par grappe)"
 
 
 def _near_grappes(

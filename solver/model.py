@@ -38,6 +38,7 @@ class SubResult:
     wall_time_s: float
     heuristic_objective: float
     deterministic_time: float = 0.0
+    cut_short: bool = False
 
 
 @dataclass
@@ -188,6 +189,8 @@ def solve_subproblem(sp: Subproblem) -> SubResult:
     solver = make_solver(sp)
     status = solver.solve(model)
     name = solver.status_name(status)
+    # the wall-time guard (not the deterministic budget) stopped the search: machine loaded
+    cut_short = name != "OPTIMAL" and solver.wall_time >= 0.98 * sp.wall_limit_s
     if name in SUCCESS:
         assign = [UNASSIGNED] * len(sp.weights)
         for (b, c), lit in v.x.items():
@@ -219,4 +222,5 @@ def solve_subproblem(sp: Subproblem) -> SubResult:
         wall_time_s=time.perf_counter() - start,
         heuristic_objective=float(warm_obj),
         deterministic_time=float(solver.deterministic_time),
+        cut_short=cut_short,
     )

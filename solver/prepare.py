@@ -5,13 +5,10 @@ A *block* is the unit the model assigns: the ESSMS of one OG sharing an editor
 the same key). Every block belongs to one *sub-problem editor*:
 
 - an ESSMS with a DUI or a SONS order belongs to its (hard) editor;
-- an ESSMS without DUI but with a preferred editor belongs to that editor;
-- an ESSMS without DUI nor preference is *flexible*. It follows the editor of the lock group
-  or of its OG's other ESSMS if they have one; otherwise it goes to the editor that dominates
-  its `flexible_neighbours` nearest fixed-editor ESSMS within `explain_radius_km` (weighted by
-  closeness), or to the open pool (editor None) when no fixed ESSMS is that close. Flexible
-  ESSMS left out by their editor's sub-problem get a second chance later (insertion into any
-  grappe with room, then open grappes), see `solver.core`.
+- an ESSMS without DUI is *flexible*. It follows the editor of the lock group or of its OG's
+  other ESSMS if they have one (OG together); otherwise its block has no editor and the model
+  chooses one: it may join a grappe of any editor, or an open grappe (see `solver.decompose`).
+  The editor it prefers, if it named one, is a soft preference (`Block.preferences`).
 """
 
 from __future__ import annotations
@@ -22,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from solver import geo
-from solver.editors import hard_editor
+from solver.editors import hard_editor, preferred_editor
 from solver.locks import read_locks
 from solver.types import (
     DUI_STATUSES,
@@ -75,6 +72,7 @@ class Block:
     forced: bool
     penalty: int
     capable: bool
+    preferences: dict[str, int] = field(default_factory=dict)
 
     @property
     def weight(self) -> int:
@@ -244,7 +242,6 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
     for i in pool:
         if prep.bound_editor[i] is not None:
             og_editors[cands[i].finess_ej][prep.bound_editor[i]] += 1  # type: ignore[index]
-    need_neighbours: list[int] = []
     for root in unresolved:
         members = lock_groups[root]
         counter: Counter[str] = Counter()
@@ -255,8 +252,8 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
             for i in members:
                 editor_of[i] = chosen
         else:
-            need_neighbours.append(root)
-    _assign_flexible_by_neighbours(prep, pool, [lock_groups[r] for r in need_neighbours], editor_of)
+            for i in members:
+                editor_of[i] = None
     # 3. OG blocks (same OG, same sub-problem editor), oversize policy, then lock links
     og_groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i in pool:
@@ -320,42 +317,18 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
             forced=key is not None,
             penalty=int(prep.priority[members].sum()),
             capable=any(cands[i].willing_carrier or not prep.small_og[i] for i in members),
+            preferences=_preferences([cands[i] for i in members]) if flexible else {},
         )
         prep.blocks.append(b)
         for i in members:
             prep.block_of[i] = b.index
 
 
-def _assign_flexible_by_neighbours(
-    prep: Prepared,
-    pool: list[int],
-    groups: list[list[int]],
-    editor_of: dict[int, str | None],
-) -> None:
-    """Give each flexible group the editor dominating its nearest fixed-editor ESSMS."""
-    params = prep.params
-    if not groups:
-        return
-    fixed = [i for i in pool if prep.bound_editor[i] is not None]
-    anchors = [g[0] for g in groups]
-    if not fixed:
-        for g in groups:
-            for i in g:
-                editor_of[i] = None
-        return
-    tree = geo.build_tree(prep.points[fixed])
-    dist, idx = geo.knn(tree, prep.points[anchors], params.flexible_neighbours)
-    for g, drow, irow in zip(groups, dist, idx, strict=True):
-        scores: dict[str, float] = defaultdict(float)
-        for d, j in zip(drow, irow, strict=True):
-            if d <= params.explain_radius_km:
-                editor = prep.bound_editor[fixed[j]]
-                scores[editor] += 1.0 / (1.0 + d / params.isolation_radius_km)  # type: ignore[index]
-        if scores:
-            chosen: str | None = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-        elif params.allow_open_grappes:
-            chosen = None
-        else:
-            chosen = prep.bound_editor[fixed[irow[0]]]
-        for i in g:
-            editor_of[i] = chosen
+def _preferences(members: list[Candidate]) -> dict[str, int]:
+    """Number of members of a flexible block preferring each editor (soft preference)."""
+    out: Counter[str] = Counter()
+    for c in members:
+        editor = preferred_editor(c)
+        if editor is not None:
+            out[editor] += 1
+    return dict(out)

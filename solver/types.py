@@ -25,7 +25,8 @@ class Candidate:
 
     Editor rule (hard): with a DUI (`non_reference`/`reference_segur`) it joins only a grappe
     of `editor`; with `sons_editor` set (SONS ordered) only a grappe of `sons_editor`; with no
-    DUI (`aucun`) a grappe of its preferred `editor` if it named one, of any editor otherwise.
+    DUI (`aucun`) a grappe of any editor, the model choosing it: its `editor`, if it named
+    one, is then a *preferred* editor (soft, `preference_penalty`).
     """
 
     finess_et: str
@@ -49,9 +50,10 @@ class SolveParams:
     """Every number of the matchmaking, with its DOMAIN.md default.
 
     Distances are kilometres (great-circle); weights are integers in "tenths of a km" of the
-    objective, i.e. a weight of 600 means "worth 60 km of member-to-centre distance": by
-    default an ESSMS is left out rather than sent more than 60 km away from its grappe's centre
-    (100 km for a small OG, 140 km if isolated, 180 km for an isolated small OG).
+    objective. Coverage comes first: leaving an ESSMS out costs `uncovered_penalty` (2,000 km
+    of member-to-centre distance, more than the diameter of mainland France), raised for small
+    and isolated OG, so the model only trades coverage for distance in extreme cases; a user
+    who wants compact grappes sets the hard rule `max_distance_km`.
     """
 
     min_size: int = 15
@@ -68,14 +70,17 @@ class SolveParams:
     isolation_radius_km: float = 50.0
     isolation_min_peers: int = 15
     explain_radius_km: float = 150.0
-    flexible_neighbours: int = 20
+    preference_penalty: int = 300
     max_subproblem_size: int = 450
     distance_weight: int = 1
-    uncovered_penalty: int = 600
-    small_og_bonus: int = 400
-    isolation_bonus: int = 800
+    uncovered_penalty: int = 20_000
+    small_og_bonus: int = 10_000
+    isolation_bonus: int = 10_000
     carrier_bonus: int = 300
-    time_limit_s: float = 600.0
+    time_limit_s: float | None = None
+    auto_time_base_s: float = 5.0
+    auto_time_per_1000_s: float = 8.0
+    auto_time_max_s: float = 280.0
     subproblem_time_limit_s: float = 60.0
     min_subproblem_time_s: float = 2.0
     relative_gap_limit: float = 0.005
@@ -96,6 +101,19 @@ class SolveParams:
             raise ValueError("oversize_og_policy doit valoir 'split' ou 'exclude'.")
         if self.num_workers < 1 or self.cp_workers < 1:
             raise ValueError("Le nombre de processus doit être au moins 1.")
+        if self.max_distance_km is not None and self.max_distance_km <= 0:
+            raise ValueError("La distance maximale acceptable doit être positive.")
+        if self.time_limit_s is not None and self.time_limit_s <= 0:
+            raise ValueError("La durée maximale d'un calcul doit être positive.")
+
+    def effective_time_limit(self, n_candidates: int) -> float:
+        """The wall-time budget of a run: `time_limit_s` when the user set it, otherwise
+        `auto_time_base_s` + `auto_time_per_1000_s` per thousand ESSMS, capped at
+        `auto_time_max_s` (about 29 s for a region of 3,000 ESSMS, 280 s nationally)."""
+        if self.time_limit_s is not None:
+            return float(self.time_limit_s)
+        auto = self.auto_time_base_s + self.auto_time_per_1000_s * n_candidates / 1000
+        return float(min(self.auto_time_max_s, auto))
 
     @staticmethod
     def help() -> dict[str, str]:
@@ -130,7 +148,9 @@ PARAM_HELP: dict[str, str] = {
     "oversize_og_policy": "What to do with an OG block larger than max_size: 'split' cuts it "
     "into the fewest geographically compact chunks of at most max_size (each chunk stays "
     "together); 'exclude' leaves it out with an explanation.",
-    "max_distance_km": "Optional hard maximum distance from any member to its grappe's centre.",
+    "max_distance_km": "Optional hard rule (« distance maximale acceptable »): maximum "
+    "distance from any member to its grappe's centre, in km; None = no limit (distance is "
+    "then only a preference).",
     "allow_open_grappes": "ESSMS without DUI nor preferred editor may form grappes of their "
     "own whose editor is chosen together later (editor None, acquisition).",
     "k_neighbours": "Number of nearest possible centres considered for each OG block (sparse "
@@ -139,17 +159,22 @@ PARAM_HELP: dict[str, str] = {
     "isolation_min_peers": "An ESSMS with fewer same-editor peers than this within "
     "isolation_radius_km is isolated.",
     "explain_radius_km": "Radius used in the explanations (« N ESSMS de X à moins de R km »).",
-    "flexible_neighbours": "Nearest fixed-editor ESSMS looked at to choose the editor "
-    "sub-problem of an ESSMS without DUI nor preference.",
+    "preference_penalty": "Objective cost (tenths of km) of placing an ESSMS without DUI in a "
+    "grappe of another editor than the one it prefers (soft preference).",
     "max_subproblem_size": "Connected components larger than this (in ESSMS) are cut "
     "geographically into sub-problems.",
     "distance_weight": "Objective weight of one tenth of a km of member-to-centre distance.",
-    "uncovered_penalty": "Objective penalty for each ESSMS left out (tenths of km).",
+    "uncovered_penalty": "Objective penalty for each ESSMS left out (tenths of km; 20,000 = "
+    "2,000 km, so that coverage dominates distance).",
     "small_og_bonus": "Extra penalty for leaving out an ESSMS of a small OG.",
     "isolation_bonus": "Extra penalty for leaving out an isolated ESSMS.",
     "carrier_bonus": "Objective bonus for a grappe containing a capable carrier (an OG that "
     "volunteered or that is not small).",
-    "time_limit_s": "Overall wall-time limit of a solve (seconds).",
+    "time_limit_s": "Overall wall-time limit of a solve (seconds); None = follows the size "
+    "of the run (see auto_time_*).",
+    "auto_time_base_s": "Automatic time budget: fixed part (seconds).",
+    "auto_time_per_1000_s": "Automatic time budget: seconds per thousand ESSMS.",
+    "auto_time_max_s": "Automatic time budget: cap (seconds).",
     "subproblem_time_limit_s": "Maximum CP-SAT time for one sub-problem (seconds).",
     "min_subproblem_time_s": "Time every sub-problem gets before the rest is shared in "
     "proportion to its size (seconds).",
@@ -298,9 +323,16 @@ class Solution:
     """Result of `solver.solve`.
 
     `status` is OPTIMAL when every sub-problem was proved optimal, FEASIBLE when a solution was
-    found everywhere, otherwise the worst sub-problem status. The objective and bound are the
-    sums over sub-problems of the decomposed model (sparse arcs, geographic cuts), in tenths
-    of km; `gap` = (objective - bound) / objective.
+    found everywhere, otherwise the worst sub-problem status. Figures, in tenths of km:
+
+    - `objective`: the objective of the returned solution, recomputed on the whole problem
+      (after the repair steps);
+    - `best_bound`, `gap`: the bound of the *decomposed* model (sparse arcs, geographic cuts),
+      summed over sub-problems; it bounds only that restricted model;
+    - `global_bound`, `global_gap`: a lower bound valid for the whole problem (all arcs, no
+      cuts, see `solver.bound`), and the gap of `objective` to it;
+    - `cut_short`: a wall-time guard stopped at least one sub-problem (the best solution found
+      so far is returned).
     """
 
     status: str
@@ -314,6 +346,11 @@ class Solution:
     coverage: float = 0.0
     wall_time_s: float = 0.0
     params: SolveParams = field(default_factory=SolveParams)
+    global_bound: float = 0.0
+    global_gap: float = 0.0
+    cut_short: bool = False
+    time_limit_s: float = 0.0
+    n_uncoverable: int = 0
 
     def grappe_of(self) -> dict[str, str]:
         """Map each covered finess_et to its grappe key."""

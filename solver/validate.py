@@ -36,10 +36,18 @@ class Violation:
     subject: str
 
 
+def _bound(c: Candidate) -> str | None:
+    """The editor an ESSMS is bound to: its SONS editor, else its DUI's editor; an ESSMS
+    without DUI is bound to none (its preferred editor is only a preference)."""
+    if c.sons_editor:
+        return c.sons_editor
+    return None if c.dui_status == "aucun" else (c.editor or None)
+
+
 def _allowed(c: Candidate, editor: str | None) -> bool:
-    """Editor rule: SONS editor, else DUI editor, else preferred editor, else anyone; an open
-    grappe (editor None) only takes ESSMS bound to no editor."""
-    bound = c.sons_editor or c.editor or None
+    """Editor rule: SONS editor, else DUI editor, else anyone; an open grappe (editor None)
+    only takes ESSMS bound to no editor."""
+    bound = _bound(c)
     if editor is None:
         return bound is None
     return bound is None or bound == editor
@@ -132,7 +140,7 @@ def _check_og_together(
     the OG block is larger than max_size (split policy)."""
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for c in cands.values():
-        bound = c.sons_editor or c.editor
+        bound = _bound(c)
         if bound:
             groups[(c.finess_ej, bound)].append(c.finess_et)
     for (ej, editor), members in groups.items():

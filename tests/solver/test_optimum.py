@@ -176,7 +176,7 @@ def test_same_seed_same_result() -> None:
 def test_parallel_workers_give_a_valid_result() -> None:
     rng = random.Random(8)
     cands = random_candidates(rng, 60)
-    params = replace(TINY, max_size=8, num_workers=2, time_limit_s=1.0)
+    params = replace(TINY, max_size=8, num_workers=2, time_limit_s=1.0, max_subproblem_size=20)
     solution = solve(cands, params)
     assert validate(cands, params, (), solution) == []
     assert len(solution.subproblems) >= 2

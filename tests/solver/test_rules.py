@@ -35,7 +35,7 @@ def test_fourteen_mainland_essms_are_too_few(make_cluster, fast_params):
     assert solution.grappes == ()
     assert set(reasons(solution).values()) == {"too_few_peers"}
     text = solution.exclusions[0].reason
-    assert "seulement 14 ESSMS de l'éditeur A à moins de 150 km" in text
+    assert "seulement 14 ESSMS de l'éditeur A dans tout le périmètre du calcul" in text
     assert solution.exclusions[0].near_miss is not None
 
 
@@ -91,11 +91,12 @@ def test_flexible_without_dui_completes_a_grappe(make_cluster, fast_params):
     assert [(g.editor, g.size) for g in solution.grappes] == [("A", 16)]
 
 
-def test_preferred_editor_is_binding(make_cluster, fast_params):
+def test_preferred_editor_is_a_soft_preference(make_cluster, fast_params):
+    """Without a DUI, the preferred editor does not bind: coverage comes first."""
     fixed = make_cluster(10, editor="A")
     prefers_b = make_cluster(6, 1.0, 1.0, editor="B", dui_status="aucun")
     solution = solved(fixed + prefers_b, fast_params)
-    assert solution.grappes == ()
+    assert [(g.editor, g.size) for g in solution.grappes] == [("A", 16)]
 
 
 def test_flexible_alone_form_an_open_grappe(make_cluster, fast_params):
