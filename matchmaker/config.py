@@ -125,8 +125,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "SOLVER_TIME_LIMIT_S",
-        60,
-        "Overall wall-time limit of a solver run, in seconds.",
+        0,
+        "Overall wall-time limit of a solver run, in seconds; 0 = follows the size of the run "
+        "(5 s + 8 s per thousand ESSMS, at most 280 s).",
     ),
     Setting(
         "SOLVER_WORKERS",

@@ -175,9 +175,12 @@ class _State:
             sp = by_key[result.key]
             self._record(sp, result)
             done += len(sp.arcs)
+            covered = sum(self.prep.blocks[b].weight for b in self.block_grappe)
             report(
                 lo + (hi - lo) * done / total,
-                f"Sous-problème {sp.key} résolu ({sp.n_candidates} ESSMS, {result.status})",
+                f"Sous-problème {sp.key} résolu ({sp.n_candidates} ESSMS, {result.status}, "
+                f"écart {100 * self.stats[-1].gap:.1f} %) — couverture provisoire "
+                f"{100 * covered / max(1, len(self.prep.candidates)):.1f} %",
             )
 
         def arm(sp: Subproblem) -> Subproblem:

@@ -1,7 +1,8 @@
 """Figures of a solution computed from scratch: objective, coverage, distances.
 
 Used by the tests (brute-force optimum) and the benchmarks; the objective formula is the
-model's: per member, distance_weight x its distance to the centre in tenths of km (rounded);
+model's: per member, distance_weight x its distance to the centre in tenths of km (rounded),
+plus preference_penalty when a flexible member is not with the editor it prefers;
 per ESSMS left out (except those excluded by a lock or invalid), its priority penalty; minus
 carrier_bonus per grappe with a capable carrier (an OG that volunteered or is not small).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from solver.editors import preferred_editor
 from solver.geo import haversine_km
 from solver.prepare import prepare
 from solver.types import Candidate, Lock, Solution, SolveParams
@@ -55,6 +57,10 @@ def objective_of(
             total += params.distance_weight * round(d * 10)
             i = prep.index[m.finess_et]
             capable |= c.willing_carrier or not bool(prep.small_og[i])
+            block = prep.blocks[prep.block_of[i]] if prep.block_of.get(i, -1) >= 0 else None
+            preferred = preferred_editor(c)
+            if block is not None and block.flexible and preferred not in (None, g.editor):
+                total += params.preference_penalty
         if capable:
             total -= params.carrier_bonus
     for e in solution.exclusions:

@@ -259,6 +259,7 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
     for i in pool:
         og_key = cands[i].finess_ej if params.keep_og_together else cands[i].finess_et
         og_groups[(og_key, editor_of[i] or "")].append(i)
+    _release_followers_of_oversize_og(prep, og_groups, editor_of)
     uf = UnionFind(n)
     for (_og, editor), members in sorted(og_groups.items()):
         if len(members) > params.max_size:
@@ -322,6 +323,29 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
         prep.blocks.append(b)
         for i in members:
             prep.block_of[i] = b.index
+
+
+def _release_followers_of_oversize_og(
+    prep: Prepared,
+    og_groups: dict[tuple[str, str], list[int]],
+    editor_of: dict[int, str | None],
+) -> None:
+    """OG together applies to the ESSMS of an OG bound to one editor. When the ESSMS without
+    DUI that follow their OG's editor would push the OG block over max_size while its bound
+    ESSMS fit, those followers are released (flexible, editor chosen by the model) so that
+    the bound ESSMS stay together instead of being split."""
+    max_size = prep.params.max_size
+    for (og, editor), members in list(og_groups.items()):
+        if not editor or len(members) <= max_size:
+            continue
+        bound = [i for i in members if prep.bound_editor[i] is not None]
+        if len(bound) > max_size:
+            continue
+        followers = [i for i in members if prep.bound_editor[i] is None]
+        og_groups[(og, editor)] = bound
+        og_groups[(og, "")] = og_groups.get((og, ""), []) + followers
+        for i in followers:
+            editor_of[i] = None
 
 
 def _preferences(members: list[Candidate]) -> dict[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from matchmaker.campaigns.review import GrappeView
+from matchmaker.grappes.services import cut_short_of, global_gap_of
 from matchmaker.models import SolverRun
 
 
@@ -24,6 +25,8 @@ class RunFigures:
     small_og_covered: int
     gap: float | None
     wall_time_s: float | None
+    global_gap: float | None = None
+    cut_short: bool = False
 
 
 def run_figures(run: SolverRun, views: list[GrappeView] | None = None) -> RunFigures:
@@ -49,6 +52,8 @@ def run_figures(run: SolverRun, views: list[GrappeView] | None = None) -> RunFig
         small_og_covered=small,
         gap=run.gap,
         wall_time_s=run.wall_time_s,
+        global_gap=global_gap_of(run),
+        cut_short=cut_short_of(run),
     )
 
 

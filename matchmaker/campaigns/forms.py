@@ -73,13 +73,16 @@ class CampaignForm(FlaskForm):
         "Taille maximale d'une grappe", validators=[DataRequired(REQUIRED), NumberRange(1, 5000)]
     )
     max_distance_km = FloatField(
-        "Distance maximale au centre (km)",
+        "Distance maximale acceptable (km)",
         validators=[Optional(), NumberRange(1, 2000)],
-        description="Vide : pas de limite.",
+        description="Distance maximale d'un ESSMS au centre de sa grappe. Vide : pas de "
+        "limite ; la distance n'est alors qu'une préférence et la couverture passe d'abord.",
     )
     time_limit_s = FloatField(
         "Durée maximale d'un calcul (secondes)",
-        validators=[DataRequired(REQUIRED), NumberRange(1, 36000)],
+        validators=[Optional(), NumberRange(1, 36000)],
+        description="Vide : selon la taille du calcul (5 s plus 8 s par millier d'ESSMS, "
+        "au plus 280 s).",
     )
     submit = SubmitField("Enregistrer")
 

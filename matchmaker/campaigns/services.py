@@ -209,7 +209,8 @@ def owners(session: Session, campaign: Campaign) -> list[User]:
 
 def solver_defaults(config: Any) -> dict[str, Any]:
     """The solver parameters a campaign starts with: the configuration's."""
-    return {name: config[setting] for name, setting in SOLVER_PARAM_SETTINGS.items()}
+    # a time limit of 0 means "follows the size of the run" (left empty in the form)
+    return {name: config[setting] or None for name, setting in SOLVER_PARAM_SETTINGS.items()}
 
 
 def audit_log(session: Session, campaign: Campaign, limit: int = 500) -> list[AuditEvent]:

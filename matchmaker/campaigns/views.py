@@ -106,7 +106,22 @@ def show(campaign_id: int) -> ResponseReturnValue:
         upload_form=UploadForm(),
         run_form=RunForm(),
         locks=adjust.locks_of(db.session, campaign),
+        **_expected_duration(campaign),
     )
+
+
+def _expected_duration(campaign: Campaign) -> dict[str, Any]:
+    """Expected time of an « interest » run, shown before it starts (issue 13)."""
+    from matchmaker.grappes import services as grappes_services
+
+    n = grappes_services.interest_count(db.session, campaign)
+    try:
+        seconds = grappes_services.expected_duration_s(
+            current_app.config, campaign.solver_params, n
+        )
+    except grappes_services.RunError:
+        return {"expected_count": n, "expected_s": None}
+    return {"expected_count": n, "expected_s": seconds}
 
 
 @bp.post("/campagnes/<int:campaign_id>/etat")

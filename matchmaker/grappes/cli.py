@@ -126,11 +126,15 @@ def summary(run: SolverRun) -> str:
         if run.covered_count and run.total_km is not None
         else "—"
     )
+    global_gap = services.global_gap_of(run)
+    global_text = f"{100 * global_gap:.2f} %" if global_gap is not None else "—"
+    cut = " (interrompu par la limite de temps : meilleure solution gardée)"
     return (
         f"Exécution n° {run.id} ({run.solver_status}) : {len(run.grappes)} grappes, "
         f"{run.covered_count}/{run.candidate_count} candidats couverts ({coverage}), "
-        f"distance moyenne au centre {mean}, écart à la borne {gap}, "
-        f"{run.wall_time_s or 0:.1f} s."
+        f"distance moyenne au centre {mean}, écart à la borne globale {global_text}, "
+        f"écart à la borne du modèle décomposé {gap}, "
+        f"{run.wall_time_s or 0:.1f} s{cut if services.cut_short_of(run) else ''}."
     )
 
 

@@ -104,7 +104,7 @@ def solve_params(
         "small_og_threshold": config["SMALL_OG_THRESHOLD"],
         "small_og_threshold_overseas": config["SMALL_OG_THRESHOLD_REDUCED"],
         "reduced_minimum_departments": config["REDUCED_MINIMUM_DEPARTMENTS"],
-        "time_limit_s": float(config["SOLVER_TIME_LIMIT_S"]),
+        "time_limit_s": float(config["SOLVER_TIME_LIMIT_S"]) or None,
         "random_seed": config["SOLVER_SEED"],
         "num_workers": int(config["SOLVER_WORKERS"]) or os.cpu_count() or 1,
     }
@@ -421,6 +421,7 @@ def store_solution(
     run.total_km = round(total_km, 3)
     run.wall_time_s = solution.wall_time_s
     run.stats = {
+        **solver_figures(solution),
         "set_aside": len(candidates.set_aside),
         "subproblems": [
             {
@@ -437,6 +438,53 @@ def store_solution(
         ],
     }
     session.flush()
+
+
+# --- solver figures of a run (issue 13): global bound, cut short, time budget -------------
+
+
+def solver_figures(solution: st.Solution) -> dict[str, Any]:
+    """The figures of a solution kept in the run's stats: the gap to the lower bound valid
+    for the whole problem, whether a wall-time guard cut the run short, its time budget."""
+    return {
+        "global_bound": solution.global_bound,
+        "global_gap": solution.global_gap,
+        "cut_short": solution.cut_short,
+        "time_limit_s": solution.time_limit_s,
+        "uncoverable": solution.n_uncoverable,
+    }
+
+
+def global_gap_of(run: SolverRun) -> float | None:
+    """The run's gap to the global lower bound (None for runs made before it existed)."""
+    value = (run.stats or {}).get("global_gap")
+    return float(value) if value is not None else None
+
+
+def cut_short_of(run: SolverRun) -> bool:
+    """Whether a wall-time guard stopped the run (its best solution was kept)."""
+    return bool((run.stats or {}).get("cut_short"))
+
+
+def interest_count(session: Session, campaign: Campaign) -> int:
+    """Number of candidates of an « interest » run of the campaign (for the expected time)."""
+    found = gather_candidates(
+        session, campaign_id=campaign.id, mode="interest", departments=campaign_scope(campaign)
+    )
+    return len(found.candidates)
+
+
+def expected_duration_s(
+    config: Config | Mapping[str, Any],
+    campaign_params: Mapping[str, Any] | None,
+    n_candidates: int,
+) -> float:
+    """The time budget a run of `n_candidates` ESSMS will get (the user's limit, or one that
+    follows the size of the run)."""
+    return solve_params(config, campaign_params).effective_time_limit(n_candidates)
+
+
+# -------------------------------------------------------------------------------------------
 
 
 #: Columns of the run's CSV, in the order of the issue.

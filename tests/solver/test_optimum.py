@@ -198,3 +198,31 @@ def test_synthetic_instance_is_reproducible() -> None:
     assert len({c.finess_et for c in a.candidates}) == len(a.candidates)
     assert np.isfinite([c.latitude for c in a.candidates]).all()
     assert dataclasses.is_dataclass(a.candidates[0])
+
+
+def _flexible_alone(cands: list[Candidate]) -> list[Candidate]:
+    """ESSMS without DUI get an OG of their own (so that no OG rule ties them)."""
+    return [
+        replace(c, finess_ej=f"EJF{k:06d}") if c.dui_status == "aucun" else c
+        for k, c in enumerate(cands)
+    ]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 8), max_km=st.sampled_from([None, 30.0]))
+def test_global_bound_never_exceeds_the_exact_optimum(
+    seed: int, n: int, max_km: float | None
+) -> None:
+    """The global lower bound (solver.bound) is <= the brute-force optimum of random tiny
+    instances, and the solver's objective is >= it."""
+    from solver.bound import global_lower_bound
+
+    rng = random.Random(seed)
+    cands = _flexible_alone(random_candidates(rng, n))
+    params = replace(TINY, max_distance_km=max_km)
+    bound = global_lower_bound(prepare(cands, params, ())).value
+    if max_km is None:
+        assert bound <= brute_force(cands, params) + 1e-6
+    solution = solve(cands, params)
+    assert validate(cands, params, (), solution) == []
+    assert solution.global_bound <= objective_of(cands, params, solution) + 1e-6

@@ -1,0 +1,69 @@
+"""solver.explain: reason codes, French texts and near-misses of ESSMS left out."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from solver import Exclude, solve, validate
+from solver.explain import editor_label, explain_uncovered, reach_km
+from solver.prepare import prepare
+
+
+def exclusions(cands, params, locks=()):  # type: ignore[no-untyped-def]
+    solution = solve(cands, params, locks)
+    assert validate(cands, params, locks, solution) == []
+    return {e.finess_et: e for e in solution.exclusions}, solution
+
+
+def test_editor_label():
+    assert editor_label("A") == "l'éditeur A"
+    assert editor_label(None) == "un éditeur à choisir"
+
+
+def test_reach_is_twice_the_distance_limit(make_candidate, fast_params):
+    prep = prepare([make_candidate()], replace(fast_params, max_distance_km=30.0), ())
+    assert reach_km(prep) == 60.0
+    assert reach_km(prepare([make_candidate()], fast_params, ())) is None
+
+
+def test_too_few_peers_counts_flexible_essms(make_cluster, fast_params):
+    fixed = make_cluster(10, editor="A")
+    other = make_cluster(3, 1.0, 0.0, editor="B")
+    found, _ = exclusions(fixed + other, fast_params)
+    reason = found[fixed[0].finess_et]
+    assert reason.reason_code == "too_few_peers"
+    assert "seulement 10 ESSMS de l'éditeur A dans tout le périmètre du calcul" in reason.reason
+    assert reason.near_miss is not None and "il manquerait 5 ESSMS" in reason.near_miss.text
+
+
+def test_sons_order_is_named(make_cluster, make_candidate, fast_params):
+    cands = make_cluster(15, editor="A")
+    sons = make_candidate(1.0, 1.0, editor="A", sons_editor="B")
+    found, _ = exclusions([*cands, sons], fast_params)
+    assert found[sons.finess_et].reason.startswith("SONS commandé pour B")
+
+
+def test_full_grappe_is_a_near_miss(make_cluster, make_candidate, fast_params):
+    """An OG of 49 ESSMS of A fills a grappe; a 50th cannot join it."""
+    cands = make_cluster(49, editor="A", radius_km=2.0, finess_ej="EJ0000049", og_size=49)
+    late = make_candidate(1.0, 0.5, editor="A")
+    params = replace(fast_params, max_distance_km=20.0)
+    found, solution = exclusions([*cands, late], params)
+    assert [g.size for g in solution.grappes] == [49]
+    exclusion = found[late.finess_et]
+    assert exclusion.reason_code == "grappe_full"
+    assert "est complète (49 ESSMS, maximum 49)" in exclusion.reason
+
+
+def test_lock_exclusion_keeps_its_reason(make_cluster, fast_params):
+    cands = make_cluster(16, editor="A")
+    found, _ = exclusions(cands, fast_params, (Exclude(cands[0].finess_et),))
+    assert found[cands[0].finess_et].reason_code == "excluded_by_lock"
+
+
+def test_unsolved_subproblem_is_said(make_cluster, fast_params):
+    cands = make_cluster(16, editor="A")
+    prep = prepare(cands, fast_params, ())
+    out = explain_uncovered(prep, [0], [], {0})
+    assert out[0].reason_code == "not_solved"
+    assert out[0].reason == "sous-problème non résolu dans le temps imparti"
