@@ -283,6 +283,7 @@ class _State:
             status = "PARTIAL"
         objective = float(solution_objective(prep, grappes))
         bound = sum(s.best_bound for s in self.stats)
+        decomposed = sum(s.objective for s in self.stats)
         global_bound = global_lower_bound(prep)
         return Solution(
             status=status,
@@ -290,8 +291,8 @@ class _State:
             exclusions=tuple(exclusions[i] for i in sorted(exclusions)),
             subproblems=tuple(sorted(self.stats, key=lambda s: s.key)),
             objective=objective,
-            best_bound=min(bound, objective),
-            gap=_gap(objective, min(bound, objective)),
+            best_bound=bound,
+            gap=_gap(decomposed, bound),
             n_candidates=len(cands),
             coverage=len(covered) / len(cands) if cands else 0.0,
             wall_time_s=wall,

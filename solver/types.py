@@ -328,7 +328,8 @@ class Solution:
     - `objective`: the objective of the returned solution, recomputed on the whole problem
       (after the repair steps);
     - `best_bound`, `gap`: the bound of the *decomposed* model (sparse arcs, geographic cuts),
-      summed over sub-problems; it bounds only that restricted model;
+      summed over sub-problems, and the gap of the sub-problems' own objectives to it (before
+      the repair steps); it bounds only that restricted model;
     - `global_bound`, `global_gap`: a lower bound valid for the whole problem (all arcs, no
       cuts, see `solver.bound`), and the gap of `objective` to it;
     - `cut_short`: a wall-time guard stopped at least one sub-problem (the best solution found

@@ -112,3 +112,20 @@ def test_explanations_are_true_of_the_instance(make_cluster, make_candidate, fas
         assert count < params.min_size
         checked += 1
     assert checked == 5 + 1 + 9 + 1
+
+
+def test_a_run_past_its_deadline_keeps_its_best_solution_and_says_so(make_cluster, fast_params):
+    cands = make_cluster(30, editor="A") + make_cluster(20, 40.0, 0.0, editor="B")
+    params = replace(fast_params, time_limit_s=0.001)
+    solution = solved(cands, params)
+    assert solution.cut_short
+    assert solution.time_limit_s == 0.001
+    assert len(solution.exclusions) + sum(g.size for g in solution.grappes) == len(cands)
+
+
+def test_time_budget_follows_the_size_of_the_run():
+    params = SolveParams()
+    assert params.time_limit_s is None
+    assert params.effective_time_limit(3000) == 29.0
+    assert params.effective_time_limit(35_000) == params.auto_time_max_s
+    assert SolveParams(time_limit_s=12.0).effective_time_limit(35_000) == 12.0
