@@ -46,3 +46,5 @@ def test_expected_duration_then_global_gap(make_app: MakeApp) -> None:
         page = html.unescape(client.get(f"{base}/calculs/{run_id}").get_data(as_text=True))
         assert "Écart à la borne globale" in page
         assert f"{round(gap * 100, 2)} %" in page
+        assert "ESSMS écartés (1)" in page
+        assert "Motifs : trop peu d'ESSMS compatibles à portée (1)." in page
