@@ -52,7 +52,14 @@ from importers.finess_lines import (
     split_fields,
     street_address,
 )
-from importers.finess_load import FINESS_NUMBER, EstablishmentRecord, Extract, load
+from importers.finess_load import (
+    CATEGORY_FIELDS,
+    FINESS_NUMBER,
+    POSITION_FIELDS,
+    EstablishmentRecord,
+    Extract,
+    load,
+)
 from importers.geography import DEPARTMENTS, UnknownDepartment, insee_department
 from matchmaker.models import FinessImport
 
@@ -204,9 +211,8 @@ class LegacyParser:
             self.reject(line.number, finess_et, column, exc.expected, found)
             return
         if finess_et in self.first_line_of:
-            self.reject(
+            self.error(
                 line.number,
-                None,
                 "nofinesset",
                 "un numéro FINESS unique dans le fichier",
                 f"{finess_et} (déjà ligne {self.first_line_of[finess_et]})",
@@ -222,11 +228,23 @@ class LegacyParser:
                 "une catégorie de la nomenclature FINESS",
                 code,
                 severity="warning",
-                hint="importé comme non ESSMS",
+                hint="catégorie enregistrée conservée ; nouvel établissement importé comme "
+                "non ESSMS",
             )
+            self.extract.keep(finess_et, CATEGORY_FIELDS)
         commune_code = fields[12].strip()
         prefix = _COMMUNE_PREFIX.get(fields[13].strip().upper(), department[:2])
         siret = fields[22].strip()
+        if siret and not (len(siret) == 14 and siret.isdigit()):
+            self.error(
+                line.number,
+                "siret",
+                "un SIRET de 14 chiffres",
+                siret,
+                severity="warning",
+                hint="SIRET enregistré conservé",
+            )
+            self.extract.keep(finess_et, ("siret",))
         self.extract.records[finess_et] = EstablishmentRecord(
             finess_et=finess_et,
             finess_ej=finess_ej,
@@ -258,35 +276,61 @@ class LegacyParser:
         self.extract.departments.add(department)
 
     def reject(
-        self, line: int, finess_et: str | None, column: str | None, expected: str, found: str | None
+        self, line: int, finess_et: str, column: str | None, expected: str, found: str | None
     ) -> None:
-        self.error(line, column, expected, found)
-        if finess_et and FINESS_NUMBER.match(finess_et):
+        """A rejected ``structureet`` line: its establishment is neither written nor closed;
+        when its number cannot be read, nothing is closed at all."""
+        if FINESS_NUMBER.match(finess_et):
             self.extract.rejected_finess.add(finess_et)
+            self.error(line, column, expected, found)
+        else:
+            self.extract.unidentified_rejects += 1
+            self.error(
+                line,
+                column,
+                expected,
+                found,
+                hint="numéro FINESS illisible : aucun établissement absent ne sera fermé",
+            )
 
     def parse_geolocalisation(self, line: RawLine) -> None:
+        """A position line. A rejected one changes nothing: the establishment keeps the
+        position stored before (``place_establishments``)."""
         fields = line.text.split(";")
+        finess_et = fields[1].strip().upper() if len(fields) > 1 else ""
+        about = f"FINESS {finess_et} : " if FINESS_NUMBER.match(finess_et) else ""
+        hint = "position enregistrée conservée"
         if len(fields) < GEOLOCALISATION_MIN_FIELDS:
             self.error(
                 line.number,
                 None,
                 "au moins 6 champs (ligne geolocalisation)",
-                f"{len(fields)} champs",
+                f"{about}{len(fields)} champs",
+                hint=hint,
             )
             return
         try:
             finess_et = finess_number(fields[1])
         except BadValue as exc:
-            self.error(line.number, "nofinesset", exc.expected, fields[1])
+            self.error(line.number, "nofinesset", exc.expected, fields[1], hint=hint)
+            return
+        try:
+            self.read_date(fields[-1])
+        except BadValue as exc:
+            self.error(line.number, "datemaj", exc.expected, f"{about}{fields[-1]}", hint=hint)
             return
         x_text, y_text = fields[2].strip(), fields[3].strip()
         if not x_text and not y_text:
-            return  # no coordinates: the establishment is kept and flagged
+            return  # no coordinates: the establishment keeps the stored ones, if any
         try:
             x, y = float(x_text), float(y_text)
         except ValueError:
             self.error(
-                line.number, "coordxet", "des coordonnées numériques", f"{x_text} ; {y_text}"
+                line.number,
+                "coordxet",
+                "des coordonnées numériques",
+                f"{about}{x_text} ; {y_text}",
+                hint=hint,
             )
             return
         # 2016: the source itself was split by ';' — join every middle field back.
@@ -339,6 +383,11 @@ class LegacyParser:
             record.coord_source = source[:200] or None
             record.coord_epsg = epsg
             record.coord_approximate = approximate
+        # A missing part never empties a stored value: an establishment this file gives no
+        # good position (no line, an empty one or a rejected one) keeps its last good one.
+        for finess_et, record in records.items():
+            if record.latitude is None:
+                self.extract.keep(finess_et, POSITION_FIELDS)
 
 
 _COLUMN_INDEX = {
@@ -378,7 +427,9 @@ def read_finess(
             extract = parse_legacy(handle, path.name, progress)
     if ej_path is not None:
         with open_binary(ej_path) as handle:
-            organisations, errors, sha = parse_ej(handle, ej_path.name, progress)
+            organisations, errors, sha = parse_ej(
+                handle, ej_path.name, progress, extract.kept_organisations
+            )
         extract.organisations.update(organisations)
         extract.errors.extend(errors)
         extract.ej_file_name = ej_path.name

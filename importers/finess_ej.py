@@ -34,9 +34,17 @@ STRUCTUREEJ_FIELDS = (23, 24)
 
 
 def parse_ej(
-    handle: IO[bytes], file_name: str, progress: Progress | None = None
+    handle: IO[bytes],
+    file_name: str,
+    progress: Progress | None = None,
+    kept: dict[str, set[str]] | None = None,
 ) -> tuple[dict[str, OrganisationRecord], list[RowError], str]:
-    """Parse a cs1100501 stream: (organisations by FINESS EJ, errors, sha256)."""
+    """Parse a cs1100501 stream: (organisations by FINESS EJ, errors, sha256).
+
+    A present but unreadable SIREN or department is a warning, and its FINESS EJ is added
+    to ``kept`` with that field: the stored value is kept (never emptied).
+    """
+    kept = {} if kept is None else kept
     digest = hashlib.sha256()
     read_date = DateReader()
     lines = read_lines(handle, digest, progress)
@@ -81,7 +89,33 @@ def parse_ej(
             department: str | None = insee_department(fields[13])
         except UnknownDepartment:
             department = None
+            if fields[13].strip():
+                errors.append(
+                    RowError(
+                        file_name,
+                        line.number,
+                        "departement",
+                        "un code département FINESS",
+                        fields[13],
+                        "warning",
+                        "valeur enregistrée conservée",
+                    )
+                )
+                kept.setdefault(finess_ej, set()).add("department")
         siren = fields[20].strip()
+        if siren and not (len(siren) == 9 and siren.isdigit()):
+            errors.append(
+                RowError(
+                    file_name,
+                    line.number,
+                    "siren",
+                    "un SIREN de 9 chiffres",
+                    siren,
+                    "warning",
+                    "valeur enregistrée conservée",
+                )
+            )
+            kept.setdefault(finess_ej, set()).add("siren")
         organisations[finess_ej] = OrganisationRecord(
             finess_ej=finess_ej,
             name=clean(fields[2]),

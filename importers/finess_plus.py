@@ -22,6 +22,10 @@ pair is used when present, in the order that falls inside the establishment's de
 in the order that falls inside. A BAN key that is only a commune code means a commune
 centroid (approximate).
 
+A value present but unreadable (a date, a SIRET, a category, a state, a commune code, a
+position) is reported as a warning with its JSON path and never empties the stored value:
+the establishment keeps what the database holds for that field (``Extract.kept``).
+
 FINESS+ carries each establishment's state, so inactive EGE are imported closed and the
 load closes nothing by absence (samples are partial by legal entity).
 """
@@ -39,7 +43,10 @@ from importers.categories import category
 from importers.coordinates import Reprojector, is_degrees
 from importers.errors import ImportRefused, RowError, Severity
 from importers.finess_load import (
+    CATEGORY_FIELDS,
     FINESS_NUMBER,
+    POSITION_FIELDS,
+    STATE_FIELDS,
     EstablishmentRecord,
     Extract,
     OrganisationRecord,
@@ -53,6 +60,12 @@ BOX_TOLERANCE = 0.3
 _COORDINATE_KEYS = ("coordonneeX", "coordonneeY", "directionLatitude", "directionLongitude")
 
 Progress = Callable[[int], None]
+#: Organisation field -> (JSON path under the pmej, what was expected), for the warnings.
+_ORGANISATION_KEYS = {
+    "siren": ("informationsGeneralesPMEJ.siren", "un SIREN de 9 chiffres"),
+    "created_on": ("informationsGeneralesPMEJ.dateCreation", "une date AAAA-MM-JJ"),
+    "department": ("adresse.cogCommune", "une commune ou un code postal français"),
+}
 
 
 def _date(value: Any) -> date | None:
@@ -169,10 +182,24 @@ def locate(
     return None
 
 
-def _organisation(info: dict[str, Any], pmej: dict[str, Any], finess_ej: str) -> OrganisationRecord:
+def _organisation(
+    info: dict[str, Any], pmej: dict[str, Any], finess_ej: str, kept: set[str]
+) -> OrganisationRecord:
+    """The legal entity; ``kept`` receives the fields present but unreadable."""
     address = _pick_address(pmej.get("adresse") or [])
     status = _text(info.get("statutJuridique"))
     siren = _text(info.get("siren"))
+    if siren and not (len(siren) == 9 and siren.isdigit()):
+        kept.add("siren")
+    if info.get("dateCreation") and _date(info.get("dateCreation")) is None:
+        kept.add("created_on")
+    department = _department(address, finess_ej)
+    commune = str(address.get("cogCommune") or "") if address else ""
+    if address and (
+        (commune and department_of_commune(commune) is None)
+        or (address.get("codePostal") and _department(address, "") is None)
+    ):
+        kept.add("department")
     street = _street(address) if address else None
     town = (
         _text(f"{address.get('codePostal') or ''} {address.get('ligneAcheminement') or ''}")
@@ -187,7 +214,7 @@ def _organisation(info: dict[str, Any], pmej: dict[str, Any], finess_ej: str) ->
         legal_status_label=KNOWN_LABELS.get(status or ""),
         legal_sector=legal_sector(status),
         siren=siren if siren and len(siren) == 9 and siren.isdigit() else None,
-        department=_department(address, finess_ej),
+        department=department,
         address=_text(", ".join(part for part in (street, town) if part)),
         phone=_phone(pmej.get("contact") or []),
         created_on=_date(info.get("dateCreation")),
@@ -275,7 +302,14 @@ def _read_entities(extract: Extract, entities: Iterator[dict[str, Any]], file_na
                 info.get("numFinessPm"),
             )
             continue
-        extract.organisations[finess_ej] = _organisation(info, pmej, finess_ej)
+        kept: set[str] = set()
+        extract.organisations[finess_ej] = _organisation(info, pmej, finess_ej, kept)
+        for name in sorted(kept):
+            key, expected = _ORGANISATION_KEYS[name]
+            error(f"pmej[{i}].{key}", expected, f"{finess_ej} : valeur enregistrée conservée",
+                  "warning")  # fmt: skip
+        if kept:
+            extract.kept_organisations[finess_ej] = kept
         for j, ege in enumerate(pmej.get("ege") or []):
             path = f"pmej[{i}].ege[{j}]"
             general = ege.get("informationsGeneralesEGE") or {}
@@ -297,30 +331,65 @@ def _read_entities(extract: Extract, entities: Iterator[dict[str, Any]], file_na
                 error(f"{path}.adresse", "une commune ou un code postal français", None)
                 extract.rejected_finess.add(finess_et)
                 continue
+
+            def damaged(key: str, expected: str, names: tuple[str, ...]) -> None:
+                """A present but unreadable value: reported, and the stored one kept."""
+                kept = f"{finess_et} : valeur enregistrée conservée"  # noqa: B023
+                error(f"{path}.{key}", expected, kept, "warning")  # noqa: B023
+                extract.keep(finess_et, names)  # noqa: B023
+
+            def read_date(holder: dict[str, Any], key: str, names: tuple[str, ...]) -> date | None:
+                value = holder.get(key)
+                found = _date(value)
+                if found is None and value not in (None, ""):
+                    where = "" if holder is ege else "informationsGeneralesEGE."  # noqa: B023
+                    damaged(where + key, "une date AAAA-MM-JJ", names)
+                return found
+
             code = _text(ege.get("categorieentiteGeographiqueExercice"))
             known = category(code)
             if code and known is None:
-                error(
-                    f"{path}.categorieentiteGeographiqueExercice",
+                damaged(
+                    "categorieentiteGeographiqueExercice",
                     "une catégorie de la nomenclature FINESS",
-                    code,
-                    "warning",
+                    CATEGORY_FIELDS,
                 )
-            position = locate(
-                address.get("coordonneesGeographique") if address else None,
-                department,
-                reprojector,
+            commune_code = _text(address.get("cogCommune")) if address else None
+            if commune_code and department_of_commune(commune_code) is None:
+                damaged("adresse.cogCommune", "un code commune INSEE", ("commune_code",))
+            geo = address.get("coordonneesGeographique") if address else None
+            unreadable = next(
+                (
+                    key
+                    for key in _COORDINATE_KEYS
+                    if geo and geo.get(key) not in (None, "") and _float(geo.get(key)) is None
+                ),
+                None,
             )
-            if address and address.get("coordonneesGeographique") and position is None:
-                error(
-                    f"{path}.adresse.coordonneesGeographique",
-                    f"des coordonnées dans le département {department}",
-                    None,
-                    "warning",
+            position = None if unreadable else locate(geo, department, reprojector)
+            if unreadable:
+                damaged(
+                    f"adresse.coordonneesGeographique.{unreadable}", "un nombre", POSITION_FIELDS
                 )
-            closed_on = _date(general.get("dateFermeture"))
-            is_open = ege.get("etatObjet") == "A" and closed_on is None
+            elif geo and position is None:
+                damaged(
+                    "adresse.coordonneesGeographique",
+                    f"des coordonnées dans le département {department}",
+                    POSITION_FIELDS,
+                )
+            elif position is None:
+                extract.keep(finess_et, POSITION_FIELDS)  # no position given: keep the stored one
+            closed_on = read_date(general, "dateFermeture", STATE_FIELDS)
+            state = ege.get("etatObjet")
+            if state not in ("A", "I"):
+                damaged("etatObjet", "« A » (actif) ou « I » (inactif)", STATE_FIELDS)
+            is_open = state == "A" and closed_on is None
             siret = _text(general.get("siret"))
+            if siret and not (len(siret) == 14 and siret.isdigit()):
+                damaged("informationsGeneralesEGE.siret", "un SIRET de 14 chiffres", ("siret",))
+            opened_on = read_date(general, "dateOuverture", ("opened_on",))
+            authorised_on = read_date(general, "datePremiereAutorisation", ("authorised_on",))
+            updated_on = read_date(ege, "dateDerniereMaj", ("finess_updated_on",))
             extract.records[finess_et] = EstablishmentRecord(
                 finess_et=finess_et,
                 finess_ej=finess_ej,
@@ -331,7 +400,7 @@ def _read_entities(extract: Extract, entities: Iterator[dict[str, Any]], file_na
                 address=_street(address) if address else None,
                 postcode=_text(address.get("codePostal")) if address else None,
                 commune=_text(address.get("ligneAcheminement")) if address else None,
-                commune_code=_text(address.get("cogCommune")) if address else None,
+                commune_code=commune_code,
                 department=department,
                 region=DEPARTMENTS[department].region_code,
                 phone=_phone(ege.get("contact") or []),
@@ -347,11 +416,11 @@ def _read_entities(extract: Extract, entities: Iterator[dict[str, Any]], file_na
                 coord_source=position[2] if position else None,
                 coord_epsg=position[3] if position else None,
                 coord_approximate=position[4] if position else False,
-                opened_on=_date(general.get("dateOuverture")),
-                authorised_on=_date(general.get("datePremiereAutorisation")),
-                finess_updated_on=_date(ege.get("dateDerniereMaj")),
+                opened_on=opened_on,
+                authorised_on=authorised_on,
+                finess_updated_on=updated_on,
                 is_open=is_open,
-                closed_on=None if is_open else (closed_on or _date(ege.get("dateDerniereMaj"))),
+                closed_on=None if is_open else (closed_on or updated_on),
             )
             extract.departments.add(department)
     extract.lines = len(extract.records)
