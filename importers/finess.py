@@ -60,7 +60,7 @@ from importers.finess_load import (
     Extract,
     load,
 )
-from importers.geography import DEPARTMENTS, UnknownDepartment, insee_department
+from importers.geography import DEPARTMENTS, UnknownDepartment, insee_department, territory
 from matchmaker.models import FinessImport
 
 LEGACY_FORMAT = "legacy_csv"
@@ -197,9 +197,13 @@ class LegacyParser:
             column = "departement"
             postcode, commune = split_delivery_line(fields[15])
             try:
-                department = insee_department(fields[13], postcode)
+                finess_department = insee_department(fields[13])
             except UnknownDepartment as exc:
                 raise BadValue("un code département FINESS (01…95, 2A, 2B, 9A…9J)") from exc
+            commune_code = fields[12].strip()
+            prefix = _COMMUNE_PREFIX.get(fields[13].strip().upper(), finess_department[:2])
+            insee_commune = prefix + commune_code if len(commune_code) == 3 else None
+            department = territory(insee_commune, postcode, fields[13])
             column = "dateouv"
             opened_on = self.read_date(fields[28])
             column = "dateautor"
@@ -232,8 +236,6 @@ class LegacyParser:
                 "non ESSMS",
             )
             self.extract.keep(finess_et, CATEGORY_FIELDS)
-        commune_code = fields[12].strip()
-        prefix = _COMMUNE_PREFIX.get(fields[13].strip().upper(), department[:2])
         siret = fields[22].strip()
         if siret and not (len(siret) == 14 and siret.isdigit()):
             self.error(
@@ -253,7 +255,7 @@ class LegacyParser:
             address=street_address(fields[7], fields[8], fields[9], fields[10], fields[11]),
             postcode=postcode,
             commune=commune,
-            commune_code=prefix + commune_code if len(commune_code) == 3 else None,
+            commune_code=insee_commune,
             department=department,
             region=DEPARTMENTS[department].region_code,
             phone=clean(fields[16]),

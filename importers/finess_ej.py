@@ -22,15 +22,26 @@ from importers.finess_lines import (
     clean,
     finess_number,
     read_lines,
+    split_delivery_line,
     split_fields,
     street_address,
 )
 from importers.finess_load import OrganisationRecord
-from importers.geography import UnknownDepartment, insee_department
+from importers.geography import UnknownDepartment, insee_department, territory
 from importers.legal_status import KNOWN_LABELS, legal_sector
 
 #: ``structureej``: the tag and 22 fields, possibly followed by an empty one.
 STRUCTUREEJ_FIELDS = (23, 24)
+
+
+def ej_territory(commune: str, delivery_line: str, finess_department: str) -> str:
+    """The territory of a legal entity by the importers' one rule (``geography.territory``):
+    commune code (``9A`` + ``127`` → 97127 → 978), then postcode, then ``departement``."""
+    insee = insee_department(finess_department)
+    commune = commune.strip()
+    commune_code = (insee[:2] + commune) if len(commune) == 3 else None
+    postcode, _town = split_delivery_line(delivery_line)
+    return territory(commune_code, postcode, finess_department)
 
 
 def parse_ej(
@@ -86,7 +97,7 @@ def parse_ej(
             continue
         status = fields[16].strip() or None
         try:
-            department: str | None = insee_department(fields[13])
+            department: str | None = ej_territory(fields[11], fields[12], fields[13])
         except UnknownDepartment:
             department = None
             if fields[13].strip():

@@ -51,7 +51,12 @@ from importers.finess_load import (
     Extract,
     OrganisationRecord,
 )
-from importers.geography import DEPARTMENTS, department_of_commune
+from importers.geography import (
+    DEPARTMENTS,
+    UnknownDepartment,
+    department_of_commune,
+    territory,
+)
 from importers.legal_status import KNOWN_LABELS, legal_sector
 
 FINESS_PLUS_FORMAT = "finess_plus_json"
@@ -93,19 +98,15 @@ def _float(value: Any) -> float | None:
 
 
 def _department(address: dict[str, Any] | None, finess: str) -> str | None:
-    """INSEE department from the commune code, else the postcode, else the FINESS prefix."""
+    """The territory by the importers' one rule (``geography.territory``: commune code,
+    then postcode), else the FINESS number's prefix."""
     if address:
-        if address.get("cogCommune"):
-            found = department_of_commune(str(address["cogCommune"]))
-            if found:
-                return found
+        commune = str(address.get("cogCommune") or "")
         postcode = str(address.get("codePostal") or "")
-        if len(postcode) == 5 and postcode.isdigit():
-            if postcode.startswith(("97", "98")):
-                return postcode[:3] if postcode[:3] in DEPARTMENTS else None
-            if postcode.startswith("20"):
-                return "2A" if postcode < "20200" else "2B"
-            return postcode[:2] if postcode[:2] in DEPARTMENTS else None
+        try:
+            return territory(commune, postcode)
+        except UnknownDepartment:
+            pass
     prefix = finess[:2]
     return prefix if prefix in DEPARTMENTS else None
 

@@ -20,6 +20,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
+from importers.geography import DEPARTMENTS, reduced_minimum_applies
+
 DEFAULT_SCALE_PATH = Path(__file__).with_name("scales.toml")
 
 T = TypeVar("T")
@@ -191,7 +193,7 @@ class Scale:
         """The department (INSEE or FINESS code) is in Corsica or overseas."""
         if department is None:
             return False
-        return department.strip().upper() in self.overseas_corsica_departments
+        return reduced_minimum_applies(department, self.overseas_corsica_departments)
 
 
 def load_scale(path: str | os.PathLike[str] | None = None, instruction: str | None = None) -> Scale:
@@ -385,7 +387,14 @@ def _read_territory(reader: _Reader, section: dict[str, Any], base: str) -> froz
             f"Barème {reader.file} : « {key} » doit être une liste de codes de département "
             f'(chaînes, par exemple ["2A", "974"]).'
         )
-    return frozenset(code.strip().upper() for code in raw)
+    codes = frozenset(code.strip().upper() for code in raw)
+    unknown = sorted(codes - DEPARTMENTS.keys())
+    if unknown:
+        raise ScaleError(
+            f"Barème {reader.file} : « {key} » : {', '.join(unknown)} n'est pas un code INSEE "
+            "de département ou de collectivité (2A, 974, 978… ; pas les codes FINESS 9A…9J)."
+        )
+    return codes
 
 
 @dataclass(frozen=True)
