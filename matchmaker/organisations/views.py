@@ -35,6 +35,7 @@ from matchmaker.organisations import services
 from matchmaker.organisations.forms import (
     CHAMP_LABELS,
     AnswerForm,
+    ConfirmForm,
     DeclarationForm,
     GroupDeclarationForm,
     InterestForm,
@@ -119,6 +120,7 @@ def show(finess_ej: str) -> ResponseReturnValue:
         view=view,
         interest_form=InterestForm(),
         withdraw_form=WithdrawForm(),
+        confirm_form=ConfirmForm(),
     )
 
 
@@ -126,12 +128,11 @@ def show(finess_ej: str) -> ResponseReturnValue:
 @roles_required(Role.OG, Role.ADMIN)
 @domain_errors
 def declare(finess_et: str) -> ResponseReturnValue:
-    establishment, campaign, declaration = services.declaration_context(
-        db.session, current_user, finess_et
-    )
+    context = services.declaration_context(db.session, current_user, finess_et)
+    establishment = context.establishment
     form = DeclarationForm()
     if request.method == "GET":
-        _prefill(form, declaration, establishment.champ)
+        _prefill(form, context.declaration or context.carried, establishment.champ)
     elif form.validate_on_submit():
         try:
             services.declare(
@@ -152,8 +153,9 @@ def declare(finess_et: str) -> ResponseReturnValue:
         "organisations/declare.html",
         form=form,
         establishment=establishment,
-        campaign=campaign,
-        declaration=declaration,
+        context=context,
+        campaign=context.campaign,
+        declaration=context.declaration,
         champ_label=CHAMP_LABELS.get(establishment.champ or "", None),
     )
 
@@ -228,6 +230,33 @@ def express_interest(finess_ej: str) -> ResponseReturnValue:
                 flash(f"Intérêt signalé pour {changed} établissement(s).", "success")
             else:
                 flash(f"Intérêt retiré pour {changed} établissement(s).", "success")
+    else:
+        flash("La page a expiré : rechargez-la puis recommencez.", "error")
+    return redirect(url_for("organisations.show", finess_ej=finess_ej)), 303
+
+
+@bp.post("/organismes/<finess_ej>/confirmer")
+@roles_required(Role.OG, Role.ADMIN)
+@domain_errors
+def confirm(finess_ej: str) -> ResponseReturnValue:
+    """Confirm the carried-over declarations (all, or the one named in ``essms``)."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        view = services.overview(db.session, current_user, finess_ej)
+        rows = {row.establishment.finess_et: row for row in view.rows}
+        wanted = request.form.getlist("essms") or [k for k, row in rows.items() if row.to_confirm]
+        if any(finess not in rows for finess in wanted):
+            raise Forbidden("Cet établissement n'appartient pas à cet organisme.")
+        try:
+            confirmed = services.confirm(
+                db.session, current_user, wanted, thresholds=thresholds_from(current_app.config)
+            )
+        except services.DeclarationError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"Déclaration confirmée pour {confirmed} établissement(s).", "success")
     else:
         flash("La page a expiré : rechargez-la puis recommencez.", "error")
     return redirect(url_for("organisations.show", finess_ej=finess_ej)), 303
