@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
@@ -213,6 +214,21 @@ def load_scale(path: str | os.PathLike[str] | None = None, instruction: str | No
             f"{available})."
         )
     return scales.instructions[name]
+
+
+#: The settings naming the programme rules (``GRAPPES_FUNDING_SCALE_FILE`` and
+#: ``GRAPPES_FUNDING_INSTRUCTION`` in the environment).
+SCALE_SETTINGS = ("FUNDING_SCALE_FILE", "FUNDING_INSTRUCTION")
+
+
+def programme_scale(config: Mapping[str, Any] | None = None) -> Scale:
+    """The programme rules, from one place for every entry point (site, console, CLI):
+    the scale file and instruction of the settings — ``config`` (the app's), else the
+    ``GRAPPES_*`` environment variables — else the shipped file's default instruction."""
+    if config is None:
+        config = {name: os.environ.get(f"GRAPPES_{name}") for name in SCALE_SETTINGS}
+    path, instruction = (config.get(name) or None for name in SCALE_SETTINGS)
+    return load_scale(path, instruction)
 
 
 @dataclass(frozen=True)

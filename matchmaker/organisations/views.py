@@ -26,7 +26,7 @@ from matchmaker.auth.decorators import ANY_ROLE, roles_required
 from matchmaker.auth.services import Forbidden
 from matchmaker.editors.services import thresholds_from
 from matchmaker.extensions import db
-from matchmaker.funding.scales import load_scale
+from matchmaker.funding.scales import programme_scale
 from matchmaker.maps import MapPoint, RenderedMap, colour_for, grappe_map, neighbours_map
 from matchmaker.models import Role
 from matchmaker.organisations import neighbours as neighbour_services
@@ -320,8 +320,7 @@ def proposals() -> ResponseReturnValue:
 
 
 def _scale() -> Any:
-    config = current_app.config
-    return load_scale(config.get("FUNDING_SCALE_FILE"), config.get("FUNDING_INSTRUCTION"))
+    return programme_scale(current_app.config)
 
 
 @bp.route("/mes-grappes/<int:grappe_id>", methods=["GET", "POST"])
