@@ -39,6 +39,7 @@ from importers.coordinates import Reprojector, read_source
 from importers.errors import ImportRefused, RowError, Severity
 from importers.finess_ej import parse_ej
 from importers.finess_lines import (
+    GZIP_ERRORS,
     BadValue,
     DateReader,
     Progress,
@@ -46,6 +47,7 @@ from importers.finess_lines import (
     check_metadata,
     clean,
     finess_number,
+    gzip_refused,
     open_binary,
     read_lines,
     split_delivery_line,
@@ -58,6 +60,8 @@ from importers.finess_load import (
     POSITION_FIELDS,
     EstablishmentRecord,
     Extract,
+    Forecast,
+    forecast,
     load,
 )
 from importers.geography import DEPARTMENTS, UnknownDepartment, insee_department, territory
@@ -88,6 +92,8 @@ class ImportOutcome:
 
     extract: Extract
     finess_import: FinessImport | None
+    #: With ``dry_run``: what the import would do (created, changed, closed, unchanged).
+    forecast: Forecast | None = None
 
 
 # --------------------------------------------------------------------------- establishments
@@ -105,6 +111,8 @@ class LegacyParser:
         self.first_line_of: dict[str, int] = {}
         self.positions: dict[str, tuple[int, int, float, float, str, bool]] = {}
         self.other_kinds: dict[str, int] = {}
+        #: How far the file was read (for the refusal of a broken gzip file).
+        self.lines_read = 0
 
     def error(
         self,
@@ -130,6 +138,7 @@ class LegacyParser:
         last_rejected = False
         for line in lines:
             last = line
+            self.lines_read = line.number
             before = len(self.extract.errors)
             self.parse_line(line)
             last_rejected = any(e.severity == "error" for e in self.extract.errors[before:])
@@ -402,9 +411,17 @@ _COLUMN_INDEX = {
 }
 
 
-def parse_legacy(handle: IO[bytes], file_name: str, progress: Progress | None = None) -> Extract:
-    """Parse and validate a cs1100507/cs1100502 stream (pure: no database)."""
-    return LegacyParser(file_name).parse(handle, progress)
+def parse_legacy(
+    handle: IO[bytes], file_name: str, progress: Progress | None = None, size: int = 0
+) -> Extract:
+    """Parse and validate a cs1100507/cs1100502 stream (pure: no database). ``size`` (on
+    disk) is only used to say how far a broken gzip file was read."""
+    parser = LegacyParser(file_name)
+    try:
+        return parser.parse(handle, progress)
+    except GZIP_ERRORS as exc:
+        where = f"{parser.lines_read} ligne(s) complète(s) lue(s)"
+        raise gzip_refused(file_name, size, handle.tell(), where) from exc
 
 
 # --------------------------------------------------------------------------- orchestration
@@ -421,12 +438,17 @@ def read_finess(
     path: Path, *, ej_path: Path | None = None, progress: Progress | None = None
 ) -> Extract:
     """Parse and validate a FINESS file (legacy CSV or FINESS+ JSON) and its EJ file."""
-    if is_json(path):
+    size = path.stat().st_size
+    try:
+        json_flow = is_json(path)
+    except GZIP_ERRORS as exc:
+        raise gzip_refused(path.name, size, 0, "début du fichier illisible") from exc
+    if json_flow:
         with open_binary(path) as handle:
-            extract = finess_plus.parse_finess_plus(handle, path.name, progress)
+            extract = finess_plus.parse_finess_plus(handle, path.name, progress, size)
     else:
         with open_binary(path) as handle:
-            extract = parse_legacy(handle, path.name, progress)
+            extract = parse_legacy(handle, path.name, progress, size)
     if ej_path is not None:
         with open_binary(ej_path) as handle:
             organisations, errors, sha = parse_ej(
@@ -465,7 +487,13 @@ def import_finess(
             extract.rejected,
         )
     if dry_run:
-        return ImportOutcome(extract, None)
+        expected = forecast(
+            session,
+            extract,
+            close_missing=extract.file_format == LEGACY_FORMAT,
+            allow_mass_close=allow_mass_close,
+        )
+        return ImportOutcome(extract, None, expected)
     finess_import = load(
         session,
         extract,

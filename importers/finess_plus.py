@@ -42,6 +42,7 @@ import ijson
 from importers.categories import category
 from importers.coordinates import Reprojector, is_degrees
 from importers.errors import ImportRefused, RowError, Severity
+from importers.finess_lines import GZIP_ERRORS, gzip_refused
 from importers.finess_load import (
     CATEGORY_FIELDS,
     FINESS_NUMBER,
@@ -230,9 +231,12 @@ class _DigestReader:
         self.progress = progress
         self.digest = hashlib.sha256()
         self.started = False
+        #: Bytes read so far (decompressed when the file is gzip).
+        self.size = 0
 
     def read(self, size: int = -1) -> bytes:
         chunk = self.handle.read(size)
+        self.size += len(chunk)
         self.digest.update(chunk)
         if self.progress is not None and chunk:
             self.progress(len(chunk))
@@ -261,10 +265,19 @@ def _legal_entities(reader: _DigestReader, head: dict[str, Any]) -> Iterator[dic
             head["generatedAt"] = value
 
 
+def _how_far(extract: Extract) -> str:
+    """How far a broken file was read, in French."""
+    return (
+        f"{len(extract.organisations)} entité(s) juridique(s) et {len(extract.records)} "
+        "établissement(s) lus"
+    )
+
+
 def parse_finess_plus(
-    handle: IO[bytes], file_name: str, progress: Progress | None = None
+    handle: IO[bytes], file_name: str, progress: Progress | None = None, size: int = 0
 ) -> Extract:
-    """Parse and validate a FINESS+ « structures » JSON stream (pure: no database)."""
+    """Parse and validate a FINESS+ « structures » JSON stream (pure: no database).
+    ``size`` (the file's size on disk) is only used to say how far a broken file was read."""
     reader = _DigestReader(handle, progress)
     head: dict[str, Any] = {}
     extract = Extract(
@@ -272,8 +285,19 @@ def parse_finess_plus(
     )
     try:
         _read_entities(extract, _legal_entities(reader, head), file_name)
+    except GZIP_ERRORS as exc:
+        raise gzip_refused(file_name, size, reader.size, _how_far(extract)) from exc
     except (ijson.JSONError, UnicodeDecodeError) as exc:
-        raise ImportRefused(f"{file_name} : JSON illisible ({exc}).") from exc
+        # The parser's own message is English: say in French where and what.
+        what = (
+            "le texte s'arrête avant la fin du document (fichier tronqué ?)"
+            if isinstance(exc, ijson.IncompleteJSONError)
+            else "le texte n'est pas du JSON valide à cet endroit"
+        )
+        raise ImportRefused(
+            f"{file_name} : JSON illisible après {reader.size} octets lus ({_how_far(extract)}) "
+            f": {what}. Rien n'a été importé."
+        ) from exc
     if not head.get("pmej"):
         raise ImportRefused(
             f"{file_name} : ce fichier n'est pas un flux FINESS+ « structures » : la clé "

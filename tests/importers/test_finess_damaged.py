@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from importers.errors import ImportRefused
-from importers.finess import import_finess
+from importers.finess import import_finess, read_finess
 from importers.synthetic import SyntheticExtract
 from matchmaker.models import Base, Establishment, FinessImport
 
@@ -55,6 +55,11 @@ def reimport_changes(session: Session, path: Path) -> tuple[dict[str, list[Any]]
     session.rollback()
     changed = {name: rows for name, rows in after.items() if rows != before[name]}
     return changed, outcome
+
+
+def import_finess_file(path: Path) -> None:
+    """Read (parse and validate) a file as ``import_finess`` does, before any write."""
+    read_finess(path)
 
 
 def truncate(line: str) -> str:
@@ -220,3 +225,35 @@ def test_a_truncated_json_line_refuses_the_file(
     path.write_text("\n".join([*lines[:index], truncate(lines[index]), *lines[index + 1 :]]))
     changed, outcome = reimport_changes(db_session, path)
     assert changed == {} and isinstance(outcome, ImportRefused)
+
+
+def test_a_truncated_gzip_is_refused_in_french(
+    plus_path: Path, synthetic: SyntheticExtract, tmp_path: Path
+) -> None:
+    """Issue 12: a gzip-truncated JSON printed only « Aborted! »."""
+    cut = tmp_path / "coupe.json.gz"
+    data = plus_path.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ImportRefused) as refused:
+        import_finess_file(cut)
+    message = refused.value.message
+    assert message.startswith("coupe.json.gz : le fichier compressé (gzip) est tronqué")
+    assert "entité(s) juridique(s)" in message and "octets décompressés" in message
+    legacy = tmp_path / "coupe.csv.gz"
+    packed = gzip.compress(synthetic.establishments_path.read_bytes())
+    legacy.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(ImportRefused, match=r"coupe\.csv\.gz : .* ligne\(s\) complète\(s\)"):
+        import_finess_file(legacy)
+
+
+def test_a_truncated_json_text_is_refused_in_french(plus_path: Path, tmp_path: Path) -> None:
+    """The parser's English fragment (« parse error: premature EOF ») is not shown."""
+    text = gzip.decompress(plus_path.read_bytes())
+    cut = tmp_path / "coupe.json"
+    cut.write_bytes(text[: len(text) // 2])
+    with pytest.raises(ImportRefused) as refused:
+        import_finess_file(cut)
+    message = refused.value.message
+    assert "le texte s'arrête avant la fin du document (fichier tronqué ?)" in message
+    assert "octets lus" in message
+    assert not re.search(r"parse error|premature|EOF|Incomplete", message)
