@@ -449,6 +449,7 @@ def read_finess(
     else:
         with open_binary(path) as handle:
             extract = parse_legacy(handle, path.name, progress, size)
+    extract.flag_categories_to_confirm()
     if ej_path is not None:
         with open_binary(ej_path) as handle:
             organisations, errors, sha = parse_ej(

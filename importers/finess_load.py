@@ -42,6 +42,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from importers.categories import category
 from importers.errors import RowError
 from matchmaker.models import Establishment, FinessImport, Organisation
 
@@ -154,6 +155,28 @@ class Extract:
     def keep(self, finess_et: str, names: tuple[str, ...]) -> None:
         """Keep the stored values of ``names`` for ``finess_et`` (see the module docstring)."""
         self.kept.setdefault(finess_et, set()).update(names)
+
+    def flag_categories_to_confirm(self) -> None:
+        """One warning naming the establishments whose category could not be decided
+        ESSMS or not: they are candidates, shown « à confirmer » (``importers.categories``)."""
+        codes: dict[str, int] = {}
+        for record in self.records.values():
+            known = category(record.category_code)
+            if known is not None and known.to_confirm:
+                codes[known.code] = codes.get(known.code, 0) + 1
+        if codes:
+            listed = ", ".join(f"{code} ({count})" for code, count in sorted(codes.items()))
+            self.errors.append(
+                RowError(
+                    self.file_name,
+                    0,
+                    "categetab",
+                    "une catégorie dont on sait si elle est ESSMS",
+                    f"{sum(codes.values())} établissement(s) des catégories {listed}",
+                    "warning",
+                    "comptés comme ESSMS candidats et affichés « ESSMS à confirmer »",
+                )
+            )
 
     @property
     def rejected(self) -> list[RowError]:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from importers.categories import essms_label
 from importers.geography import DEPARTMENTS
 from matchmaker.audit.services import record
 from matchmaker.auth.services import (
@@ -128,6 +129,12 @@ class EssmsRow:
     @property
     def interested(self) -> bool:
         return self.declaration is not None and self.declaration.interested is True
+
+    @property
+    def essms_to_confirm(self) -> bool:
+        """Its FINESS category could not be decided ESSMS or not (« à confirmer »)."""
+        e = self.establishment
+        return essms_label(e.category_code, e.is_essms) == "à confirmer"
 
     @property
     def to_confirm(self) -> bool:
