@@ -39,6 +39,7 @@ from importers.coordinates import Reprojector, read_source
 from importers.errors import ImportRefused, RowError, Severity
 from importers.finess_ej import parse_ej
 from importers.finess_lines import (
+    GZIP_ERRORS,
     BadValue,
     DateReader,
     Progress,
@@ -46,14 +47,24 @@ from importers.finess_lines import (
     check_metadata,
     clean,
     finess_number,
+    gzip_refused,
     open_binary,
     read_lines,
     split_delivery_line,
     split_fields,
     street_address,
 )
-from importers.finess_load import FINESS_NUMBER, EstablishmentRecord, Extract, load
-from importers.geography import DEPARTMENTS, UnknownDepartment, insee_department
+from importers.finess_load import (
+    CATEGORY_FIELDS,
+    FINESS_NUMBER,
+    POSITION_FIELDS,
+    EstablishmentRecord,
+    Extract,
+    Forecast,
+    forecast,
+    load,
+)
+from importers.geography import DEPARTMENTS, UnknownDepartment, insee_department, territory
 from matchmaker.models import FinessImport
 
 LEGACY_FORMAT = "legacy_csv"
@@ -81,6 +92,8 @@ class ImportOutcome:
 
     extract: Extract
     finess_import: FinessImport | None
+    #: With ``dry_run``: what the import would do (created, changed, closed, unchanged).
+    forecast: Forecast | None = None
 
 
 # --------------------------------------------------------------------------- establishments
@@ -98,6 +111,8 @@ class LegacyParser:
         self.first_line_of: dict[str, int] = {}
         self.positions: dict[str, tuple[int, int, float, float, str, bool]] = {}
         self.other_kinds: dict[str, int] = {}
+        #: How far the file was read (for the refusal of a broken gzip file).
+        self.lines_read = 0
 
     def error(
         self,
@@ -123,6 +138,7 @@ class LegacyParser:
         last_rejected = False
         for line in lines:
             last = line
+            self.lines_read = line.number
             before = len(self.extract.errors)
             self.parse_line(line)
             last_rejected = any(e.severity == "error" for e in self.extract.errors[before:])
@@ -190,9 +206,13 @@ class LegacyParser:
             column = "departement"
             postcode, commune = split_delivery_line(fields[15])
             try:
-                department = insee_department(fields[13], postcode)
+                finess_department = insee_department(fields[13])
             except UnknownDepartment as exc:
                 raise BadValue("un code département FINESS (01…95, 2A, 2B, 9A…9J)") from exc
+            commune_code = fields[12].strip()
+            prefix = _COMMUNE_PREFIX.get(fields[13].strip().upper(), finess_department[:2])
+            insee_commune = prefix + commune_code if len(commune_code) == 3 else None
+            department = territory(insee_commune, postcode, fields[13])
             column = "dateouv"
             opened_on = self.read_date(fields[28])
             column = "dateautor"
@@ -204,9 +224,8 @@ class LegacyParser:
             self.reject(line.number, finess_et, column, exc.expected, found)
             return
         if finess_et in self.first_line_of:
-            self.reject(
+            self.error(
                 line.number,
-                None,
                 "nofinesset",
                 "un numéro FINESS unique dans le fichier",
                 f"{finess_et} (déjà ligne {self.first_line_of[finess_et]})",
@@ -222,11 +241,21 @@ class LegacyParser:
                 "une catégorie de la nomenclature FINESS",
                 code,
                 severity="warning",
-                hint="importé comme non ESSMS",
+                hint="catégorie enregistrée conservée ; nouvel établissement importé comme "
+                "non ESSMS",
             )
-        commune_code = fields[12].strip()
-        prefix = _COMMUNE_PREFIX.get(fields[13].strip().upper(), department[:2])
+            self.extract.keep(finess_et, CATEGORY_FIELDS)
         siret = fields[22].strip()
+        if siret and not (len(siret) == 14 and siret.isdigit()):
+            self.error(
+                line.number,
+                "siret",
+                "un SIRET de 14 chiffres",
+                siret,
+                severity="warning",
+                hint="SIRET enregistré conservé",
+            )
+            self.extract.keep(finess_et, ("siret",))
         self.extract.records[finess_et] = EstablishmentRecord(
             finess_et=finess_et,
             finess_ej=finess_ej,
@@ -235,7 +264,7 @@ class LegacyParser:
             address=street_address(fields[7], fields[8], fields[9], fields[10], fields[11]),
             postcode=postcode,
             commune=commune,
-            commune_code=prefix + commune_code if len(commune_code) == 3 else None,
+            commune_code=insee_commune,
             department=department,
             region=DEPARTMENTS[department].region_code,
             phone=clean(fields[16]),
@@ -258,35 +287,61 @@ class LegacyParser:
         self.extract.departments.add(department)
 
     def reject(
-        self, line: int, finess_et: str | None, column: str | None, expected: str, found: str | None
+        self, line: int, finess_et: str, column: str | None, expected: str, found: str | None
     ) -> None:
-        self.error(line, column, expected, found)
-        if finess_et and FINESS_NUMBER.match(finess_et):
+        """A rejected ``structureet`` line: its establishment is neither written nor closed;
+        when its number cannot be read, nothing is closed at all."""
+        if FINESS_NUMBER.match(finess_et):
             self.extract.rejected_finess.add(finess_et)
+            self.error(line, column, expected, found)
+        else:
+            self.extract.unidentified_rejects += 1
+            self.error(
+                line,
+                column,
+                expected,
+                found,
+                hint="numéro FINESS illisible : aucun établissement absent ne sera fermé",
+            )
 
     def parse_geolocalisation(self, line: RawLine) -> None:
+        """A position line. A rejected one changes nothing: the establishment keeps the
+        position stored before (``place_establishments``)."""
         fields = line.text.split(";")
+        finess_et = fields[1].strip().upper() if len(fields) > 1 else ""
+        about = f"FINESS {finess_et} : " if FINESS_NUMBER.match(finess_et) else ""
+        hint = "position enregistrée conservée"
         if len(fields) < GEOLOCALISATION_MIN_FIELDS:
             self.error(
                 line.number,
                 None,
                 "au moins 6 champs (ligne geolocalisation)",
-                f"{len(fields)} champs",
+                f"{about}{len(fields)} champs",
+                hint=hint,
             )
             return
         try:
             finess_et = finess_number(fields[1])
         except BadValue as exc:
-            self.error(line.number, "nofinesset", exc.expected, fields[1])
+            self.error(line.number, "nofinesset", exc.expected, fields[1], hint=hint)
+            return
+        try:
+            self.read_date(fields[-1])
+        except BadValue as exc:
+            self.error(line.number, "datemaj", exc.expected, f"{about}{fields[-1]}", hint=hint)
             return
         x_text, y_text = fields[2].strip(), fields[3].strip()
         if not x_text and not y_text:
-            return  # no coordinates: the establishment is kept and flagged
+            return  # no coordinates: the establishment keeps the stored ones, if any
         try:
             x, y = float(x_text), float(y_text)
         except ValueError:
             self.error(
-                line.number, "coordxet", "des coordonnées numériques", f"{x_text} ; {y_text}"
+                line.number,
+                "coordxet",
+                "des coordonnées numériques",
+                f"{about}{x_text} ; {y_text}",
+                hint=hint,
             )
             return
         # 2016: the source itself was split by ';' — join every middle field back.
@@ -339,6 +394,11 @@ class LegacyParser:
             record.coord_source = source[:200] or None
             record.coord_epsg = epsg
             record.coord_approximate = approximate
+        # A missing part never empties a stored value: an establishment this file gives no
+        # good position (no line, an empty one or a rejected one) keeps its last good one.
+        for finess_et, record in records.items():
+            if record.latitude is None:
+                self.extract.keep(finess_et, POSITION_FIELDS)
 
 
 _COLUMN_INDEX = {
@@ -351,9 +411,17 @@ _COLUMN_INDEX = {
 }
 
 
-def parse_legacy(handle: IO[bytes], file_name: str, progress: Progress | None = None) -> Extract:
-    """Parse and validate a cs1100507/cs1100502 stream (pure: no database)."""
-    return LegacyParser(file_name).parse(handle, progress)
+def parse_legacy(
+    handle: IO[bytes], file_name: str, progress: Progress | None = None, size: int = 0
+) -> Extract:
+    """Parse and validate a cs1100507/cs1100502 stream (pure: no database). ``size`` (on
+    disk) is only used to say how far a broken gzip file was read."""
+    parser = LegacyParser(file_name)
+    try:
+        return parser.parse(handle, progress)
+    except GZIP_ERRORS as exc:
+        where = f"{parser.lines_read} ligne(s) complète(s) lue(s)"
+        raise gzip_refused(file_name, size, handle.tell(), where) from exc
 
 
 # --------------------------------------------------------------------------- orchestration
@@ -370,15 +438,23 @@ def read_finess(
     path: Path, *, ej_path: Path | None = None, progress: Progress | None = None
 ) -> Extract:
     """Parse and validate a FINESS file (legacy CSV or FINESS+ JSON) and its EJ file."""
-    if is_json(path):
+    size = path.stat().st_size
+    try:
+        json_flow = is_json(path)
+    except GZIP_ERRORS as exc:
+        raise gzip_refused(path.name, size, 0, "début du fichier illisible") from exc
+    if json_flow:
         with open_binary(path) as handle:
-            extract = finess_plus.parse_finess_plus(handle, path.name, progress)
+            extract = finess_plus.parse_finess_plus(handle, path.name, progress, size)
     else:
         with open_binary(path) as handle:
-            extract = parse_legacy(handle, path.name, progress)
+            extract = parse_legacy(handle, path.name, progress, size)
+    extract.flag_categories_to_confirm()
     if ej_path is not None:
         with open_binary(ej_path) as handle:
-            organisations, errors, sha = parse_ej(handle, ej_path.name, progress)
+            organisations, errors, sha = parse_ej(
+                handle, ej_path.name, progress, extract.kept_organisations
+            )
         extract.organisations.update(organisations)
         extract.errors.extend(errors)
         extract.ej_file_name = ej_path.name
@@ -412,7 +488,13 @@ def import_finess(
             extract.rejected,
         )
     if dry_run:
-        return ImportOutcome(extract, None)
+        expected = forecast(
+            session,
+            extract,
+            close_missing=extract.file_format == LEGACY_FORMAT,
+            allow_mass_close=allow_mass_close,
+        )
+        return ImportOutcome(extract, None, expected)
     finess_import = load(
         session,
         extract,

@@ -22,21 +22,40 @@ from importers.finess_lines import (
     clean,
     finess_number,
     read_lines,
+    split_delivery_line,
     split_fields,
     street_address,
 )
 from importers.finess_load import OrganisationRecord
-from importers.geography import UnknownDepartment, insee_department
+from importers.geography import UnknownDepartment, insee_department, territory
 from importers.legal_status import KNOWN_LABELS, legal_sector
 
 #: ``structureej``: the tag and 22 fields, possibly followed by an empty one.
 STRUCTUREEJ_FIELDS = (23, 24)
 
 
+def ej_territory(commune: str, delivery_line: str, finess_department: str) -> str:
+    """The territory of a legal entity by the importers' one rule (``geography.territory``):
+    commune code (``9A`` + ``127`` → 97127 → 978), then postcode, then ``departement``."""
+    insee = insee_department(finess_department)
+    commune = commune.strip()
+    commune_code = (insee[:2] + commune) if len(commune) == 3 else None
+    postcode, _town = split_delivery_line(delivery_line)
+    return territory(commune_code, postcode, finess_department)
+
+
 def parse_ej(
-    handle: IO[bytes], file_name: str, progress: Progress | None = None
+    handle: IO[bytes],
+    file_name: str,
+    progress: Progress | None = None,
+    kept: dict[str, set[str]] | None = None,
 ) -> tuple[dict[str, OrganisationRecord], list[RowError], str]:
-    """Parse a cs1100501 stream: (organisations by FINESS EJ, errors, sha256)."""
+    """Parse a cs1100501 stream: (organisations by FINESS EJ, errors, sha256).
+
+    A present but unreadable SIREN or department is a warning, and its FINESS EJ is added
+    to ``kept`` with that field: the stored value is kept (never emptied).
+    """
+    kept = {} if kept is None else kept
     digest = hashlib.sha256()
     read_date = DateReader()
     lines = read_lines(handle, digest, progress)
@@ -78,10 +97,36 @@ def parse_ej(
             continue
         status = fields[16].strip() or None
         try:
-            department: str | None = insee_department(fields[13])
+            department: str | None = ej_territory(fields[11], fields[12], fields[13])
         except UnknownDepartment:
             department = None
+            if fields[13].strip():
+                errors.append(
+                    RowError(
+                        file_name,
+                        line.number,
+                        "departement",
+                        "un code département FINESS",
+                        fields[13],
+                        "warning",
+                        "valeur enregistrée conservée",
+                    )
+                )
+                kept.setdefault(finess_ej, set()).add("department")
         siren = fields[20].strip()
+        if siren and not (len(siren) == 9 and siren.isdigit()):
+            errors.append(
+                RowError(
+                    file_name,
+                    line.number,
+                    "siren",
+                    "un SIREN de 9 chiffres",
+                    siren,
+                    "warning",
+                    "valeur enregistrée conservée",
+                )
+            )
+            kept.setdefault(finess_ej, set()).add("siren")
         organisations[finess_ej] = OrganisationRecord(
             finess_ej=finess_ej,
             name=clean(fields[2]),

@@ -12,6 +12,7 @@ import csv
 import gzip
 import hashlib
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -105,6 +106,25 @@ def street_address(
 
 
 # --------------------------------------------------------------------------- reading
+
+
+#: What a truncated or corrupt gzip file raises while it is read.
+GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+def _count(number: int) -> str:
+    """``1234567`` → ``1 234 567`` (narrow no-break spaces, as French writes numbers)."""
+    return f"{number:,}".replace(",", "\u202f")
+
+
+def gzip_refused(file_name: str, size: int, read: int, where: str) -> ImportRefused:
+    """The French refusal of a truncated or corrupt gzip file: how far it could be read."""
+    return ImportRefused(
+        f"{file_name} : le fichier compressé (gzip) est tronqué ou abîmé : la lecture s'est "
+        f"arrêtée après {_count(read)} octets décompressés ({where}), sur un fichier de "
+        f"{_count(size)} octets compressés. Rien n'a été importé : téléchargez de nouveau le "
+        "fichier complet."
+    )
 
 
 def open_binary(path: Path) -> IO[bytes]:

@@ -13,11 +13,17 @@ The contract of ``load``:
   establishment that a previous FINESS import brought in and that this file lacks is
   marked closed, **but only within the departments present in the file**, so a regional
   or departmental extract closes nothing elsewhere. Establishments on rejected lines are
-  not closed, and nothing is closed when the file looks truncated. A partial file (a
+  not closed, and nothing is closed when the file looks truncated or when a rejected line
+  could not be tied to an establishment (its FINESS number unreadable). A partial file (a
   sample, a hand-made slice) would close most of its departments: when more than
   ``MAX_CLOSE_SHARE`` of the open establishments of those departments would close,
   nothing is closed (``Extract.close_blocked`` says how many would have been) unless
   ``allow_mass_close`` is given — a real monthly extract closes a few per cent at most;
+- a rejected or missing part never overwrites a stored value with empty: the parsers list,
+  per FINESS ET, the fields this file could not vouch for (``Extract.kept``: a rejected
+  or absent ``geolocalisation`` line, an unreadable SIRET, date, category or state), and
+  the stored values of those fields are kept before the content hash is compared; an
+  establishment whose only news was a damaged part is therefore unchanged;
 - organisations are created for every FINESS EJ the establishments refer to; the EJ file
   (or the FINESS+ ``pmej``) fills their names, legal status and SIREN; the ESSMS count of
   each organisation (open ESSMS) is recomputed in SQL and written only where it changed.
@@ -36,6 +42,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from importers.categories import category
 from importers.errors import RowError
 from matchmaker.models import Establishment, FinessImport, Organisation
 
@@ -47,6 +54,14 @@ CHUNK = 5000
 MAX_CLOSE_SHARE = 0.2
 #: How many rejected lines the FinessImport row keeps.
 KEPT_ERRORS = 200
+#: Fields read from one part of a file, kept together when that part is rejected or missing.
+POSITION_FIELDS: tuple[str, ...] = (
+    "latitude", "longitude", "coord_source", "coord_epsg", "coord_approximate",
+)  # fmt: skip
+CATEGORY_FIELDS: tuple[str, ...] = (
+    "category_code", "category_label", "aggregate_code", "aggregate_label", "champ", "is_essms",
+)  # fmt: skip
+STATE_FIELDS: tuple[str, ...] = ("is_open", "closed_on")
 
 
 @dataclass(slots=True)
@@ -123,6 +138,12 @@ class Extract:
     departments: set[str] = field(default_factory=set)
     #: FINESS ET of rejected lines (when readable): never closed by this import.
     rejected_finess: set[str] = field(default_factory=set)
+    #: Rejected lines whose FINESS number could not be read: nothing is closed.
+    unidentified_rejects: int = 0
+    #: FINESS ET -> fields whose stored values this import keeps (rejected or missing part).
+    kept: dict[str, set[str]] = field(default_factory=dict)
+    #: FINESS EJ -> organisation fields whose stored values this import keeps.
+    kept_organisations: dict[str, set[str]] = field(default_factory=dict)
     truncated: bool = False
     #: Establishments the import did not close because there were too many (partial file).
     close_blocked: int = 0
@@ -130,6 +151,32 @@ class Extract:
     ej_file_sha256: str | None = None
     #: Lines read (all kinds), for the summary.
     lines: int = 0
+
+    def keep(self, finess_et: str, names: tuple[str, ...]) -> None:
+        """Keep the stored values of ``names`` for ``finess_et`` (see the module docstring)."""
+        self.kept.setdefault(finess_et, set()).update(names)
+
+    def flag_categories_to_confirm(self) -> None:
+        """One warning naming the establishments whose category could not be decided
+        ESSMS or not: they are candidates, shown « à confirmer » (``importers.categories``)."""
+        codes: dict[str, int] = {}
+        for record in self.records.values():
+            known = category(record.category_code)
+            if known is not None and known.to_confirm:
+                codes[known.code] = codes.get(known.code, 0) + 1
+        if codes:
+            listed = ", ".join(f"{code} ({count})" for code, count in sorted(codes.items()))
+            self.errors.append(
+                RowError(
+                    self.file_name,
+                    0,
+                    "categetab",
+                    "une catégorie dont on sait si elle est ESSMS",
+                    f"{sum(codes.values())} établissement(s) des catégories {listed}",
+                    "warning",
+                    "comptés comme ESSMS candidats et affichés « ESSMS à confirmer »",
+                )
+            )
 
     @property
     def rejected(self) -> list[RowError]:
@@ -265,6 +312,9 @@ def _load_organisations(
             values = _clip(
                 dict(zip(ORGANISATION_FIELDS, _organisation_values(org), strict=True)), lengths
             )
+            stored = dict(zip(ORGANISATION_FIELDS, existing[ej], strict=True))
+            for name in extract.kept_organisations.get(ej, ()):
+                values[name] = stored[name]
             if tuple(values.values()) != existing[ej]:
                 values.update(last_import_id=import_id, updated_at=now)
                 to_update.append(values)
@@ -275,10 +325,42 @@ def _load_organisations(
     return len(to_insert), len(to_update), stored_counts
 
 
-def _load_establishments(
-    session: Session, extract: Extract, import_id: int, now: datetime
-) -> tuple[int, int, int]:
-    """Insert new establishments, update changed ones; returns (created, updated, unchanged)."""
+@dataclass
+class EstablishmentPlan:
+    """What loading an extract would do to the establishments table."""
+
+    to_insert: list[dict[str, Any]]
+    to_update: list[dict[str, Any]]
+    unchanged: int
+
+
+def _stored_values(session: Session, kept: dict[str, set[str]]) -> dict[str, dict[str, Any]]:
+    """The stored values of the kept fields, for the establishments that have some."""
+    table = _table(Establishment)
+    names = sorted(set().union(*kept.values())) if kept else []
+    if not names:
+        return {}
+    wanted = sorted(kept)
+    stored: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), CHUNK):
+        rows = session.execute(
+            select(table.c.finess_et, *[table.c[name] for name in names]).where(
+                table.c.finess_et.in_(wanted[start : start + CHUNK])
+            )
+        )
+        for row in rows:
+            stored[row[0]] = dict(zip(names, row[1:], strict=True))
+    return stored
+
+
+def plan_establishments(
+    session: Session, extract: Extract, import_id: int | None, now: datetime
+) -> EstablishmentPlan:
+    """Rows to insert and update, and the count left unchanged (reads, never writes).
+
+    Kept fields (``Extract.kept``) take their stored values first, so a damaged part
+    changes nothing.
+    """
     table = _table(Establishment)
     existing = {
         finess_et: (digest, is_open)
@@ -286,34 +368,43 @@ def _load_establishments(
             select(table.c.finess_et, table.c.content_hash, table.c.is_open)
         )
     }
+    stored = _stored_values(session, extract.kept)
     lengths = _string_lengths(Establishment)
-    to_insert: list[dict[str, Any]] = []
-    to_update: list[dict[str, Any]] = []
-    unchanged = 0
+    plan = EstablishmentPlan([], [], 0)
     for finess_et, record in extract.records.items():
+        for name in extract.kept.get(finess_et, ()) if finess_et in stored else ():
+            setattr(record, name, stored[finess_et][name])
         digest = content_hash(record)
         known = existing.get(finess_et)
         if known is not None and known == (digest, record.is_open):
-            unchanged += 1
+            plan.unchanged += 1
             continue
         values = dict(zip(ESTABLISHMENT_FIELDS, _establishment_values(record), strict=True))
         values.update(content_hash=digest, last_import_id=import_id, updated_at=now)
         _clip(values, lengths)
-        (to_insert if known is None else to_update).append(values)
-    for chunk in _chunks(to_insert):
+        (plan.to_insert if known is None else plan.to_update).append(values)
+    return plan
+
+
+def _load_establishments(
+    session: Session, extract: Extract, import_id: int, now: datetime
+) -> tuple[int, int, int]:
+    """Insert new establishments, update changed ones; returns (created, updated, unchanged)."""
+    table = _table(Establishment)
+    plan = plan_establishments(session, extract, import_id, now)
+    for chunk in _chunks(plan.to_insert):
         session.execute(insert(table), chunk)
-    for chunk in _chunks(to_update):
+    for chunk in _chunks(plan.to_update):
         session.execute(update(Establishment), chunk)
-    return len(to_insert), len(to_update), unchanged
+    return len(plan.to_insert), len(plan.to_update), plan.unchanged
 
 
-def _close_missing(
-    session: Session, extract: Extract, import_id: int, now: datetime, allow_mass_close: bool
-) -> int:
-    """Mark closed the open, FINESS-imported establishments of the file's departments that
-    the file lacks. Nothing is closed from a truncated file, nor from a partial one."""
-    if extract.truncated or not extract.departments:
-        return 0
+def plan_closures(session: Session, extract: Extract, allow_mass_close: bool) -> list[str]:
+    """The open, FINESS-imported establishments of the file's departments that the file
+    lacks (reads, never writes). None from a truncated file, nor from a partial one (then
+    ``extract.close_blocked`` says how many would have closed)."""
+    if extract.truncated or extract.unidentified_rejects or not extract.departments:
+        return []
     table = _table(Establishment)
     present = extract.records.keys() | extract.rejected_finess
     open_here = [
@@ -329,7 +420,16 @@ def _close_missing(
     missing = [finess_et for finess_et in open_here if finess_et not in present]
     if not allow_mass_close and len(missing) > MAX_CLOSE_SHARE * len(open_here):
         extract.close_blocked = len(missing)
-        return 0
+        return []
+    return missing
+
+
+def _close_missing(
+    session: Session, extract: Extract, import_id: int, now: datetime, allow_mass_close: bool
+) -> int:
+    """Mark closed the establishments ``plan_closures`` lists."""
+    table = _table(Establishment)
+    missing = plan_closures(session, extract, allow_mass_close)
     closed_on = extract.extract_date or now.date()
     for start in range(0, len(missing), CHUNK):
         session.execute(
@@ -338,6 +438,25 @@ def _close_missing(
             .values(is_open=False, closed_on=closed_on, last_import_id=import_id, updated_at=now)
         )
     return len(missing)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """What ``load`` would do, computed without writing (``import-finess --dry-run``)."""
+
+    created: int
+    changed: int
+    closed: int
+    unchanged: int
+
+
+def forecast(
+    session: Session, extract: Extract, *, close_missing: bool, allow_mass_close: bool = False
+) -> Forecast:
+    """The counts ``load`` would report for ``extract``; executes no write."""
+    plan = plan_establishments(session, extract, None, datetime.now(UTC))
+    closing = plan_closures(session, extract, allow_mass_close) if close_missing else []
+    return Forecast(len(plan.to_insert), len(plan.to_update), len(closing), plan.unchanged)
 
 
 def _refresh_organisation_counts(

@@ -22,6 +22,10 @@ pair is used when present, in the order that falls inside the establishment's de
 in the order that falls inside. A BAN key that is only a commune code means a commune
 centroid (approximate).
 
+A value present but unreadable (a date, a SIRET, a category, a state, a commune code, a
+position) is reported as a warning with its JSON path and never empties the stored value:
+the establishment keeps what the database holds for that field (``Extract.kept``).
+
 FINESS+ carries each establishment's state, so inactive EGE are imported closed and the
 load closes nothing by absence (samples are partial by legal entity).
 """
@@ -38,13 +42,22 @@ import ijson
 from importers.categories import category
 from importers.coordinates import Reprojector, is_degrees
 from importers.errors import ImportRefused, RowError, Severity
+from importers.finess_lines import GZIP_ERRORS, gzip_refused
 from importers.finess_load import (
+    CATEGORY_FIELDS,
     FINESS_NUMBER,
+    POSITION_FIELDS,
+    STATE_FIELDS,
     EstablishmentRecord,
     Extract,
     OrganisationRecord,
 )
-from importers.geography import DEPARTMENTS, department_of_commune
+from importers.geography import (
+    DEPARTMENTS,
+    UnknownDepartment,
+    department_of_commune,
+    territory,
+)
 from importers.legal_status import KNOWN_LABELS, legal_sector
 
 FINESS_PLUS_FORMAT = "finess_plus_json"
@@ -53,6 +66,12 @@ BOX_TOLERANCE = 0.3
 _COORDINATE_KEYS = ("coordonneeX", "coordonneeY", "directionLatitude", "directionLongitude")
 
 Progress = Callable[[int], None]
+#: Organisation field -> (JSON path under the pmej, what was expected), for the warnings.
+_ORGANISATION_KEYS = {
+    "siren": ("informationsGeneralesPMEJ.siren", "un SIREN de 9 chiffres"),
+    "created_on": ("informationsGeneralesPMEJ.dateCreation", "une date AAAA-MM-JJ"),
+    "department": ("adresse.cogCommune", "une commune ou un code postal français"),
+}
 
 
 def _date(value: Any) -> date | None:
@@ -80,19 +99,15 @@ def _float(value: Any) -> float | None:
 
 
 def _department(address: dict[str, Any] | None, finess: str) -> str | None:
-    """INSEE department from the commune code, else the postcode, else the FINESS prefix."""
+    """The territory by the importers' one rule (``geography.territory``: commune code,
+    then postcode), else the FINESS number's prefix."""
     if address:
-        if address.get("cogCommune"):
-            found = department_of_commune(str(address["cogCommune"]))
-            if found:
-                return found
+        commune = str(address.get("cogCommune") or "")
         postcode = str(address.get("codePostal") or "")
-        if len(postcode) == 5 and postcode.isdigit():
-            if postcode.startswith(("97", "98")):
-                return postcode[:3] if postcode[:3] in DEPARTMENTS else None
-            if postcode.startswith("20"):
-                return "2A" if postcode < "20200" else "2B"
-            return postcode[:2] if postcode[:2] in DEPARTMENTS else None
+        try:
+            return territory(commune, postcode)
+        except UnknownDepartment:
+            pass
     prefix = finess[:2]
     return prefix if prefix in DEPARTMENTS else None
 
@@ -169,10 +184,24 @@ def locate(
     return None
 
 
-def _organisation(info: dict[str, Any], pmej: dict[str, Any], finess_ej: str) -> OrganisationRecord:
+def _organisation(
+    info: dict[str, Any], pmej: dict[str, Any], finess_ej: str, kept: set[str]
+) -> OrganisationRecord:
+    """The legal entity; ``kept`` receives the fields present but unreadable."""
     address = _pick_address(pmej.get("adresse") or [])
     status = _text(info.get("statutJuridique"))
     siren = _text(info.get("siren"))
+    if siren and not (len(siren) == 9 and siren.isdigit()):
+        kept.add("siren")
+    if info.get("dateCreation") and _date(info.get("dateCreation")) is None:
+        kept.add("created_on")
+    department = _department(address, finess_ej)
+    commune = str(address.get("cogCommune") or "") if address else ""
+    if address and (
+        (commune and department_of_commune(commune) is None)
+        or (address.get("codePostal") and _department(address, "") is None)
+    ):
+        kept.add("department")
     street = _street(address) if address else None
     town = (
         _text(f"{address.get('codePostal') or ''} {address.get('ligneAcheminement') or ''}")
@@ -187,7 +216,7 @@ def _organisation(info: dict[str, Any], pmej: dict[str, Any], finess_ej: str) ->
         legal_status_label=KNOWN_LABELS.get(status or ""),
         legal_sector=legal_sector(status),
         siren=siren if siren and len(siren) == 9 and siren.isdigit() else None,
-        department=_department(address, finess_ej),
+        department=department,
         address=_text(", ".join(part for part in (street, town) if part)),
         phone=_phone(pmej.get("contact") or []),
         created_on=_date(info.get("dateCreation")),
@@ -202,9 +231,12 @@ class _DigestReader:
         self.progress = progress
         self.digest = hashlib.sha256()
         self.started = False
+        #: Bytes read so far (decompressed when the file is gzip).
+        self.size = 0
 
     def read(self, size: int = -1) -> bytes:
         chunk = self.handle.read(size)
+        self.size += len(chunk)
         self.digest.update(chunk)
         if self.progress is not None and chunk:
             self.progress(len(chunk))
@@ -233,10 +265,19 @@ def _legal_entities(reader: _DigestReader, head: dict[str, Any]) -> Iterator[dic
             head["generatedAt"] = value
 
 
+def _how_far(extract: Extract) -> str:
+    """How far a broken file was read, in French."""
+    return (
+        f"{len(extract.organisations)} entité(s) juridique(s) et {len(extract.records)} "
+        "établissement(s) lus"
+    )
+
+
 def parse_finess_plus(
-    handle: IO[bytes], file_name: str, progress: Progress | None = None
+    handle: IO[bytes], file_name: str, progress: Progress | None = None, size: int = 0
 ) -> Extract:
-    """Parse and validate a FINESS+ « structures » JSON stream (pure: no database)."""
+    """Parse and validate a FINESS+ « structures » JSON stream (pure: no database).
+    ``size`` (the file's size on disk) is only used to say how far a broken file was read."""
     reader = _DigestReader(handle, progress)
     head: dict[str, Any] = {}
     extract = Extract(
@@ -244,8 +285,19 @@ def parse_finess_plus(
     )
     try:
         _read_entities(extract, _legal_entities(reader, head), file_name)
+    except GZIP_ERRORS as exc:
+        raise gzip_refused(file_name, size, reader.size, _how_far(extract)) from exc
     except (ijson.JSONError, UnicodeDecodeError) as exc:
-        raise ImportRefused(f"{file_name} : JSON illisible ({exc}).") from exc
+        # The parser's own message is English: say in French where and what.
+        what = (
+            "le texte s'arrête avant la fin du document (fichier tronqué ?)"
+            if isinstance(exc, ijson.IncompleteJSONError)
+            else "le texte n'est pas du JSON valide à cet endroit"
+        )
+        raise ImportRefused(
+            f"{file_name} : JSON illisible après {reader.size} octets lus ({_how_far(extract)}) "
+            f": {what}. Rien n'a été importé."
+        ) from exc
     if not head.get("pmej"):
         raise ImportRefused(
             f"{file_name} : ce fichier n'est pas un flux FINESS+ « structures » : la clé "
@@ -275,7 +327,14 @@ def _read_entities(extract: Extract, entities: Iterator[dict[str, Any]], file_na
                 info.get("numFinessPm"),
             )
             continue
-        extract.organisations[finess_ej] = _organisation(info, pmej, finess_ej)
+        kept: set[str] = set()
+        extract.organisations[finess_ej] = _organisation(info, pmej, finess_ej, kept)
+        for name in sorted(kept):
+            key, expected = _ORGANISATION_KEYS[name]
+            error(f"pmej[{i}].{key}", expected, f"{finess_ej} : valeur enregistrée conservée",
+                  "warning")  # fmt: skip
+        if kept:
+            extract.kept_organisations[finess_ej] = kept
         for j, ege in enumerate(pmej.get("ege") or []):
             path = f"pmej[{i}].ege[{j}]"
             general = ege.get("informationsGeneralesEGE") or {}
@@ -297,30 +356,65 @@ def _read_entities(extract: Extract, entities: Iterator[dict[str, Any]], file_na
                 error(f"{path}.adresse", "une commune ou un code postal français", None)
                 extract.rejected_finess.add(finess_et)
                 continue
+
+            def damaged(key: str, expected: str, names: tuple[str, ...]) -> None:
+                """A present but unreadable value: reported, and the stored one kept."""
+                kept = f"{finess_et} : valeur enregistrée conservée"  # noqa: B023
+                error(f"{path}.{key}", expected, kept, "warning")  # noqa: B023
+                extract.keep(finess_et, names)  # noqa: B023
+
+            def read_date(holder: dict[str, Any], key: str, names: tuple[str, ...]) -> date | None:
+                value = holder.get(key)
+                found = _date(value)
+                if found is None and value not in (None, ""):
+                    where = "" if holder is ege else "informationsGeneralesEGE."  # noqa: B023
+                    damaged(where + key, "une date AAAA-MM-JJ", names)
+                return found
+
             code = _text(ege.get("categorieentiteGeographiqueExercice"))
             known = category(code)
             if code and known is None:
-                error(
-                    f"{path}.categorieentiteGeographiqueExercice",
+                damaged(
+                    "categorieentiteGeographiqueExercice",
                     "une catégorie de la nomenclature FINESS",
-                    code,
-                    "warning",
+                    CATEGORY_FIELDS,
                 )
-            position = locate(
-                address.get("coordonneesGeographique") if address else None,
-                department,
-                reprojector,
+            commune_code = _text(address.get("cogCommune")) if address else None
+            if commune_code and department_of_commune(commune_code) is None:
+                damaged("adresse.cogCommune", "un code commune INSEE", ("commune_code",))
+            geo = address.get("coordonneesGeographique") if address else None
+            unreadable = next(
+                (
+                    key
+                    for key in _COORDINATE_KEYS
+                    if geo and geo.get(key) not in (None, "") and _float(geo.get(key)) is None
+                ),
+                None,
             )
-            if address and address.get("coordonneesGeographique") and position is None:
-                error(
-                    f"{path}.adresse.coordonneesGeographique",
-                    f"des coordonnées dans le département {department}",
-                    None,
-                    "warning",
+            position = None if unreadable else locate(geo, department, reprojector)
+            if unreadable:
+                damaged(
+                    f"adresse.coordonneesGeographique.{unreadable}", "un nombre", POSITION_FIELDS
                 )
-            closed_on = _date(general.get("dateFermeture"))
-            is_open = ege.get("etatObjet") == "A" and closed_on is None
+            elif geo and position is None:
+                damaged(
+                    "adresse.coordonneesGeographique",
+                    f"des coordonnées dans le département {department}",
+                    POSITION_FIELDS,
+                )
+            elif position is None:
+                extract.keep(finess_et, POSITION_FIELDS)  # no position given: keep the stored one
+            closed_on = read_date(general, "dateFermeture", STATE_FIELDS)
+            state = ege.get("etatObjet")
+            if state not in ("A", "I"):
+                damaged("etatObjet", "« A » (actif) ou « I » (inactif)", STATE_FIELDS)
+            is_open = state == "A" and closed_on is None
             siret = _text(general.get("siret"))
+            if siret and not (len(siret) == 14 and siret.isdigit()):
+                damaged("informationsGeneralesEGE.siret", "un SIRET de 14 chiffres", ("siret",))
+            opened_on = read_date(general, "dateOuverture", ("opened_on",))
+            authorised_on = read_date(general, "datePremiereAutorisation", ("authorised_on",))
+            updated_on = read_date(ege, "dateDerniereMaj", ("finess_updated_on",))
             extract.records[finess_et] = EstablishmentRecord(
                 finess_et=finess_et,
                 finess_ej=finess_ej,
@@ -331,7 +425,7 @@ def _read_entities(extract: Extract, entities: Iterator[dict[str, Any]], file_na
                 address=_street(address) if address else None,
                 postcode=_text(address.get("codePostal")) if address else None,
                 commune=_text(address.get("ligneAcheminement")) if address else None,
-                commune_code=_text(address.get("cogCommune")) if address else None,
+                commune_code=commune_code,
                 department=department,
                 region=DEPARTMENTS[department].region_code,
                 phone=_phone(ege.get("contact") or []),
@@ -347,11 +441,11 @@ def _read_entities(extract: Extract, entities: Iterator[dict[str, Any]], file_na
                 coord_source=position[2] if position else None,
                 coord_epsg=position[3] if position else None,
                 coord_approximate=position[4] if position else False,
-                opened_on=_date(general.get("dateOuverture")),
-                authorised_on=_date(general.get("datePremiereAutorisation")),
-                finess_updated_on=_date(ege.get("dateDerniereMaj")),
+                opened_on=opened_on,
+                authorised_on=authorised_on,
+                finess_updated_on=updated_on,
                 is_open=is_open,
-                closed_on=None if is_open else (closed_on or _date(ege.get("dateDerniereMaj"))),
+                closed_on=None if is_open else (closed_on or updated_on),
             )
             extract.departments.add(department)
     extract.lines = len(extract.records)

@@ -8,9 +8,14 @@ establishment falls inside its department") and the demo generator need. They ar
 borders.
 
 FINESS writes overseas departments with its own codes (``9A`` … ``9J``);
-``insee_department`` translates them. ``9A`` covers Guadeloupe and, historically,
-Saint-Barthélemy and Saint-Martin: those two are told apart by their postcode
-(97133 → 977, 97150 → 978), otherwise 971 is kept.
+``insee_department`` translates them. The territory of an establishment is decided by one
+rule for every importer, ``territory``: its INSEE commune code first (``department_of_commune``),
+then its postcode, then the FINESS ``departement`` field. ``9A`` covers Guadeloupe and,
+historically, Saint-Barthélemy and Saint-Martin (see ``COMMUNE_TERRITORIES``).
+
+Which territories have the programme's reduced grappe minimum is not decided here: it is
+the scale file's list (``overseas_corsica_departments`` in
+``matchmaker/funding/scales.toml``, the app's ``REDUCED_MINIMUM_DEPARTMENTS`` setting).
 
 Saint-Pierre-et-Miquelon (975) and Wallis-et-Futuna (986) belong to none of the 18
 regions: their region code is their own code. Saint-Barthélemy and Saint-Martin are
@@ -293,43 +298,78 @@ FINESS_OVERSEAS: dict[str, str] = {
 INSEE_TO_FINESS: dict[str, str] = {insee: finess for finess, insee in FINESS_OVERSEAS.items()}
 INSEE_TO_FINESS.update({"977": "9A", "978": "9A"})
 
-#: Postcodes that tell Saint-Barthélemy and Saint-Martin apart inside FINESS's ``9A``.
-POSTCODE_COLLECTIVITIES: dict[str, str] = {"97133": "977", "97150": "978"}
-
-#: Departments of the programme's reduced minimum by default (DOMAIN.md: Corsica and the
-#: overseas departments). The app's setting ``REDUCED_MINIMUM_DEPARTMENTS`` is authoritative.
-DEFAULT_REDUCED_MINIMUM: frozenset[str] = frozenset({"2A", "2B", "971", "972", "973", "974", "976"})
+#: Saint-Barthélemy and Saint-Martin, decided once (issue 12). They are their own
+#: territories, 977 and 978: the INSEE codes of the two overseas collectivities since they
+#: left Guadeloupe in 2007, with their own outlines, 200 km north of Guadeloupe. FINESS
+#: still files them under Guadeloupe with their pre-2007 commune codes, in both formats
+#: (legacy CSV: ``departement`` 9A and ``commune`` 123/127; FINESS+ JSON: ``cogCommune``
+#: 97123/97127): those commune codes decide, so both formats give the same territory. They
+#: stay in region 01 (the ARS of Guadeloupe covers them), and the scale file lists them
+#: with the reduced minimum like every overseas territory.
+COMMUNE_TERRITORIES: dict[str, str] = {"97123": "977", "97127": "978"}
+#: The same two territories by postcode, for a record without a commune code.
+POSTCODE_TERRITORIES: dict[str, str] = {"97133": "977", "97150": "978"}
 
 
 class UnknownDepartment(ValueError):
     """A department code that is neither INSEE nor FINESS."""
 
 
-def insee_department(code: str, postcode: str | None = None) -> str:
+def insee_department(code: str) -> str:
     """The INSEE department of a FINESS ``departement`` field (``9A`` → ``971``…).
 
-    ``1`` (a copy re-saved in a spreadsheet) is read as ``01``. A ``9A`` establishment
-    whose postcode is 97133 or 97150 is put in Saint-Barthélemy (977) or Saint-Martin
-    (978). Raises ``UnknownDepartment`` for anything else.
+    ``1`` (a copy re-saved in a spreadsheet) is read as ``01``. Raises
+    ``UnknownDepartment`` for anything else. The territory of an establishment is
+    ``territory`` (its commune code first), not this field alone.
     """
     code = code.strip().upper()
     if len(code) == 1 and code.isdigit():
         code = "0" + code
     insee = FINESS_OVERSEAS.get(code, code)
-    if insee == "971" and postcode:
-        insee = POSTCODE_COLLECTIVITIES.get(postcode[:5], insee)
     if insee not in DEPARTMENTS:
         raise UnknownDepartment(code)
     return insee
 
 
 def department_of_commune(commune_code: str) -> str | None:
-    """The department of an INSEE commune code (``01053`` → ``01``, ``97411`` → ``974``)."""
+    """The territory of an INSEE commune code (``01053`` → ``01``, ``97411`` → ``974``,
+    ``97127`` → ``978``, see ``COMMUNE_TERRITORIES``); None when it is not one."""
     code = commune_code.strip().upper()
     if len(code) != 5:
         return None
+    if code in COMMUNE_TERRITORIES:
+        return COMMUNE_TERRITORIES[code]
     department = code[:3] if code[:2] in ("97", "98") else code[:2]
     return department if department in DEPARTMENTS else None
+
+
+def department_of_postcode(postcode: str) -> str | None:
+    """The territory of a French postcode (``35000`` → ``35``, ``20000`` → ``2A``,
+    ``97150`` → ``978``); None when it is not one."""
+    code = postcode.strip()
+    if len(code) != 5 or not code.isdigit():
+        return None
+    if code in POSTCODE_TERRITORIES:
+        return POSTCODE_TERRITORIES[code]
+    if code.startswith(("97", "98")):
+        return code[:3] if code[:3] in DEPARTMENTS else None
+    if code.startswith("20"):
+        return "2A" if code < "20200" else "2B"
+    return code[:2] if code[:2] in DEPARTMENTS else None
+
+
+def territory(
+    commune_code: str | None, postcode: str | None = None, finess_department: str | None = None
+) -> str:
+    """The one rule for the territory (INSEE department) of an establishment, the same in
+    every importer: its commune code, else its postcode, else the FINESS ``departement``
+    field. Raises ``UnknownDepartment`` when none of them is known."""
+    found = (department_of_commune(commune_code) if commune_code else None) or (
+        department_of_postcode(postcode) if postcode else None
+    )
+    if found:
+        return found
+    return insee_department(finess_department or "")
 
 
 def region_of(department: str) -> str:
@@ -342,12 +382,10 @@ def departments_of_region(region: str) -> list[str]:
     return [code for code, dep in DEPARTMENTS.items() if dep.region_code == region]
 
 
-def reduced_minimum_applies(
-    department: str, departments: Iterable[str] = DEFAULT_REDUCED_MINIMUM
-) -> bool:
+def reduced_minimum_applies(department: str, departments: Iterable[str]) -> bool:
     """True when the reduced grappe minimum applies to ``department`` (INSEE or FINESS code).
 
-    Pass the app's ``REDUCED_MINIMUM_DEPARTMENTS`` setting as ``departments``.
+    ``departments`` is the scale file's list (the app's ``REDUCED_MINIMUM_DEPARTMENTS``).
     """
     code = department.strip().upper()
     code = FINESS_OVERSEAS.get(code, code)

@@ -291,9 +291,7 @@ def programme_defaults(scale_file: str | None, instruction: str | None) -> dict[
 
     scale = load_scale(scale_file, instruction)
     inclusive = 1 if scale.small_og.comparison is Comparison.AT_MOST else 0
-    departments = sorted(
-        d for d in scale.overseas_corsica_departments if d.isdigit() or d in ("2A", "2B")
-    )
+    departments = sorted(scale.overseas_corsica_departments)
     return {
         "GRAPPE_MIN_SIZE": scale.grappe.min_essms,
         "GRAPPE_MIN_SIZE_REDUCED": scale.grappe.min_essms_overseas_corsica,

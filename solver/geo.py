@@ -7,15 +7,13 @@ from collections.abc import Iterable
 import numpy as np
 from sklearn.neighbors import BallTree
 
-from solver.types import REDUCED_MINIMUM_DEPARTMENTS
-
 EARTH_RADIUS_KM = 6371.0088
 
 
-def is_reduced_minimum(
-    department: str, departments: Iterable[str] = REDUCED_MINIMUM_DEPARTMENTS
-) -> bool:
+def is_reduced_minimum(department: str, departments: Iterable[str]) -> bool:
     """True when the reduced minimum grappe size (Corsica, overseas) applies to `department`.
+
+    `departments` is the programme's list (SolveParams.reduced_minimum_departments).
 
     Accepts department codes ('2A', '971') and the 3-character FINESS prefixes of overseas
     ('971', '9A'...).

@@ -13,12 +13,6 @@ from typing import Literal
 DuiStatus = Literal["aucun", "non_reference", "reference_segur"]
 DUI_STATUSES: tuple[str, ...] = ("aucun", "non_reference", "reference_segur")
 
-#: Corsica and overseas departments (and the FINESS codes 9A..9F used for overseas).
-REDUCED_MINIMUM_DEPARTMENTS: frozenset[str] = frozenset(
-    {"2A", "2B", "971", "972", "973", "974", "975", "976", "9A", "9B", "9C", "9D", "9E", "9F"}
-)
-
-
 @dataclass(frozen=True)
 class Candidate:
     """One ESSMS that may join a grappe.
@@ -61,7 +55,9 @@ class SolveParams:
     max_size: int = 49
     small_og_threshold: int = 15
     small_og_threshold_overseas: int = 8
-    reduced_minimum_departments: frozenset[str] = REDUCED_MINIMUM_DEPARTMENTS
+    #: The programme's list (the scale file's ``overseas_corsica_departments``), passed in
+    #: by the caller: the solver holds no list of its own.
+    reduced_minimum_departments: frozenset[str] = frozenset()
     keep_og_together: bool = True
     oversize_og_policy: OversizeOgPolicy = "split"
     max_distance_km: float | None = None
@@ -142,7 +138,8 @@ PARAM_HELP: dict[str, str] = {
     "max_size": "Maximum number of ESSMS in a grappe (regional funding threshold: 49).",
     "small_og_threshold": "An OG running fewer ESSMS than this is a small OG.",
     "small_og_threshold_overseas": "Same threshold in Corsica and overseas.",
-    "reduced_minimum_departments": "Department codes where min_size_overseas applies.",
+    "reduced_minimum_departments": "Department codes where min_size_overseas applies: the "
+    "programme's list from the scale file, passed in by the caller (empty: none).",
     "keep_og_together": "The ESSMS of one OG sharing an editor join the same grappe "
     "(or are all left out).",
     "oversize_og_policy": "What to do with an OG block larger than max_size: 'split' cuts it "

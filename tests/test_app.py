@@ -84,7 +84,10 @@ def test_programme_rules_default_to_the_scale_file(app: Flask) -> None:
         "972",
         "973",
         "974",
+        "975",
         "976",
+        "977",
+        "978",
     }
 
 

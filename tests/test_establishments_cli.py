@@ -37,6 +37,45 @@ def test_dry_run(runner: FlaskCliRunner, db_session: Session, finess_dir: Path) 
     assert db_session.scalar(select(func.count()).select_from(Establishment)) == 0
 
 
+def test_dry_run_gives_the_forecast(
+    runner: FlaskCliRunner, db_session: Session, finess_dir: Path, tmp_path: Path
+) -> None:
+    """Issue 12: --dry-run said only « rien n'a été écrit »."""
+    runner.invoke(args=["import-finess", str(finess_dir / SAMPLE)])
+    lines = (finess_dir / SAMPLE).read_text(encoding="utf-8").splitlines()
+    lines[0] = "finess;etalab;111;2026-06-01"
+    lines = [line for line in lines if "970405767" not in line]  # closed
+    lines = [line.replace("UAD (LA POSSESSION)-ASDR", "UAD POSSESSION") for line in lines]
+    path = tmp_path / "v2.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = db_session.scalar(select(func.max(Establishment.updated_at)))
+    result = runner.invoke(args=["import-finess", "--dry-run", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "rien n'a été écrit" in result.output
+    for line in (
+        "seraient créés : 0", "seraient modifiés : 1", "seraient fermés : 1",
+        "resteraient inchangés : 12",
+    ):  # fmt: skip
+        assert line in result.output
+    assert db_session.scalar(select(func.max(Establishment.updated_at))) == before
+    real = runner.invoke(args=["import-finess", str(path)])
+    assert "modifiés : 1" in real.output and "fermés : 1" in real.output
+    assert "inchangés : 12" in real.output
+
+
+def test_truncated_gzip_is_explained_in_french(
+    runner: FlaskCliRunner, finess_dir: Path, tmp_path: Path
+) -> None:
+    """Issue 12: a gzip-truncated JSON printed only « Aborted! »."""
+    data = finess_dir / "finess-plus" / "finess-structures-20260813-extrait-partage.json.gz"
+    cut = tmp_path / "coupe.json.gz"
+    cut.write_bytes(data.read_bytes()[:20000])
+    result = runner.invoke(args=["import-finess", str(cut)])
+    assert result.exit_code == 1
+    assert "Aborted" not in result.output
+    assert "coupe.json.gz : le fichier compressé (gzip) est tronqué" in result.output
+
+
 def test_malformed_line_without_and_with_strict(
     runner: FlaskCliRunner, db_session: Session, finess_dir: Path, tmp_path: Path
 ) -> None:

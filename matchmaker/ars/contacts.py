@@ -4,6 +4,8 @@ Rules: an ARS works only on the ESSMS of its region, and on the OG running at le
 of them; each new action on a target supersedes the target's current action (which stays,
 flagged ``is_current`` false and pointing to its successor): nothing is ever deleted.
 The log of one region is invisible from another (every query filters on the region).
+An action is dated today or earlier: a date in the future is refused (it would hide the
+real latest action).
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ CHANNEL_LABELS: dict[str, str] = {
     "meeting": "Rendez-vous",
     "webinar": "Webinaire",
 }
+
+
+class ContactError(ValueError):
+    """An action that cannot be logged; the message is French."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,12 @@ def record_action(
         raise ValueError(f"Canal inconnu : {data.channel}")
     if data.stage not in STAGES:
         raise ValueError(f"Étape inconnue : {data.stage}")
+    today = date.today()
+    if data.acted_on > today:
+        raise ContactError(
+            f"La date de l'action ({data.acted_on:%d/%m/%Y}) est dans le futur : indiquez "
+            f"la date à laquelle l'action a eu lieu, au plus tard aujourd'hui ({today:%d/%m/%Y})."
+        )
     if finess_et is not None:
         establishment = essms_target(session, region, finess_et)
         finess_ej = establishment.finess_ej

@@ -124,7 +124,7 @@ def _target_cells(target: Target) -> list[object]:
         "oui" if target.editor_known else "non",
         "oui" if target.isolated else "non",
         target.score,
-        STAGE_LABELS.get(target.stage, "") if target.stage else "Jamais contacté",
+        target.follow_up,
     ]
 
 

@@ -6,6 +6,8 @@ campaign, names one), their current stage in the contact log and their priority 
 (``matchmaker.ars.scoring``). Isolation counts the non-embarked ESSMS of the same region
 within ``ARS_ISOLATION_RADIUS_KM``: the partners an ESSMS could still form a grappe with.
 The whole region is scored once (one query, one BallTree), then filtered and paged.
+An ESSMS already in a grappe of a published run is no longer a target: it stays listed,
+after every target, followed up as « en grappe (publiée) », never as « Jamais contacté ».
 """
 
 from __future__ import annotations
@@ -18,14 +20,22 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from matchmaker.ars import scoring
-from matchmaker.ars.dashboard import CHAMP_LABELS, eligible_filter, not_embarked_condition
+from matchmaker.ars.dashboard import (
+    CHAMP_LABELS,
+    STAGE_LABELS,
+    eligible_filter,
+    not_embarked_condition,
+)
 from matchmaker.ars.services import min_size, small_og_threshold
 from matchmaker.audit.services import record
 from matchmaker.models import (
+    Campaign,
     ChampWeight,
     ContactAction,
     Declaration,
     Establishment,
+    Grappe,
+    GrappeMember,
     Organisation,
     User,
 )
@@ -62,6 +72,17 @@ class Target:
     score: float
     #: Current stage in the region's contact log (None: never contacted).
     stage: str | None
+    #: Member of a grappe of a published run: no longer a target.
+    in_published_grappe: bool = False
+
+    @property
+    def follow_up(self) -> str:
+        """The « Suivi » column: the contact stage, « en grappe (publiée) » or « Jamais
+        contacté »."""
+        label = STAGE_LABELS.get(self.stage, self.stage) if self.stage else None
+        if self.in_published_grappe:
+            return f"{label} — en grappe (publiée)" if label else "en grappe (publiée)"
+        return label or "Jamais contacté"
 
     @property
     def full_address(self) -> str:
@@ -151,6 +172,7 @@ def non_embarked(
 ) -> list[Target]:
     """Every non-embarked eligible ESSMS of the region, highest priority first."""
     known = _editor_known(session, region)
+    grouped = _in_published_grappe(session, region)
     query = (
         select(
             Establishment.finess_et,
@@ -213,10 +235,24 @@ def non_embarked(
                 isolated=scoring.is_isolated(count, size),
                 score=scoring.priority_score(count, size, small, factor, weight),
                 stage=row.stage,
+                in_published_grappe=row.finess_et in grouped,
             )
         )
-    targets.sort(key=lambda t: (-t.score, t.finess_et))
+    targets.sort(key=lambda t: (t.in_published_grappe, -t.score, t.finess_et))
     return targets
+
+
+def _in_published_grappe(session: Session, region: str) -> set[str]:
+    """ESSMS of the region that are members of a grappe of a campaign's published run."""
+    query = (
+        select(GrappeMember.finess_et)
+        .join(Grappe, Grappe.id == GrappeMember.grappe_id)
+        .join(Campaign, Campaign.published_run_id == Grappe.run_id)
+        .join(Establishment, Establishment.finess_et == GrappeMember.finess_et)
+        .where(Establishment.region == region)
+        .distinct()
+    )
+    return set(session.scalars(query))
 
 
 def _editor_known(session: Session, region: str) -> set[str]:

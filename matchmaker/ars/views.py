@@ -264,14 +264,19 @@ def _contact_page(
             outcome=form.outcome.data,
             next_step=form.next_step.data,
         )
-        contacts.record_action(
-            db.session, current_user, region, data, finess_et=finess_et, finess_ej=finess_ej
-        )
-        db.session.commit()
-        flash("Action enregistrée.", "success")
-        return redirect(
-            request.path + (f"?region={region}" if current_user.role == Role.ADMIN else "")
-        )
+        try:
+            contacts.record_action(
+                db.session, current_user, region, data, finess_et=finess_et, finess_ej=finess_ej
+            )
+        except contacts.ContactError as error:
+            db.session.rollback()
+            form.acted_on.errors = [*form.acted_on.errors, str(error)]
+        else:
+            db.session.commit()
+            flash("Action enregistrée.", "success")
+            return redirect(
+                request.path + (f"?region={region}" if current_user.role == Role.ADMIN else "")
+            )
     actions = contacts.history(db.session, region, finess_et=finess_et, finess_ej=finess_ej)
     if actions and request.method == "GET":
         form.stage.data = actions[0].stage

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from matchmaker.funding.checklist import (
 )
 from matchmaker.funding.estimate import FundingError, FundingMember, estimate_grappe
 from matchmaker.funding.results import GrappeEstimate
-from matchmaker.funding.scales import ProjectType, Scale, load_scale
+from matchmaker.funding.scales import ProjectType, Scale, programme_scale
 from matchmaker.grappes.assessment import planned_editor, project_type
 from matchmaker.models import (
     Declaration,
@@ -115,10 +115,10 @@ class LeftOutView:
     editor: str
 
 
-@cache
 def default_scale() -> Scale:
-    """The funding scale of the default instruction (read once)."""
-    return load_scale()
+    """The programme's funding scale, from the settings as every entry point reads it
+    (``programme_scale``; the file is cached by ``load_scales``)."""
+    return programme_scale(current_app.config if has_app_context() else None)
 
 
 def grappe_views(session: Session, run: SolverRun, scale: Scale | None = None) -> list[GrappeView]:

@@ -111,11 +111,9 @@ def import_declarations_command(
     """Importe un fichier de déclarations (CSV ou XLSX) dans une campagne."""
     session = db.session
     campaign = services.find_campaign(session, campaign_name)
+    new_campaign = campaign is None
     if campaign is None:
-        click.echo(
-            f"La campagne « {campaign_name} » n'existe pas : "
-            + ("elle serait créée." if dry_run else "elle est créée.")
-        )
+        # Created in the import's transaction: it exists only if the import is written.
         campaign = services.create_campaign(session, campaign_name)
     thresholds = editor_services.thresholds_from(current_app.config)
     try:
@@ -130,8 +128,23 @@ def import_declarations_command(
                 progress=progress,
             )
     except ImportRefused as exc:
+        if new_campaign:
+            click.echo(
+                f"La campagne « {campaign_name} » n'existe pas : elle aurait été créée avec "
+                "l'import ; le fichier étant refusé, elle n'a pas été créée.",
+                err=True,
+            )
         raise _refused(exc) from exc
     _finish(dry_run)
+    if new_campaign:
+        click.echo(
+            f"La campagne « {campaign_name} » n'existait pas : "
+            + (
+                "elle serait créée (simulation, rien n'a été écrit)."
+                if dry_run
+                else "elle a été créée."
+            )
+        )
     _echo_summary(summary, "déclaration(s)")
     pending = summary.extra.get("editeurs_a_verifier", 0) + summary.extra.get(
         "editeurs_inconnus", 0

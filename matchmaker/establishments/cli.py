@@ -74,6 +74,12 @@ def _echo_summary(outcome: ImportOutcome) -> None:
             f"  {extract.file_name}{when} : {len(extract.records)} établissements lus, "
             f"{len(extract.rejected)} ligne(s) rejetée(s)."
         )
+        if outcome.forecast is not None:
+            click.echo("Prévision de l'import :")
+            click.echo(f"  seraient créés : {outcome.forecast.created}")
+            click.echo(f"  seraient modifiés : {outcome.forecast.changed}")
+            click.echo(f"  seraient fermés : {outcome.forecast.closed}")
+            click.echo(f"  resteraient inchangés : {outcome.forecast.unchanged}")
     else:
         click.echo(f"Import terminé : {extract.file_name}{when}")
         click.echo(f"  nouveaux : {finess_import.created_count}")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from importers.categories import essms_label
 from matchmaker.models import Establishment, Organisation
 
 #: Columns of ``grappes export-establishments``, in order.
@@ -88,7 +89,7 @@ def export_establishments(
             "category": row.category_code or "",
             "category_label": row.category_label or "",
             "champ": row.champ or "",
-            "is_essms": _flag(row.is_essms),
+            "is_essms": essms_label(row.category_code, row.is_essms),
             "latitude": "" if row.latitude is None else f"{row.latitude:.6f}",
             "longitude": "" if row.longitude is None else f"{row.longitude:.6f}",
             "coord_approximate": _flag(row.coord_approximate),

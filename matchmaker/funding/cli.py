@@ -14,12 +14,19 @@ messages are French; options are validated here (not by click types) for that re
 from __future__ import annotations
 
 import json
+import os
 from typing import IO, Any
 
 import click
 
 from matchmaker.funding.estimate import FundingError, GrappeEstimate, quick_estimate
-from matchmaker.funding.scales import ProjectType, Scale, ScaleError, load_scale
+from matchmaker.funding.scales import (
+    ProjectType,
+    Scale,
+    ScaleError,
+    load_scale,
+    programme_scale,
+)
 
 #: Exit codes: a wrong option (as click's usage errors), and a request we cannot serve.
 EXIT_USAGE = 2
@@ -73,12 +80,14 @@ def format_eur(amount: int) -> str:
     "--scale",
     "scale_path",
     metavar="FICHIER",
-    help="Fichier de barème TOML (défaut : matchmaker/funding/scales.toml).",
+    help="Fichier de barème TOML (défaut : le réglage GRAPPES_FUNDING_SCALE_FILE, comme le "
+    "site, sinon matchmaker/funding/scales.toml).",
 )
 @click.option(
     "--instruction",
     metavar="NOM",
-    help="Instruction du barème à appliquer (défaut : celle du fichier).",
+    help="Instruction du barème à appliquer (défaut : le réglage GRAPPES_FUNDING_INSTRUCTION, "
+    "sinon celle du fichier).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 def funding_command(
@@ -280,7 +289,17 @@ def _parse_count(option: str, value: str) -> int:
 
 
 def _load(path: str | None, instruction: str | None) -> Scale:
+    """The options' scale, else the settings' (``programme_scale``), as the site reads it."""
+    from flask import current_app, has_app_context
+
+    settings = dict(current_app.config) if has_app_context() else None
     try:
-        return load_scale(path, instruction)
+        if path is None and instruction is None:
+            return programme_scale(settings)
+        if path is None:
+            path = (settings or {}).get("FUNDING_SCALE_FILE") or os.environ.get(
+                "GRAPPES_FUNDING_SCALE_FILE"
+            )
+        return load_scale(path or None, instruction)
     except ScaleError as error:
         raise FundingCommandError(str(error), exit_code=EXIT_UNAVAILABLE) from None

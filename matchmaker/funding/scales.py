@@ -15,10 +15,13 @@ from __future__ import annotations
 import functools
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
+
+from importers.geography import DEPARTMENTS, reduced_minimum_applies
 
 DEFAULT_SCALE_PATH = Path(__file__).with_name("scales.toml")
 
@@ -191,7 +194,7 @@ class Scale:
         """The department (INSEE or FINESS code) is in Corsica or overseas."""
         if department is None:
             return False
-        return department.strip().upper() in self.overseas_corsica_departments
+        return reduced_minimum_applies(department, self.overseas_corsica_departments)
 
 
 def load_scale(path: str | os.PathLike[str] | None = None, instruction: str | None = None) -> Scale:
@@ -211,6 +214,21 @@ def load_scale(path: str | os.PathLike[str] | None = None, instruction: str | No
             f"{available})."
         )
     return scales.instructions[name]
+
+
+#: The settings naming the programme rules (``GRAPPES_FUNDING_SCALE_FILE`` and
+#: ``GRAPPES_FUNDING_INSTRUCTION`` in the environment).
+SCALE_SETTINGS = ("FUNDING_SCALE_FILE", "FUNDING_INSTRUCTION")
+
+
+def programme_scale(config: Mapping[str, Any] | None = None) -> Scale:
+    """The programme rules, from one place for every entry point (site, console, CLI):
+    the scale file and instruction of the settings — ``config`` (the app's), else the
+    ``GRAPPES_*`` environment variables — else the shipped file's default instruction."""
+    if config is None:
+        config = {name: os.environ.get(f"GRAPPES_{name}") for name in SCALE_SETTINGS}
+    path, instruction = (config.get(name) or None for name in SCALE_SETTINGS)
+    return load_scale(path, instruction)
 
 
 @dataclass(frozen=True)
@@ -385,7 +403,14 @@ def _read_territory(reader: _Reader, section: dict[str, Any], base: str) -> froz
             f"Barème {reader.file} : « {key} » doit être une liste de codes de département "
             f'(chaînes, par exemple ["2A", "974"]).'
         )
-    return frozenset(code.strip().upper() for code in raw)
+    codes = frozenset(code.strip().upper() for code in raw)
+    unknown = sorted(codes - DEPARTMENTS.keys())
+    if unknown:
+        raise ScaleError(
+            f"Barème {reader.file} : « {key} » : {', '.join(unknown)} n'est pas un code INSEE "
+            "de département ou de collectivité (2A, 974, 978… ; pas les codes FINESS 9A…9J)."
+        )
+    return codes
 
 
 @dataclass(frozen=True)

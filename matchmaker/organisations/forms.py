@@ -119,6 +119,12 @@ class WithdrawForm(FlaskForm):
     submit = SubmitField("Retirer mon intérêt")
 
 
+class ConfirmForm(FlaskForm):
+    """Confirm the declarations carried over from another campaign, as they stand."""
+
+    submit = SubmitField("Confirmer les déclarations reprises")
+
+
 class AnswerForm(FlaskForm):
     answer = RadioField(
         "Votre réponse",

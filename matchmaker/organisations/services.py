@@ -2,7 +2,16 @@
 
 Rules:
 - an ESSMS is declared within the open campaign that covers its department (its
-  departments, else its region's; a campaign without scope covers every department);
+  departments, else its region's; a campaign without scope covers every department),
+  chosen by one function, ``choose_campaign``, which also says why in French. At most one
+  open campaign covers a department (enforced when campaigns are created and opened);
+  when legacy data still has several, the most specific scope wins (departments, then
+  region, then everything), then the most recent, and the page says so;
+- a declaration is about an ESSMS, not a campaign: when the chosen campaign has no
+  declaration of the ESSMS yet, its latest current declaration in another campaign is
+  carried over, shown « déclaré le … (campagne …) — à confirmer »; the OG confirms it
+  (``confirm``: recorded as is in the chosen campaign) or corrects it (the form starts
+  from it);
 - a declaration from the site supersedes the current one of the same campaign without
   erasing it (``is_current`` false, ``superseded_by_id`` set), exactly as a file import
   does; an unchanged declaration is not written again;
@@ -21,11 +30,13 @@ Services take the session and the acting user, flush and never commit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from importers.categories import essms_label
+from importers.geography import DEPARTMENTS
 from matchmaker.audit.services import record
 from matchmaker.auth.services import (
     Forbidden,
@@ -73,17 +84,67 @@ class DeclarationInput:
 
 
 @dataclass(frozen=True)
+class CampaignChoice:
+    """The open campaign a department's ESSMS are declared in, and why (French)."""
+
+    department: str
+    campaign: Campaign | None
+    #: Other open campaigns covering the department (legacy data: there should be none).
+    others: tuple[Campaign, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        where = _department_label(self.department)
+        if self.campaign is None:
+            return f"Aucune campagne ouverte ne couvre {where} pour l'instant."
+        name = self.campaign.name
+        if not self.others:
+            return f"Campagne « {name} » : c'est la campagne ouverte qui couvre {where}."
+        listed = ", ".join(f"« {c.name} »" for c in (self.campaign, *self.others))
+        return (
+            f"{len(self.others) + 1} campagnes ouvertes couvrent {where} : {listed}. Il ne "
+            f"devrait y en avoir qu'une ; en attendant, cette page utilise « {name} », la plus "
+            "ciblée puis la plus récente, et reprend vos dernières déclarations, à confirmer. "
+            "Prévenez le collectif de votre région."
+        )
+
+
+def _department_label(code: str) -> str:
+    department = DEPARTMENTS.get(code)
+    return f"le département {department.name} ({code})" if department else f"le département {code}"
+
+
+@dataclass(frozen=True)
 class EssmsRow:
-    """One ESSMS of an OG with its campaign and current declaration."""
+    """One ESSMS of an OG with its campaign and current declaration; without one in that
+    campaign, its latest declaration elsewhere (``carried``), to confirm."""
 
     establishment: Establishment
     campaign: Campaign | None
     declaration: Declaration | None
     editor_name: str | None
+    carried: Declaration | None = None
+    carried_campaign: str | None = None
 
     @property
     def interested(self) -> bool:
         return self.declaration is not None and self.declaration.interested is True
+
+    @property
+    def essms_to_confirm(self) -> bool:
+        """Its FINESS category could not be decided ESSMS or not (« à confirmer »)."""
+        e = self.establishment
+        return essms_label(e.category_code, e.is_essms) == "à confirmer"
+
+    @property
+    def to_confirm(self) -> bool:
+        """A declaration carried over from another campaign, not yet confirmed."""
+        return self.declaration is None and self.carried is not None
+
+    @property
+    def shown(self) -> Declaration | None:
+        """The declaration the page shows: the campaign's, else the carried one."""
+        return self.declaration or self.carried
 
 
 @dataclass(frozen=True)
@@ -91,10 +152,16 @@ class OrganisationOverview:
     organisation: Organisation
     rows: list[EssmsRow]
     can_edit: bool
+    #: Which campaign the page uses for each of the OG's departments, and why.
+    choices: list[CampaignChoice] = field(default_factory=list)
 
     @property
     def declared(self) -> int:
         return sum(1 for row in self.rows if row.declaration is not None)
+
+    @property
+    def to_confirm(self) -> int:
+        return sum(1 for row in self.rows if row.to_confirm)
 
     @property
     def interested(self) -> int:
@@ -124,9 +191,28 @@ def open_campaigns(session: Session) -> list[Campaign]:
     )
 
 
+def _specificity(campaign: Campaign) -> int:
+    """0 for a campaign naming its departments, 1 for a region's, 2 for one without scope."""
+    if campaign.departments:
+        return 0
+    return 1 if campaign.region else 2
+
+
+def choose_campaign(department: str, campaigns: Sequence[Campaign]) -> CampaignChoice:
+    """The one rule for the campaign of a department: the open campaign covering it; with
+    several (legacy data), the most specific scope, then the most recent."""
+    covering = sorted(
+        (c for c in campaigns if campaign_covers(c, department)),
+        key=lambda c: (_specificity(c), -c.id),
+    )
+    if not covering:
+        return CampaignChoice(department, None)
+    return CampaignChoice(department, covering[0], tuple(covering[1:]))
+
+
 def campaign_for(establishment: Establishment, campaigns: Sequence[Campaign]) -> Campaign | None:
-    """The open campaign covering the ESSMS (the most recent when several do)."""
-    return next((c for c in campaigns if campaign_covers(c, establishment.department)), None)
+    """The campaign an ESSMS is declared in (``choose_campaign``)."""
+    return choose_campaign(establishment.department, campaigns).campaign
 
 
 def _current(
@@ -143,6 +229,28 @@ def _current(
         )
     )
     return {d.finess_et: d for d in rows}
+
+
+def latest_declarations(
+    session: Session, finess_ets: Iterable[str], *, except_campaign: dict[str, int | None]
+) -> dict[str, tuple[Declaration, str]]:
+    """Per ESSMS, its latest current declaration in any campaign but ``except_campaign[et]``,
+    with that campaign's name: what a new campaign starts from."""
+    wanted = list(finess_ets)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Declaration, Campaign.name)
+        .join(Campaign, Campaign.id == Declaration.campaign_id)
+        .where(Declaration.is_current.is_(True), Declaration.finess_et.in_(wanted))
+        .order_by(Declaration.declared_at.desc(), Declaration.id.desc())
+    )
+    latest: dict[str, tuple[Declaration, str]] = {}
+    for declaration, name in rows:
+        if declaration.campaign_id == except_campaign.get(declaration.finess_et):
+            continue
+        latest.setdefault(declaration.finess_et, (declaration, name))
+    return latest
 
 
 def editor_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
@@ -181,42 +289,80 @@ def overview(session: Session, user: User, finess_ej: str) -> OrganisationOvervi
         )
     )
     campaigns = open_campaigns(session)
+    choices = {
+        department: choose_campaign(department, campaigns)
+        for department in sorted({e.department for e in establishments})
+    }
     by_campaign: dict[int, list[str]] = {}
     chosen: dict[str, Campaign | None] = {}
     for establishment in establishments:
-        campaign = campaign_for(establishment, campaigns)
+        campaign = choices[establishment.department].campaign
         chosen[establishment.finess_et] = campaign
         if campaign is not None:
             by_campaign.setdefault(campaign.id, []).append(establishment.finess_et)
     declarations: dict[str, Declaration] = {}
     for campaign_id, finess_ets in by_campaign.items():
         declarations.update(_current(session, campaign_id, finess_ets))
-    names = editor_names(session, (d.editor_id for d in declarations.values()))
-    rows = [
-        EssmsRow(
-            establishment=e,
-            campaign=chosen[e.finess_et],
-            declaration=declarations.get(e.finess_et),
-            editor_name=display_editor(declarations.get(e.finess_et), names),
+    carried = latest_declarations(
+        session,
+        [e.finess_et for e in establishments if e.finess_et not in declarations],
+        except_campaign={k: c.id if c else None for k, c in chosen.items()},
+    )
+    shown = [*declarations.values(), *(d for d, _ in carried.values())]
+    names = editor_names(session, (d.editor_id for d in shown))
+    rows = []
+    for e in establishments:
+        declaration = declarations.get(e.finess_et)
+        previous, previous_campaign = carried.get(e.finess_et, (None, None))
+        rows.append(
+            EssmsRow(
+                establishment=e,
+                campaign=chosen[e.finess_et],
+                declaration=declaration,
+                editor_name=display_editor(declaration or previous, names),
+                carried=None if declaration else previous,
+                carried_campaign=None if declaration else previous_campaign,
+            )
         )
-        for e in establishments
-    ]
     can_edit = bool(establishments) and can_edit_establishment(user, establishments[0])
-    return OrganisationOverview(organisation, rows, can_edit)
+    return OrganisationOverview(organisation, rows, can_edit, list(choices.values()))
 
 
-def declaration_context(
-    session: Session, user: User, finess_et: str
-) -> tuple[Establishment, Campaign | None, Declaration | None]:
-    """The ESSMS to declare for, its campaign and its current declaration (to pre-fill)."""
+@dataclass(frozen=True)
+class DeclarationContext:
+    """What the declaration form of one ESSMS shows and starts from."""
+
+    establishment: Establishment
+    choice: CampaignChoice
+    declaration: Declaration | None
+    carried: Declaration | None = None
+    carried_campaign: str | None = None
+
+    @property
+    def campaign(self) -> Campaign | None:
+        return self.choice.campaign
+
+
+def declaration_context(session: Session, user: User, finess_et: str) -> DeclarationContext:
+    """The ESSMS to declare for, its campaign (and why), its current declaration there,
+    else its latest declaration in another campaign (to pre-fill, to confirm)."""
     establishment = get_establishment(session, finess_et)
     if not can_edit_establishment(user, establishment):
         raise Forbidden("Vous ne pouvez pas déclarer pour cet établissement.")
-    campaign = campaign_for(establishment, open_campaigns(session))
+    choice = choose_campaign(establishment.department, open_campaigns(session))
     declaration = None
-    if campaign is not None:
-        declaration = _current(session, campaign.id, [finess_et]).get(finess_et)
-    return establishment, campaign, declaration
+    if choice.campaign is not None:
+        declaration = _current(session, choice.campaign.id, [finess_et]).get(finess_et)
+    if declaration is not None:
+        return DeclarationContext(establishment, choice, declaration)
+    previous = latest_declarations(
+        session,
+        [finess_et],
+        except_campaign={finess_et: choice.campaign.id if choice.campaign else None},
+    ).get(finess_et)
+    if previous is None:
+        return DeclarationContext(establishment, choice, None)
+    return DeclarationContext(establishment, choice, None, previous[0], previous[1])
 
 
 @dataclass(frozen=True)
@@ -418,3 +564,37 @@ def set_interest(
         _record(session, user, campaign, finess_et, values, thresholds)
         changed += 1
     return changed
+
+
+def confirm(
+    session: Session,
+    user: User,
+    finess_ets: Sequence[str],
+    *,
+    thresholds: Thresholds | None = None,
+) -> int:
+    """Confirm, as they stand, the declarations carried over from another campaign: each is
+    recorded in the ESSMS's campaign. Returns how many were confirmed (an ESSMS already
+    declared in its campaign, or with nothing to carry over, is left as it is)."""
+    campaigns = open_campaigns(session)
+    confirmed = 0
+    for finess_et in finess_ets:
+        establishment = get_establishment(session, finess_et)
+        if not can_edit_establishment(user, establishment):
+            raise Forbidden("Vous ne pouvez pas agir pour cet établissement.")
+        campaign = campaign_for(establishment, campaigns)
+        if campaign is None:
+            raise DeclarationError(
+                f"Aucune campagne ouverte ne couvre le département {establishment.department}."
+            )
+        if _current(session, campaign.id, [finess_et]):
+            continue
+        previous = latest_declarations(
+            session, [finess_et], except_campaign={finess_et: campaign.id}
+        ).get(finess_et)
+        if previous is None:
+            continue
+        values = {name: getattr(previous[0], name) for name in DECLARED_FIELDS}
+        _record(session, user, campaign, finess_et, values, thresholds)
+        confirmed += 1
+    return confirmed

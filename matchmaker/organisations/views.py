@@ -26,7 +26,7 @@ from matchmaker.auth.decorators import ANY_ROLE, roles_required
 from matchmaker.auth.services import Forbidden
 from matchmaker.editors.services import thresholds_from
 from matchmaker.extensions import db
-from matchmaker.funding.scales import load_scale
+from matchmaker.funding.scales import programme_scale
 from matchmaker.maps import MapPoint, RenderedMap, colour_for, grappe_map, neighbours_map
 from matchmaker.models import Role
 from matchmaker.organisations import neighbours as neighbour_services
@@ -35,6 +35,7 @@ from matchmaker.organisations import services
 from matchmaker.organisations.forms import (
     CHAMP_LABELS,
     AnswerForm,
+    ConfirmForm,
     DeclarationForm,
     GroupDeclarationForm,
     InterestForm,
@@ -119,6 +120,7 @@ def show(finess_ej: str) -> ResponseReturnValue:
         view=view,
         interest_form=InterestForm(),
         withdraw_form=WithdrawForm(),
+        confirm_form=ConfirmForm(),
     )
 
 
@@ -126,12 +128,11 @@ def show(finess_ej: str) -> ResponseReturnValue:
 @roles_required(Role.OG, Role.ADMIN)
 @domain_errors
 def declare(finess_et: str) -> ResponseReturnValue:
-    establishment, campaign, declaration = services.declaration_context(
-        db.session, current_user, finess_et
-    )
+    context = services.declaration_context(db.session, current_user, finess_et)
+    establishment = context.establishment
     form = DeclarationForm()
     if request.method == "GET":
-        _prefill(form, declaration, establishment.champ)
+        _prefill(form, context.declaration or context.carried, establishment.champ)
     elif form.validate_on_submit():
         try:
             services.declare(
@@ -152,8 +153,9 @@ def declare(finess_et: str) -> ResponseReturnValue:
         "organisations/declare.html",
         form=form,
         establishment=establishment,
-        campaign=campaign,
-        declaration=declaration,
+        context=context,
+        campaign=context.campaign,
+        declaration=context.declaration,
         champ_label=CHAMP_LABELS.get(establishment.champ or "", None),
     )
 
@@ -233,6 +235,33 @@ def express_interest(finess_ej: str) -> ResponseReturnValue:
     return redirect(url_for("organisations.show", finess_ej=finess_ej)), 303
 
 
+@bp.post("/organismes/<finess_ej>/confirmer")
+@roles_required(Role.OG, Role.ADMIN)
+@domain_errors
+def confirm(finess_ej: str) -> ResponseReturnValue:
+    """Confirm the carried-over declarations (all, or the one named in ``essms``)."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        view = services.overview(db.session, current_user, finess_ej)
+        rows = {row.establishment.finess_et: row for row in view.rows}
+        wanted = request.form.getlist("essms") or [k for k, row in rows.items() if row.to_confirm]
+        if any(finess not in rows for finess in wanted):
+            raise Forbidden("Cet établissement n'appartient pas à cet organisme.")
+        try:
+            confirmed = services.confirm(
+                db.session, current_user, wanted, thresholds=thresholds_from(current_app.config)
+            )
+        except services.DeclarationError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"Déclaration confirmée pour {confirmed} établissement(s).", "success")
+    else:
+        flash("La page a expiré : rechargez-la puis recommencez.", "error")
+    return redirect(url_for("organisations.show", finess_ej=finess_ej)), 303
+
+
 @bp.get("/essms/<finess_et>/historique")
 @roles_required(*ANY_ROLE)
 @domain_errors
@@ -291,8 +320,7 @@ def proposals() -> ResponseReturnValue:
 
 
 def _scale() -> Any:
-    config = current_app.config
-    return load_scale(config.get("FUNDING_SCALE_FILE"), config.get("FUNDING_INSTRUCTION"))
+    return programme_scale(current_app.config)
 
 
 @bp.route("/mes-grappes/<int:grappe_id>", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
+from importers.categories import essms_label
 from matchmaker.auth.decorators import public
 from matchmaker.extensions import db
 from matchmaker.public import services
@@ -59,4 +60,8 @@ def establishment(finess_et: str) -> ResponseReturnValue:
     found = services.establishment(db.session, finess_et)
     if found is None:
         abort(404)
-    return render_template("public/establishment.html", establishment=found)
+    return render_template(
+        "public/establishment.html",
+        establishment=found,
+        essms_label=essms_label(found.category_code, found.is_essms),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -149,3 +149,19 @@ def test_unknown_channel_or_stage_is_refused(
         contacts.record_action(
             db_session, ars, "76", _input("forgotten"), finess_et=world.n3.finess_et
         )
+
+
+def test_an_action_dated_in_the_future_is_refused(
+    db_session: Session, world: World, make_user: MakeUser
+) -> None:
+    """Issue 12: an action dated 01/01/2030 was accepted and hid the real latest one."""
+    ars = make_user(Role.ARS)
+    target = world.c[1].finess_et
+    real = contacts.record_action(db_session, ars, "76", _input("contacted"), finess_et=target)
+    tomorrow = date.today() + timedelta(days=1)
+    future = ContactInput(acted_on=tomorrow, channel="phone", stage="interested")
+    with pytest.raises(contacts.ContactError, match=r"est dans le futur.*au plus tard aujourd'hui"):
+        contacts.record_action(db_session, ars, "76", future, finess_et=target)
+    assert [a.id for a in contacts.history(db_session, "76", finess_et=target)] == [real.id]
+    today = ContactInput(acted_on=date.today(), channel="phone", stage="interested")
+    assert contacts.record_action(db_session, ars, "76", today, finess_et=target).is_current

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.ars import priorities
 from matchmaker.ars.priorities import Filters
-from matchmaker.models import Role
+from matchmaker.models import Grappe, GrappeMember, Role, SolverRun
 from tests.ars.conftest import MakeUser, World
 from tests.factories import make_campaign, make_declaration, make_editor
 
@@ -96,3 +96,30 @@ def test_pages() -> None:
     page = priorities.page_of(items, 2, 3)  # type: ignore[arg-type]
     assert list(page.items) == [3, 4, 5] and page.pages == 3 and page.has_next
     assert priorities.page_of(items, 99, 3).number == 3  # type: ignore[arg-type]
+
+
+def test_an_essms_in_a_published_grappe_is_no_longer_a_top_target(
+    app: Flask, db_session: Session, world: World
+) -> None:
+    """Issue 12: an ESSMS already in a published grappe was listed « Jamais contacté » at
+    the top of the priorities."""
+    campaign = make_campaign(db_session, "Occitanie 2026", region="76")
+    run = SolverRun(campaign_id=campaign.id, status="succeeded")
+    db_session.add(run)
+    db_session.flush()
+    grappe = Grappe(run_id=run.id, number=1, editor_name="Acme")
+    db_session.add(grappe)
+    db_session.flush()
+    member = world.n3  # the top target: alone, in a small OG
+    db_session.add(
+        GrappeMember(grappe_id=grappe.id, finess_et=member.finess_et, finess_ej=member.finess_ej)
+    )
+    db_session.flush()
+    assert _targets(app, db_session)[0].finess_et == member.finess_et  # run not published yet
+    campaign.published_run_id = run.id
+    db_session.flush()
+    targets = _targets(app, db_session)
+    assert targets[0].finess_et != member.finess_et
+    assert targets[-1].finess_et == member.finess_et
+    assert targets[-1].follow_up == "en grappe (publiée)"
+    assert all(t.follow_up == "Jamais contacté" for t in targets[:-1])

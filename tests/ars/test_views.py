@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import ChampWeight, ContactAction, Role, User
@@ -194,6 +195,25 @@ def test_the_contact_form_records_and_supersedes(
     assert og.status_code == 302
     dashboard = client.get("/ars/").get_data(as_text=True)
     assert "Non embarqués jamais contactés" in dashboard
+
+
+def test_the_contact_form_refuses_a_date_in_the_future(
+    client: CsrfClient, login: Login, db_session: Session, world: World
+) -> None:
+    login(Role.ARS)
+    path = f"/ars/contacts/essms/{world.c[1].finess_et}"
+    response = client.post(
+        path, data={"acted_on": "2030-01-01", "channel": "phone", "stage": "contacted"}
+    )
+    assert response.status_code == 200
+    page = html.unescape(response.get_data(as_text=True))
+    assert "La date de l'action (01/01/2030) est dans le futur" in page
+    count = db_session.scalar(
+        select(func.count())
+        .select_from(ContactAction)
+        .where(ContactAction.finess_et == world.c[1].finess_et)
+    )
+    assert count == 0
 
 
 def test_another_region_does_not_see_the_log(

@@ -50,7 +50,7 @@ def test_import_editors_then_declarations_then_review(
         args=["import-declarations", str(declarations), "--campaign", "Ain 2026"]
     )
     assert result.exit_code == 0, result.output
-    assert "elle est créée" in result.output
+    assert "elle a été créée" in result.output
     assert "2 déclaration(s) créé(e)s" in result.output
     assert "ligne 4, colonne « N° FINESS »" in result.output
     assert "numéros proches : 010001001" in result.output
@@ -86,6 +86,9 @@ def test_strict_import_fails_and_writes_nothing(
     assert "aucun, non_reference, reference_segur" in result.output
     assert db_session.scalar(select(func.count()).select_from(Declaration)) == 0
     assert find_campaign(db_session, "C") is None
+    # Issue 12: it said « elle est créée » although nothing was written.
+    assert "elle est créée" not in result.output
+    assert "elle n'a pas été créée" in result.output
 
 
 def test_template_and_embarked_commands(

@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner, Result
 
+from matchmaker import create_app
 from matchmaker.funding.cli import format_eur, funding_command
 from tests.funding.conftest import EditScale
 
@@ -124,6 +125,28 @@ def test_another_scale_file_changes_the_result(edit_scale: EditScale) -> None:
         run("--type", "acquisition", "--essms", "46", "--json", "--scale", str(path)).stdout
     )
     assert data["software_eur"] == 46 * 15_000
+
+
+def test_the_scale_file_setting_is_honoured_like_the_site(edit_scale: EditScale) -> None:
+    """Issue 12: ``grappes funding`` ignored GRAPPES_FUNDING_SCALE_FILE, which the site
+    honours; every entry point reads the programme rules from one place."""
+    path = edit_scale(
+        ("software_before_threshold_eur = 14_500", "software_before_threshold_eur = 15_000")
+    )
+    result = CliRunner(env={"GRAPPES_FUNDING_SCALE_FILE": str(path)}).invoke(
+        funding_command, ["--type", "acquisition", "--essms", "46", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["software_eur"] == 46 * 15_000
+    site = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://",
+         "FUNDING_SCALE_FILE": str(path)}
+    )  # fmt: skip
+    with site.app_context():
+        in_app = CliRunner().invoke(
+            funding_command, ["--type", "acquisition", "--essms", "46", "--json"]
+        )
+    assert json.loads(in_app.stdout)["software_eur"] == 46 * 15_000
 
 
 def test_instruction_option(edit_scale: EditScale) -> None:

@@ -57,7 +57,10 @@ def test_default_instruction_holds_the_domain_values(scale: Scale) -> None:
         ("9F", True),  # Mayotte
         ("69", False),
         ("13", False),
-        ("975", False),  # Saint-Pierre-et-Miquelon is not in DOMAIN.md's list
+        ("975", True),  # Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin:
+        ("977", True),  # decided in scales.toml (issue 12)
+        ("978", True),
+        ("986", False),  # Wallis-et-Futuna: the CASF does not apply
         (None, False),
     ],
 )
@@ -147,6 +150,11 @@ SCALE_ERRORS = [
         ('"2A", "2B",', "2A,"),
         "TOML invalide",
         id="invalid TOML",
+    ),
+    pytest.param(
+        ('"2A", "2B",', '"2A", "2B", "9A",'),
+        "9A n'est pas un code INSEE de département",
+        id="FINESS code in the territories",
     ),
 ]
 

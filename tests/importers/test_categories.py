@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from importers.categories import CHAMPS, categories, category
+from importers.categories import CHAMPS, categories, category, essms_label
 
 #: Codes where our table departs from the working table, each by a documented decision.
 DECISIONS = {
@@ -45,7 +45,26 @@ def test_differences_are_our_documented_decisions(finess_dir: Path) -> None:
             differing[code] = (ours.is_essms, ours.champ)
     assert differing == DECISIONS
     for code in DECISIONS:
-        assert categories()[code].is_decision, code
+        assert categories()[code].is_decision or categories()[code].to_confirm, code
+
+
+#: The categories the issue named (« à confirmer » in the working table).
+ISSUE_CATEGORIES = ("219", "380", "608", "643")
+
+
+def test_the_categories_to_confirm_are_decided_from_the_casf_or_shown_to_confirm() -> None:
+    """Issue 12: 219 and 380 (AHI), 608 (PDS) and 643 (PDE) were counted as ESSMS
+    silently. Each is decided with its CASF L.312-1 item and the CNSA tables, or marked
+    « à confirmer » with the reason no decision can be made."""
+    to_confirm = {code for code, c in categories().items() if c.to_confirm}
+    assert to_confirm == {"219"}
+    for code in ISSUE_CATEGORIES:
+        known = categories()[code]
+        assert "L.312-1" in known.note and "CNSA" in known.note, code
+        assert known.note.startswith("À CONFIRMER:" if code in to_confirm else "DECISION:")
+    assert essms_label("219", True) == "à confirmer"
+    assert essms_label("380", True) == "oui"
+    assert essms_label("355", False) == "non"
 
 
 @pytest.mark.parametrize("code", ["344", "462"])

@@ -6,7 +6,6 @@ import pytest
 from pyproj import Transformer
 
 from importers.geography import (
-    DEFAULT_REDUCED_MINIMUM,
     DEPARTMENTS,
     PROGRAMME_REGIONS,
     REGIONS,
@@ -15,7 +14,9 @@ from importers.geography import (
     departments_of_region,
     insee_department,
     reduced_minimum_applies,
+    territory,
 )
+from matchmaker.funding.scales import load_scale
 
 MAINLAND = [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"]
 
@@ -55,8 +56,6 @@ def test_prefecture_inside_its_box(department: str) -> None:
         ("2b", None, "2B"),
         ("9A", "97110", "971"),
         ("9A", None, "971"),
-        ("9A", "97133", "977"),
-        ("9A", "97150", "978"),
         ("9B", "97200", "972"),
         ("9C", None, "973"),
         ("9D", None, "974"),
@@ -67,7 +66,32 @@ def test_prefecture_inside_its_box(department: str) -> None:
     ],
 )
 def test_finess_department_codes(finess: str, postcode: str | None, insee: str) -> None:
-    assert insee_department(finess, postcode) == insee
+    assert insee_department(finess) == insee
+    assert territory(None, postcode, finess) == insee
+
+
+@pytest.mark.parametrize(
+    ("commune", "postcode", "finess", "expected"),
+    [
+        # Saint-Barthélemy and Saint-Martin: FINESS's pre-2007 commune codes decide, in
+        # both formats (legacy: 9A + 123/127; FINESS+: cogCommune 97123/97127).
+        ("97123", "97133", "9A", "977"),
+        ("97127", "97150", "9A", "978"),
+        ("97127", None, None, "978"),
+        ("97701", None, None, "977"),
+        ("97801", None, None, "978"),
+        (None, "97150", "9A", "978"),
+        ("97110", "97110", "9A", "971"),
+        ("97502", "97500", "9E", "975"),
+        ("2A004", "20000", "2A", "2A"),
+        ("35238", "35000", "35", "35"),
+        (None, None, "35", "35"),
+    ],
+)
+def test_one_territory_rule(
+    commune: str | None, postcode: str | None, finess: str | None, expected: str
+) -> None:
+    assert territory(commune, postcode, finess) == expected
 
 
 @pytest.mark.parametrize("code", ["20", "96", "9Z", "", "XX"])
@@ -86,11 +110,15 @@ def test_department_of_commune(commune: str, department: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("department", "reduced"),
-    [("2A", True), ("2B", True), ("974", True), ("9D", True), ("976", True), ("35", False)],
-)
+    [
+        ("2A", True), ("2B", True), ("974", True), ("9D", True), ("976", True), ("35", False),
+        ("975", True), ("977", True), ("978", True), ("986", False),
+    ],
+)  # fmt: skip
 def test_reduced_minimum(department: str, reduced: bool) -> None:
-    assert reduced_minimum_applies(department) is reduced
-    assert reduced_minimum_applies(department, DEFAULT_REDUCED_MINIMUM) is reduced
+    """One list, the scale file's; FINESS codes are translated before looking it up."""
+    programme = load_scale().overseas_corsica_departments
+    assert reduced_minimum_applies(department, programme) is reduced
 
 
 @pytest.mark.parametrize("department", sorted(DEPARTMENTS))

@@ -72,3 +72,16 @@ def test_establishment_page(client: CsrfClient, world: World) -> None:
     page = client.get("/etablissements/350000101").get_data(as_text=True)
     assert "EHPAD LES TILLEULS" in page and "ASSOCIATION ALPHA" in page
     assert client.get("/etablissements/000000000").status_code == 404
+
+
+def test_an_essms_of_a_category_to_confirm_says_so(
+    client: CsrfClient, db_session: Session, world: World
+) -> None:
+    """Issue 12: categories no decision could be made for are shown « à confirmer »."""
+    shelter = world.essms_b[0]
+    shelter.category_code = "219"
+    db_session.commit()
+    page = client.get(f"/etablissements/{shelter.finess_et}").get_data(as_text=True)
+    assert "<dt>ESSMS</dt><dd>à confirmer — la catégorie 219" in page
+    other = client.get(f"/etablissements/{world.essms_b[1].finess_et}").get_data(as_text=True)
+    assert "<dt>ESSMS</dt><dd>oui</dd>" in other

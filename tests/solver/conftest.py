@@ -8,6 +8,7 @@ from itertools import count
 
 import pytest
 
+from matchmaker.funding.scales import load_scale
 from solver import Candidate, SolveParams
 
 KM_PER_DEGREE = 111.2
@@ -78,7 +79,16 @@ def make_cluster(make_candidate: CandidateFactory) -> Callable[..., list[Candida
     return factory
 
 
+#: The programme's reduced-minimum territories, as the app passes them (the scale file).
+PROGRAMME_REDUCED = load_scale().overseas_corsica_departments
+
+
 @pytest.fixture
 def fast_params() -> SolveParams:
     """Defaults of the programme with short limits and exact solving, one worker."""
-    return SolveParams(time_limit_s=10.0, subproblem_time_limit_s=5.0, relative_gap_limit=0.0)
+    return SolveParams(
+        time_limit_s=10.0,
+        subproblem_time_limit_s=5.0,
+        relative_gap_limit=0.0,
+        reduced_minimum_departments=PROGRAMME_REDUCED,
+    )

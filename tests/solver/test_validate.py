@@ -24,6 +24,7 @@ from solver.__main__ import main
 from solver.geo import haversine_km
 from solver.io import dump_instance, solution_from_dict, solution_to_dict
 from solver.types import PARAM_HELP
+from tests.solver.conftest import PROGRAMME_REDUCED
 
 
 def grappe_of(cands, key="G1", editor="A", carrier=None):  # type: ignore[no-untyped-def]
@@ -136,7 +137,10 @@ def test_each_rule_is_checked(case, rule, make_cluster, make_candidate):
         ("971", True),
         ("974", True),
         ("976", True),
-        ("9A", True),
+        ("975", True),
+        ("977", True),
+        ("978", True),
+        ("986", False),
         ("69", False),
         ("75", False),
         ("20", False),
@@ -144,7 +148,7 @@ def test_each_rule_is_checked(case, rule, make_cluster, make_candidate):
     ],
 )
 def test_reduced_minimum_departments(department, reduced):
-    assert is_reduced_minimum(department) is reduced
+    assert is_reduced_minimum(department, PROGRAMME_REDUCED) is reduced
 
 
 def test_programme_defaults_and_help():
