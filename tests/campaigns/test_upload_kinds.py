@@ -4,7 +4,9 @@ cannot import it (only an administrator can), and declarations are the default u
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -36,7 +38,7 @@ def test_a_collectif_cannot_upload_a_finess_extract(
 
 
 def test_an_administrator_may_upload_a_finess_extract(
-    client: CsrfClient, db_session: Session, desk: Desk
+    app: Flask, client: CsrfClient, db_session: Session, desk: Desk
 ) -> None:
     login(client, add_user(db_session, Role.ADMIN))
     page = client.get(f"/console/campagnes/{desk.campaign.id}").get_data(as_text=True)
@@ -44,3 +46,5 @@ def test_an_administrator_may_upload_a_finess_extract(
     assert post_finess(client, desk).status_code == 302
     upload = db_session.scalar(select(Upload))
     assert upload is not None and upload.kind == "finess"
+    # The test's rows are rolled back; its stored file must go too (other tests reuse ids).
+    (Path(app.config["UPLOAD_FOLDER"]) / upload.stored_name).unlink()
