@@ -7,7 +7,6 @@ template always imports without header guessing.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from importers.declaration_columns import COLUMNS
+from importers.formulas import SafeCsvWriter, neutralise_workbook
 from matchmaker.models.declarations import CHAMPS, DUI_STATUSES, SONS_STATUSES
 
 #: Rows of the XLSX template that carry drop-down lists.
@@ -99,7 +99,7 @@ def write_template(path: Path) -> Path:
         _write_xlsx(path)
     else:
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            csv.writer(handle, delimiter=";").writerow(CANONICAL)
+            SafeCsvWriter(handle, delimiter=";").writerow(CANONICAL)
     return path
 
 
@@ -163,4 +163,4 @@ def _write_xlsx(path: Path) -> None:
         aide.column_dimensions[letter].width = width
     for row in aide.iter_rows(min_row=2):
         row[2].alignment = Alignment(wrap_text=True, vertical="top")
-    workbook.save(path)
+    neutralise_workbook(workbook).save(path)

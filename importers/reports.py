@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
 
 from importers.errors import ImportRefused, RowError
+from importers.formulas import SafeDictWriter
 
 #: Columns of the rejection report, as ``RowError.as_row`` names them.
 REPORT_COLUMNS = ("fichier", "ligne", "colonne", "gravite", "attendu", "trouve", "indication")
@@ -57,7 +57,7 @@ def write_report(source: Path, errors: Sequence[RowError]) -> Path:
     so that French Excel opens it as is). Returns its path."""
     path = report_path_for(source)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=REPORT_COLUMNS, delimiter=";")
+        writer = SafeDictWriter(handle, fieldnames=REPORT_COLUMNS, delimiter=";")
         writer.writeheader()
         for error in sorted(errors, key=lambda error: (error.line, error.column or "")):
             writer.writerow(error.as_row())

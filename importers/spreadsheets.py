@@ -22,7 +22,7 @@ import openpyxl
 
 from importers.errors import ImportRefused, RowError
 from importers.values import Cell, ValueProblem, cell_text, fold, is_blank
-from importers.xlsx_cells import sheet_rows
+from importers.xlsx_cells import FormulaWithoutValue, sheet_rows
 
 FileKind = Literal["csv", "xlsx"]
 T = TypeVar("T")
@@ -291,9 +291,12 @@ def _read_csv(path: Path, columns: Sequence[Column]) -> Table:
     )
 
 
-def _worksheet_rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, Sequence[Cell]]]:
+def _worksheet_rows(
+    workbook: Any, sheet: Any, file: str = ""
+) -> Iterator[tuple[int, Sequence[Cell]]]:
     """Rows of a read-only worksheet: streamed by ``importers.xlsx_cells`` from the sheet's
-    XML (fast), or by openpyxl when the workbook does not expose its parts."""
+    XML (fast), or by openpyxl when the workbook does not expose its parts. Formula cells
+    give their cached value; one without a value refuses the file, naming the cell."""
     archive = getattr(workbook, "_archive", None)
     part = getattr(sheet, "_worksheet_path", None)
     shared = getattr(sheet, "_shared_strings", None)
@@ -302,7 +305,15 @@ def _worksheet_rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, Sequence[C
         return
     date_styles = set(getattr(workbook, "_date_formats", set()))
     with archive.open(part) as stream:
-        yield from sheet_rows(stream, shared, date_styles)
+        try:
+            yield from sheet_rows(stream, shared, date_styles)
+        except FormulaWithoutValue as formula:
+            raise ImportRefused(
+                f"{file} : la cellule {formula.reference} de la feuille « {sheet.title} » "
+                "contient une formule sans valeur calculée. Ouvrez le classeur dans Excel ou "
+                "LibreOffice, enregistrez-le, puis déposez-le de nouveau (ou remplacez la "
+                "formule par sa valeur)."
+            ) from formula
 
 
 def _read_xlsx(path: Path, columns: Sequence[Column]) -> Table:
@@ -320,7 +331,7 @@ def _read_xlsx(path: Path, columns: Sequence[Column]) -> Table:
         ) from exc
     refusal: ImportRefused | None = None
     for sheet in workbook.worksheets:
-        rows = _worksheet_rows(workbook, sheet)
+        rows = _worksheet_rows(workbook, sheet, path.name)
         try:
             header_line, positions, written, ignored = _find_header(rows, columns, path.name)
         except ImportRefused as exc:

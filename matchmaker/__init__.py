@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from matchmaker import config as settings
+from matchmaker import security
 from matchmaker.extensions import csrf, db, limiter, login_manager
 
 #: The project root, holding ``templates/`` and ``static/``.
@@ -59,6 +60,7 @@ def create_app(
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    security.init_app(app)
 
     from matchmaker import errors
     from matchmaker.ars.views import bp as ars_bp

@@ -6,13 +6,13 @@ formatted as percentages. Each function returns the file's bytes.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from importers.formulas import SafeCsvWriter, neutralise_workbook
 from matchmaker.ars.dashboard import STAGE_LABELS, Dashboard, Row, champ_label
 from matchmaker.ars.priorities import Target
 from matchmaker.ars.whatif import NO_EDITOR, WhatIf, scope_label
@@ -60,7 +60,7 @@ def _sheet(workbook: Workbook, title: str, first: bool) -> Worksheet:
 
 def _save(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    neutralise_workbook(workbook).save(buffer)
     return buffer.getvalue()
 
 
@@ -142,7 +142,7 @@ def targets_xlsx(targets: Sequence[Target]) -> bytes:
 def targets_csv(targets: Sequence[Target]) -> bytes:
     """The same list as CSV (``;``-separated, UTF-8 with BOM, for Excel)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
+    writer = SafeCsvWriter(buffer, delimiter=";")
     writer.writerow(TARGET_HEADERS)
     for target in targets:
         cells = _target_cells(target)

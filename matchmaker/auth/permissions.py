@@ -42,8 +42,8 @@ def can_view_organisation(session: Session, user: User, finess_ej: str) -> bool:
     collectif and ARS users of a region where it runs an establishment."""
     if can_act_for_organisation(user, finess_ej):
         return True
-    if user.role in (Role.COLLECTIF, Role.ARS) and user.region:
-        return user.region in organisation_regions(session, finess_ej)
+    if user.role in (Role.COLLECTIF, Role.ARS) and user.regions:
+        return bool(user.regions & organisation_regions(session, finess_ej))
     return False
 
 

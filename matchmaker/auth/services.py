@@ -266,6 +266,10 @@ def authenticate(session: Session, email: str, password: str, now: datetime | No
         raise AuthError(
             "Votre adresse n'est pas encore confirmée : ouvrez le lien reçu par courriel."
         )
+    if not user.is_active:
+        raise AuthError(
+            "Ce compte a été désactivé par un administrateur : contactez votre collectif SI MS."
+        )
     user.last_login_at = now or utcnow()
     session.flush()
     return user
@@ -312,6 +316,7 @@ def _attach(session: Session, approver: User | None, user: User, now: datetime |
     user.approval_status = ApprovalStatus.APPROVED
     user.approved_by_user_id = approver.id if approver else None
     user.approved_at = now or utcnow()
+    user.end_sessions()
     record(
         session,
         approver,
@@ -348,6 +353,7 @@ def decide(
         user.approval_status = ApprovalStatus.REJECTED
         user.approved_by_user_id = approver.id
         user.approved_at = now or utcnow()
+        user.end_sessions()
         record(session, approver, "user.reject", object_type="user", object_id=user.id)
         subject = "Grappes : votre demande de rattachement n'a pas été acceptée"
         body = (

@@ -41,8 +41,16 @@ login_manager.login_message_category = "warning"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """The user of a session cookie (``id:version``, see ``User.get_id``): none when the
+    account was deactivated or its sessions ended since the cookie was issued."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
 
 
 def _settings() -> services.AuthSettings:
@@ -198,6 +206,8 @@ def reset_password(token: str) -> ResponseReturnValue:
 @roles_required(*ANY_ROLE)
 def logout() -> ResponseReturnValue:
     if LogoutForm().validate_on_submit():
+        current_user.end_sessions()
+        db.session.commit()
         logout_user()
         flash("Vous êtes déconnecté.", "success")
     return redirect(url_for("main.index"))

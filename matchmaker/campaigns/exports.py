@@ -5,7 +5,6 @@ French Excel opens them."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 
@@ -14,6 +13,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from importers.formulas import SafeCsvWriter, neutralise_row
 from matchmaker.campaigns.review import GrappeView, LeftOutView, MemberView
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -222,7 +222,7 @@ def _sheet(
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        sheet.append(list(row))
+        sheet.append(neutralise_row(row))
 
 
 def _save(book: Workbook) -> bytes:
@@ -233,7 +233,7 @@ def _save(book: Workbook) -> bytes:
 
 def _csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = SafeCsvWriter(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(columns)
     writer.writerows(rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from importers.geography import PROGRAMME_REGIONS, REGIONS
 from matchmaker.campaigns.adjust import ACTIONS
-from matchmaker.models.uploads import UPLOAD_KIND_LABELS
+from matchmaker.models.uploads import ADMIN_UPLOAD_KINDS, UPLOAD_KIND_LABELS
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -92,9 +92,12 @@ class CampaignForm(FlaskForm):
 
 
 class UploadForm(FlaskForm):
+    """An upload: declarations by default; the FINESS extract only for administrators."""
+
     kind = SelectField(
         "Type de fichier",
         choices=choices(UPLOAD_KIND_LABELS.items()),
+        default="declarations",
         validators=[DataRequired(REQUIRED)],
     )
     file = FileField(
@@ -104,6 +107,15 @@ class UploadForm(FlaskForm):
     )
     submit = SubmitField("Déposer et vérifier")
 
+    def __init__(self, *args: object, admin: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if not admin:
+            self.kind.choices = choices(
+                (kind, label)
+                for kind, label in UPLOAD_KIND_LABELS.items()
+                if kind not in ADMIN_UPLOAD_KINDS
+            )
+            self.file.description = "CSV ou Excel .xlsx."
 
 class RunForm(FlaskForm):
     mode = SelectField(

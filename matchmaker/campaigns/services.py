@@ -3,6 +3,12 @@
 Services take the session and the acting user, check access, flush and never commit.
 Access: an administrator may do anything; the collectif users who own a campaign run it;
 the other collectif users and the ARS users of its region read it (the ARS only reads).
+
+Regions: a collectif works on the regions its account says (its region, plus those an
+administrator granted); a campaign's departments must all lie there, for its creator and
+co-owners alike, and reading or running it needs those regions. Rule « at most one open
+campaign per department »: a campaign is opened (or an open one edited) only when none of
+its departments is already covered by another open campaign (:func:`check_can_open`).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from importers.geography import DEPARTMENTS, REGIONS, region_of
+from importers.geography import DEPARTMENTS, REGIONS, departments_of_region, region_of
 from matchmaker.audit.services import record
 from matchmaker.grappes.services import RunError, resolve_scope
 from matchmaker.models import AuditEvent, Campaign, CampaignOwner, Role, User
@@ -79,6 +85,87 @@ def campaign_regions(campaign: Campaign) -> set[str]:
     return regions
 
 
+def campaign_departments(campaign: Campaign) -> set[str]:
+    """The departments a campaign covers: those listed, or every department of its region."""
+    if campaign.departments:
+        return set(campaign.departments)
+    if campaign.region:
+        return set(departments_of_region(campaign.region))
+    return set()
+
+
+def within_regions(user: User, campaign: Campaign) -> bool:
+    """Every region the campaign touches is one of the user's (administrators: always)."""
+    if user.role == Role.ADMIN:
+        return True
+    return bool(campaign_regions(campaign)) and campaign_regions(campaign) <= user.regions
+
+
+def _check_regions(user: User, campaign: Campaign) -> None:
+    """Refuse a campaign reaching beyond the regions of ``user``'s account."""
+    if within_regions(user, campaign):
+        return
+    outside = sorted(
+        department
+        for department in campaign_departments(campaign)
+        if department in DEPARTMENTS and region_of(department) not in user.regions
+    )
+    regions = ", ".join(REGIONS[code].name for code in sorted(user.regions) if code in REGIONS)
+    where = f"département(s) {', '.join(outside)}" if outside else "région choisie"
+    raise CampaignError(
+        f"La campagne couvre le {where}, hors de la région de votre compte "
+        f"({regions or 'aucune'}) : seul un administrateur peut vous en accorder d'autres."
+    )
+
+
+def open_campaign_for_department(
+    session: Session, department: str, *, excluding: int | None = None
+) -> Campaign | None:
+    """The open campaign covering ``department`` (there is at most one, see
+    :func:`check_can_open`), or ``None``."""
+    for campaign in session.scalars(
+        select(Campaign).where(Campaign.status == "open").order_by(Campaign.id)
+    ):
+        if campaign.id != excluding and department in campaign_departments(campaign):
+            return campaign
+    return None
+
+
+def overlapping_open_campaigns(session: Session, campaign: Campaign) -> dict[str, Campaign]:
+    """The departments of ``campaign`` already covered by another open campaign, with it."""
+    clashes: dict[str, Campaign] = {}
+    for department in sorted(campaign_departments(campaign)):
+        other = open_campaign_for_department(session, department, excluding=campaign.id)
+        if other is not None:
+            clashes[department] = other
+    return clashes
+
+
+def can_open(session: Session, campaign: Campaign) -> bool:
+    """« At most one open campaign per department »: no other open campaign covers any of
+    the campaign's departments."""
+    return not overlapping_open_campaigns(session, campaign)
+
+
+def check_can_open(session: Session, campaign: Campaign) -> None:
+    """Raise :class:`CampaignError` naming the open campaigns that already cover some of
+    the campaign's departments."""
+    clashes = overlapping_open_campaigns(session, campaign)
+    if not clashes:
+        return
+    by_campaign: dict[str, list[str]] = {}
+    for department, other in clashes.items():
+        by_campaign.setdefault(other.name, []).append(department)
+    details = " ; ".join(
+        f"« {name} » couvre déjà le(s) département(s) {', '.join(departments)}"
+        for name, departments in by_campaign.items()
+    )
+    raise CampaignError(
+        f"Une seule campagne ouverte par département : {details}. Clôturez ses déclarations "
+        "ou retirez ces départements avant d'ouvrir celle-ci."
+    )
+
+
 def is_owner(session: Session, user: User, campaign: Campaign) -> bool:
     return (
         session.scalar(
@@ -91,19 +178,24 @@ def is_owner(session: Session, user: User, campaign: Campaign) -> bool:
 
 
 def can_read(session: Session, user: User, campaign: Campaign) -> bool:
-    """Administrators, owners, and the collectif and ARS users of the campaign's region."""
+    """Administrators, and the collectif and ARS users of a region the campaign touches."""
     if user.role == Role.ADMIN:
         return True
     if user.role not in (Role.COLLECTIF, Role.ARS):
         return False
-    return user.region in campaign_regions(campaign) or is_owner(session, user, campaign)
+    return bool(user.regions & campaign_regions(campaign))
 
 
 def can_manage(session: Session, user: User, campaign: Campaign) -> bool:
-    """Administrators and the collectif users who own the campaign."""
+    """Administrators, and the collectif users who own the campaign and whose regions hold
+    all of it."""
     if user.role == Role.ADMIN:
         return True
-    return user.role == Role.COLLECTIF and is_owner(session, user, campaign)
+    return (
+        user.role == Role.COLLECTIF
+        and within_regions(user, campaign)
+        and is_owner(session, user, campaign)
+    )
 
 
 def check_read(session: Session, user: User, campaign: Campaign) -> None:
@@ -134,6 +226,7 @@ def create_campaign(session: Session, user: User, data: CampaignData) -> Campaig
         raise AccessDenied("Seuls les collectifs SI MS créent des campagnes.")
     campaign = Campaign(status="draft", created_by_user_id=user.id)
     _apply(session, campaign, data)
+    _check_regions(user, campaign)
     session.add(campaign)
     session.flush()
     _add_owner(session, campaign, user)
@@ -156,6 +249,9 @@ def update_campaign(session: Session, user: User, campaign: Campaign, data: Camp
     if campaign.status == "archived":
         raise CampaignError("La campagne est clôturée : rouvrez-la pour la modifier.")
     _apply(session, campaign, data)
+    _check_regions(user, campaign)
+    if campaign.status == "open":
+        check_can_open(session, campaign)
     _add_co_owners(session, campaign, data.co_owner_emails)
     session.flush()
     record(
@@ -180,6 +276,9 @@ def change_status(session: Session, user: User, campaign: Campaign, action: str)
         raise CampaignError(
             f"Impossible depuis l'état « {STATUS_LABELS.get(campaign.status, campaign.status)} »."
         )
+    if target == "open":
+        _check_regions(user, campaign)
+        check_can_open(session, campaign)
     previous = campaign.status
     campaign.status = target
     session.flush()
@@ -266,5 +365,10 @@ def _add_co_owners(session: Session, campaign: Campaign, emails: Iterable[str]) 
         if user is None or user.role not in (Role.COLLECTIF, Role.ADMIN):
             raise CampaignError(
                 f"« {email} » n'est pas un compte collectif SI MS : impossible de l'associer."
+            )
+        if not within_regions(user, campaign):
+            raise CampaignError(
+                f"« {email} » travaille sur une autre région que celle de la campagne : "
+                "impossible de l'associer."
             )
         _add_owner(session, campaign, user)

@@ -21,10 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.audit.services import record
-from matchmaker.campaigns.services import CampaignError, check_manage
+from matchmaker.campaigns.services import AccessDenied, CampaignError, check_manage
 from matchmaker.jobs import services as jobs
-from matchmaker.models import Campaign, Upload, User
-from matchmaker.models.uploads import UPLOAD_KINDS
+from matchmaker.models import Campaign, Role, Upload, User
+from matchmaker.models.uploads import ADMIN_UPLOAD_KINDS, UPLOAD_KINDS
 
 #: Bytes read to recognise a file.
 SNIFF_BYTES = 4096
@@ -37,6 +37,19 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 class UploadRefused(CampaignError):
     """The file is refused before any import (size, type, content)."""
+
+
+def may_upload_kind(user: User, kind: str) -> bool:
+    """FINESS is the national register: only an administrator imports it (console or CLI);
+    a collectif's files (declarations, embarked ESSMS) feed its own campaign."""
+    return kind not in ADMIN_UPLOAD_KINDS or user.role == Role.ADMIN
+
+
+def check_upload_kind(user: User, kind: str) -> None:
+    if not may_upload_kind(user, kind):
+        raise AccessDenied(
+            "L'extraction FINESS est le répertoire national : seul un administrateur l'importe."
+        )
 
 
 def campaign_uploads(session: Session, campaign: Campaign) -> list[Upload]:
@@ -70,6 +83,7 @@ def store_upload(
     check_manage(session, user, campaign)
     if kind not in UPLOAD_KINDS:
         raise UploadRefused(f"Type de fichier inconnu : « {kind} ».")
+    check_upload_kind(user, kind)
     if campaign.status == "archived":
         raise UploadRefused("La campagne est clôturée : plus d'import possible.")
     folder = Path(config["UPLOAD_FOLDER"]) / f"campagne-{campaign.id}"
@@ -123,6 +137,7 @@ def store_upload(
 def confirm_upload(session: Session, user: User, upload: Upload, campaign: Campaign) -> Upload:
     """Import a previewed file for real (job ``campaign.load_upload``)."""
     check_manage(session, user, campaign)
+    check_upload_kind(user, upload.kind)
     if upload.status != "previewed":
         raise CampaignError(f"Ce fichier ne peut pas être importé (état : {upload.status_label}).")
     job = jobs.enqueue(

@@ -26,7 +26,7 @@ from matchmaker.campaigns.blueprint import (
 )
 from matchmaker.campaigns.forms import ActionForm, CampaignForm, RunForm, UploadForm
 from matchmaker.extensions import db
-from matchmaker.models import Campaign, Job
+from matchmaker.models import Campaign, Job, Role
 from matchmaker.models.uploads import UPLOAD_KINDS
 
 __all__ = ["bp", "run_views"]
@@ -103,7 +103,7 @@ def show(campaign_id: int) -> ResponseReturnValue:
         runs=runs.campaign_runs(db.session, campaign),
         labels=services.STATUS_LABELS,
         transitions=services.TRANSITIONS,
-        upload_form=UploadForm(),
+        upload_form=UploadForm(admin=current_user.role == Role.ADMIN),
         run_form=RunForm(),
         locks=adjust.locks_of(db.session, campaign),
         **_expected_duration(campaign),
@@ -154,7 +154,9 @@ def audit_log(campaign_id: int) -> ResponseReturnValue:
 @roles_required(*MANAGERS)
 def upload(campaign_id: int) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id, manage=True)
-    form = UploadForm()
+    if not uploads.may_upload_kind(current_user, request.form.get("kind", "")):
+        abort(403)
+    form = UploadForm(admin=current_user.role == Role.ADMIN)
     target = url_for("campaigns.show", campaign_id=campaign.id)
     if not form.validate_on_submit() or form.kind.data not in UPLOAD_KINDS:
         for errors in form.errors.values():
@@ -172,6 +174,9 @@ def upload(campaign_id: int) -> ResponseReturnValue:
             storage.filename or "fichier",
             current_app.config,
         )
+    except services.AccessDenied:
+        db.session.rollback()
+        abort(403)
     except services.CampaignError as error:
         db.session.rollback()
         flash(str(error), "error")

@@ -6,7 +6,6 @@ summary. A refused file exits with status 1 and writes nothing.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import click
@@ -16,6 +15,7 @@ from sqlalchemy import func, select
 
 from importers.errors import ImportRefused
 from importers.finess import ImportOutcome, import_finess
+from importers.formulas import SafeDictWriter
 from importers.geography import REGIONS, UnknownDepartment, insee_department
 from importers.synthetic import generate
 from matchmaker import demo, migrations
@@ -163,7 +163,7 @@ def export_establishments_command(
             ) from exc
     count = 0
     with out.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
+        writer = SafeDictWriter(handle, fieldnames=EXPORT_COLUMNS)
         writer.writeheader()
         for row in export_establishments(
             db.session, region=region, department=department, essms_only=essms_only

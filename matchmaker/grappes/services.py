@@ -8,7 +8,6 @@ exclusions. It flushes and never commits; ``matchmaker.grappes.runs`` orchestrat
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -19,6 +18,7 @@ from flask import Config
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
+from importers.formulas import SafeDictWriter
 from importers.geography import DEPARTMENTS, REGIONS, departments_of_region
 from matchmaker.models import (
     Campaign,
@@ -543,7 +543,7 @@ def write_results_csv(session: Session, run: SolverRun, path: Path) -> int:
     """Write the run's CSV (UTF-8 with BOM, for Excel); returns the number of rows."""
     rows = result_rows(session, run)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=RESULT_COLUMNS)
+        writer = SafeDictWriter(handle, fieldnames=RESULT_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
     return len(rows)

@@ -25,10 +25,12 @@ UPLOAD_STATUSES = (
 )
 
 UPLOAD_KIND_LABELS = {
-    "finess": "Extraction FINESS",
     "declarations": "Fichier de déclarations",
     "embarkation": "Liste des ESSMS embarqués",
+    "finess": "Extraction FINESS (administrateurs)",
 }
+#: Kinds only an administrator may upload: FINESS is the national register.
+ADMIN_UPLOAD_KINDS = frozenset({"finess"})
 UPLOAD_STATUS_LABELS = {
     "previewing": "vérification en cours",
     "previewed": "vérifié, à confirmer",

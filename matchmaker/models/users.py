@@ -13,6 +13,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -95,6 +96,15 @@ class User(UserMixin, Base):
     )
     #: INSEE region code of a collectif or ARS user.
     region: Mapped[str | None] = mapped_column(String(3))
+    #: Further regions an administrator granted (a collectif covering several regions).
+    granted_regions: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    #: The function the requester states at sign-up (shown to the approver).
+    job_title: Mapped[str | None] = mapped_column(String(120))
+    #: Bumped by logout, password change or reset, role, region or approval change and
+    #: deactivation: a session cookie carrying an older version no longer logs in.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Set when an administrator deactivates the account (no login, sessions ended).
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     approval_status: Mapped[ApprovalStatus] = mapped_column(
         Enum(
@@ -121,7 +131,28 @@ class User(UserMixin, Base):
     )
 
     def set_password(self, password: str) -> None:
+        """Store a new password hash and end every existing session of the account."""
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Invalidate every session cookie issued so far (checked by the user loader)."""
+        self.session_version = (self.session_version or 0) + 1
+
+    def get_id(self) -> str:
+        """Flask-Login's session identifier: the id and the session version, so that a
+        cookie issued before :meth:`end_sessions` no longer matches."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.deactivated_at is None
+
+    @property
+    def regions(self) -> set[str]:
+        """Every region the account works on: its own and those an administrator granted."""
+        found = {self.region} if self.region else set()
+        return found | set(self.granted_regions or ())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

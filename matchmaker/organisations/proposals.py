@@ -186,7 +186,7 @@ def can_view_grappe(session: Session, user: User, grappe: Grappe) -> bool:
     ejs = {m.finess_ej for m in grappe.members}
     if user.role == Role.OG:
         return user.is_attached and user.finess_ej in ejs
-    if user.role in (Role.COLLECTIF, Role.ARS) and user.region:
+    if user.role in (Role.COLLECTIF, Role.ARS) and user.regions:
         regions = set(
             session.scalars(
                 select(Establishment.region)
@@ -194,7 +194,7 @@ def can_view_grappe(session: Session, user: User, grappe: Grappe) -> bool:
                 .distinct()
             )
         )
-        return user.region in regions
+        return bool(user.regions & regions)
     return False
 
 

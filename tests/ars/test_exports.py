@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy.orm import Session
 
 from matchmaker.models import Role, User
 from tests.ars.conftest import World
@@ -94,3 +95,21 @@ def test_the_phoning_exports_hold_the_filtered_rows_in_priority_order(
     assert table[0][0] == "FINESS ET"
     assert [row[0] for row in table[1:]] == [e.finess_et for e in world.c[1:]]
     assert table[1][13] == "3,571"
+
+
+def test_the_phoning_exports_neutralise_formulas(
+    client: CsrfClient, login: Login, world: World, db_session: Session
+) -> None:
+    """Issue 11, hole 3: « Non embarqués » holds an OG named like a formula as text."""
+    evil = '=HYPERLINK("http://evil.example";"x")'
+    world.og_n.name = evil
+    db_session.commit()
+    login(Role.ARS)
+    workbook = load_workbook(io.BytesIO(client.get("/ars/non-embarques.xlsx").data))
+    cells = [cell for row in workbook["Non embarqués"].iter_rows() for cell in row]
+    assert not [cell for cell in cells if cell.data_type == "f"]
+    assert "'" + evil in [cell.value for cell in cells]
+    assert any(isinstance(cell.value, float) for cell in cells)  # the score stays a number
+    text = client.get("/ars/non-embarques.csv").data.decode("utf-8-sig")
+    fields = [field for row in csv.reader(io.StringIO(text), delimiter=";") for field in row]
+    assert "'" + evil in fields and evil not in fields

@@ -163,6 +163,10 @@ def test_a_collectif_user_creates_a_campaign_with_the_configured_defaults(
     assert campaign.solver_params["min_size"] == 15
     owner = db_session.scalar(select(CampaignOwner).where(CampaignOwner.campaign_id == campaign.id))
     assert owner is not None and owner.user_id == desk.owner.id
+    # One open campaign per department (issue 11): the desk's campaign covers 35.
+    client.post(
+        f"/console/campagnes/{desk.campaign.id}/etat", data={"action": "close_declarations"}
+    )
     client.post(f"/console/campagnes/{campaign.id}/etat", data={"action": "open"})
     assert campaign.status == "open"
     client.post(f"/console/campagnes/{campaign.id}/etat", data={"action": "archive"})

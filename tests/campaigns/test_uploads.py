@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from importers.synthetic import generate
 from matchmaker.extensions import db
 from matchmaker.jobs import backends
-from matchmaker.models import AuditEvent, Declaration, Establishment, Job, Upload
-from tests.campaigns.conftest import Desk, build_desk, login
+from matchmaker.models import AuditEvent, Declaration, Establishment, Job, Role, Upload
+from tests.campaigns.conftest import Desk, add_user, build_desk, login
 from tests.factories import make_establishment, make_organisation
 from tests.helpers import CsrfClient
 from tests.jobs.committed import MakeApp
@@ -83,7 +83,8 @@ def test_a_file_that_is_not_what_it_claims_is_refused(
     name: str,
     content: bytes | None,
 ) -> None:
-    login(client, desk.owner)
+    # The FINESS extract is an administrator's upload (issue 11).
+    login(client, add_user(db_session, Role.ADMIN) if kind == "finess" else desk.owner)
     response = post_file(
         client,
         desk.campaign.id,
@@ -242,6 +243,11 @@ def test_an_oversized_upload_is_refused(make_app: MakeApp) -> None:
 
 def test_a_finess_extract_is_previewed_then_loaded(committed: Committed, tmp_path: Path) -> None:
     app, client, desk = committed.app, committed.client, committed.desk
+    with app.app_context():
+        admin = add_user(db.session, Role.ADMIN)
+        db.session.commit()
+    client.post("/deconnexion")
+    login(client, admin)  # the FINESS extract is an administrator's upload (issue 11)
     extract = generate(tmp_path / "finess", size=40, seed=3)
     content = extract.establishments_path.read_bytes()
     response = post_file(client, desk.campaign.id, "finess", "etalab-cs1100507.csv", content)

@@ -233,7 +233,7 @@ class Auth:
             assert response.status_code == 302, response.get_data(as_text=True)
         else:
             with self.client.session_transaction() as session:
-                session["_user_id"] = str(user.id)
+                session["_user_id"] = user.get_id()
                 session["_fresh"] = True
         return user
 
