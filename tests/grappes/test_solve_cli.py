@@ -115,6 +115,25 @@ def test_solve_forms_one_alpha_grappe_and_explains_the_rest(
     assert f"Exécution n° {run.id}" in listing.output
 
 
+def test_a_run_stores_what_the_solver_saw_of_each_candidate(
+    runner: FlaskCliRunner, db_session: Session, campaign: Campaign, tmp_path: Path
+) -> None:
+    solve(runner, campaign, str(tmp_path / "run.csv"), "--seed", "1")
+    run = db_session.scalars(select(SolverRun)).one()
+    snapshot = {row.finess_et: row for row in run.candidates}
+    assert len(snapshot) == 25  # 23 candidates + 2 set aside
+    assert sum(row.set_aside for row in snapshot.values()) == 2
+    placed = run.grappes[0].members[0]
+    row = snapshot[placed.finess_et]
+    assert (row.editor, row.dui_status, row.finess_ej) == (
+        "Alpha Santé",
+        "reference_segur",
+        placed.finess_ej,
+    )
+    assert row.og_size == 1 and row.small_og and row.declaration_id is not None
+    assert row.latitude is not None and row.champ is not None
+
+
 def test_a_lock_excluding_an_essms_holds_on_re_solve(
     runner: FlaskCliRunner, db_session: Session, campaign: Campaign, tmp_path: Path
 ) -> None:
