@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matchmaker.campaigns.review import GrappeView
+from matchmaker.grappes.read_model import GrappeView
 from matchmaker.models import SolverRun
 
 
