@@ -67,6 +67,10 @@ class SolverRun(Base):
     #: Per sub-problem figures and other totals, as the solver reports them.
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The run that was published before this one replaced it (answers carried from it).
+    replaced_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("solver_runs.id", ondelete="SET NULL")
+    )
 
     grappes: Mapped[list[Grappe]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="Grappe.number"

@@ -29,6 +29,7 @@ from matchmaker.auth.services import (
 from matchmaker.funding.checklist import Checklist
 from matchmaker.funding.estimate import GrappeEstimate, OgFunding
 from matchmaker.funding.scales import Scale
+from matchmaker.grappes import identity
 from matchmaker.grappes.read_model import GrappeView, MemberView, grappe_view
 from matchmaker.models import (
     Campaign,
@@ -137,6 +138,74 @@ def my_proposals(session: Session, user: User) -> list[ProposalSummary]:
         )
         for grappe, run, campaign in rows
     ]
+
+
+def answer_notices(session: Session, user: User) -> list[identity.AnswerChange]:
+    """The user's OG's answers to a replaced run that did not carry over to the published
+    run, with what changed, until the OG answers the grappes that now hold its ESSMS."""
+    if not user.is_attached or user.finess_ej is None:
+        return []
+    runs = session.scalars(
+        select(SolverRun).where(
+            SolverRun.published_at.is_not(None), SolverRun.replaced_run_id.is_not(None)
+        )
+    )
+    notices = []
+    for run in runs:
+        reference = session.get(SolverRun, run.replaced_run_id)
+        if reference is None:
+            continue
+        answered = set(
+            session.scalars(
+                select(GrappeAnswer.grappe_id).where(
+                    GrappeAnswer.finess_ej == user.finess_ej,
+                    GrappeAnswer.grappe_id.in_([g.id for g in run.grappes]),
+                )
+            )
+        )
+        holders = {m.finess_et: g.id for g in run.grappes for m in g.members}
+        for change in identity.answer_changes(session, run, reference):
+            if change.finess_ej != user.finess_ej:
+                continue
+            own = {m.finess_et for m in change.old_grappe.members if m.finess_ej == user.finess_ej}
+            now = {holders[f] for f in own if f in holders}
+            if now and now <= answered:
+                continue
+            notices.append(change)
+    return notices
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """A grappe of a run that another publication replaced: where its ESSMS are now."""
+
+    grappe: Grappe
+    successor: Grappe | None
+
+
+def replaced_grappe(session: Session, user: User, grappe_id: int) -> Replaced | None:
+    """For a grappe of a run that was published and then replaced: the grappe of the
+    campaign's published run that now holds the most of its ESSMS (the user's OG's own
+    ESSMS for an OG), or no successor. None when the grappe was never replaced."""
+    grappe = session.get(Grappe, grappe_id)
+    if grappe is None or grappe.run.published_at is not None:
+        return None
+    replaced = session.scalar(
+        select(SolverRun.id).where(SolverRun.replaced_run_id == grappe.run_id).limit(1)
+    )
+    if replaced is None:
+        return None
+    if not can_view_grappe(session, user, grappe):
+        raise Forbidden("Cette grappe ne concerne pas votre organisme.")
+    mine = user.finess_ej if user.role == Role.OG else None
+    wanted = {m.finess_et for m in grappe.members if mine is None or m.finess_ej == mine}
+    current = identity.published_run(session, grappe.run.campaign_id)
+    best, best_count = None, 0
+    for candidate in current.grappes if current is not None else []:
+        count = len(wanted & {m.finess_et for m in candidate.members})
+        if count > best_count:
+            best, best_count = candidate, count
+    return Replaced(grappe, best)
 
 
 def _published_grappe(session: Session, grappe_id: int) -> tuple[Grappe, SolverRun]:

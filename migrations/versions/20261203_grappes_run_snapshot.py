@@ -63,6 +63,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_run_candidates")),
         sa.UniqueConstraint("run_id", "finess_et", name=op.f("uq_run_candidates_run_id")),
     )
+    with op.batch_alter_table("solver_runs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("replaced_run_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_solver_runs_replaced_run_id_solver_runs"),
+            "solver_runs",
+            ["replaced_run_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
     with op.batch_alter_table("grappes", schema=None) as batch_op:
         batch_op.add_column(sa.Column("previous_grappe_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
@@ -94,4 +103,9 @@ def downgrade() -> None:
             batch_op.f("fk_grappes_previous_grappe_id_grappes"), type_="foreignkey"
         )
         batch_op.drop_column("previous_grappe_id")
+    with op.batch_alter_table("solver_runs", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_solver_runs_replaced_run_id_solver_runs"), type_="foreignkey"
+        )
+        batch_op.drop_column("replaced_run_id")
     op.drop_table("run_candidates")
