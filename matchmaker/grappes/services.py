@@ -28,7 +28,7 @@ from matchmaker.grappes.carriers import CHOSEN_CARRIER, apply_chosen_carriers, c
 from matchmaker.grappes.errors import RunError
 from matchmaker.grappes.locks import grappe_key, solver_locks
 from matchmaker.grappes.params import params_as_json, params_of, solve_params, with_overrides
-from matchmaker.grappes.results import RESULT_COLUMNS, result_rows, write_results_csv
+from matchmaker.grappes.results import RESULT_COLUMNS, write_results_csv
 from matchmaker.grappes.scope import campaign_scope, resolve_scope
 from matchmaker.grappes.storage import create_run, previous_solution, store_solution
 
@@ -53,7 +53,6 @@ __all__ = [
     "params_of",
     "previous_solution",
     "resolve_scope",
-    "result_rows",
     "solve_params",
     "solver_locks",
     "store_solution",

@@ -13,14 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import solver
-from matchmaker.grappes import services
+from matchmaker.campaigns import exports
+from matchmaker.grappes import read_model, services
 from matchmaker.models import Campaign, Lock, SolverRun
 from tests.grappes.conftest import solve
 
 
 def _read(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig") as handle:
-        return list(csv.DictReader(handle))
+        return list(csv.DictReader(handle, delimiter=";"))
 
 
 def test_solve_forms_one_alpha_grappe_and_explains_the_rest(
@@ -39,14 +40,18 @@ def test_solve_forms_one_alpha_grappe_and_explains_the_rest(
     assert grappe.size == 18
 
     rows = _read(out)
+    # One shape: the same file as the console's « Exporter (CSV) » of this run.
+    assert out.read_bytes() == exports.run_csv(
+        read_model.grappe_views(db_session, run), read_model.left_out(db_session, run)
+    )
     assert len(rows) == 25  # 23 candidates + 2 set aside
     assert list(rows[0]) == list(services.RESULT_COLUMNS)
-    by_reason = {r["finess_et"]: r["motif"] for r in rows if not r["grappe_id"]}
+    by_reason = {r["FINESS ET"]: r["Motif"] for r in rows if r["Situation"] == "écarté"}
     assert len(by_reason) == 7
     assert sum("Beta Soft" in reason for reason in by_reason.values()) == 5
     assert any("coordonnées" in reason for reason in by_reason.values())
     assert any("Déjà financé" in reason for reason in by_reason.values())
-    carriers = {r["finess_ej"] for r in rows if r["porteur"] == "1"}
+    carriers = {r["FINESS EJ"] for r in rows if r["Porteur"] == "oui"}
     assert carriers == {grappe.carrier_ej}
 
     candidates = services.gather_candidates(
