@@ -24,6 +24,7 @@ from matchmaker.models import (
     Establishment,
     Organisation,
     RunCandidate,
+    SolverRun,
 )
 from matchmaker.models.declarations import SONS_ORDERED
 from solver import types as st
@@ -162,6 +163,21 @@ def gather_candidates(
         else:
             result.candidates.append(facts.candidate())
     return result
+
+
+def stored_candidates(session: Session, run: SolverRun) -> dict[str, st.Candidate]:
+    """The solver's candidates of a stored run, as it saw them (its snapshot); a run stored
+    before snapshots existed gathers them again from today's facts."""
+    if run.candidates:
+        return {
+            row.finess_et: CandidateFacts.of_snapshot(row).candidate()
+            for row in run.candidates
+            if not row.set_aside
+        }
+    gathered = gather_candidates(
+        session, campaign_id=run.campaign_id, mode=run.mode, departments=list(run.scope)
+    )
+    return {c.finess_et: c for c in gathered.candidates}
 
 
 def facts_of(

@@ -23,6 +23,7 @@ from matchmaker.grappes.candidates import (
     facts_of,
     gather_candidates,
     is_small_og,
+    stored_candidates,
 )
 from matchmaker.grappes.carriers import CHOSEN_CARRIER, apply_chosen_carriers, chosen_carriers
 from matchmaker.grappes.errors import RunError
@@ -56,6 +57,7 @@ __all__ = [
     "solve_params",
     "solver_locks",
     "store_solution",
+    "stored_candidates",
     "with_overrides",
     "write_results_csv",
 ]
