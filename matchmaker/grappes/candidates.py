@@ -89,11 +89,22 @@ class CandidateFacts:
             willing_carrier=self.willing_carrier,
         )
 
-    def snapshot(self, params: st.SolveParams, *, set_aside: bool) -> RunCandidate:
-        """The row stored with a run."""
+    def snapshot(
+        self,
+        params: st.SolveParams,
+        *,
+        set_aside: bool,
+        small_og: bool | None = None,
+        isolated: bool = False,
+    ) -> RunCandidate:
+        """The row stored with a run (``small_og``/``isolated``: as the solver decided
+        them; by the run's thresholds for an ESSMS it did not see)."""
+        if small_og is None:
+            small_og = is_small_og(self.og_size, self.department, params)
         return RunCandidate(
             **{name: getattr(self, name) for name in FACT_COLUMNS},
-            small_og=is_small_og(self.og_size, self.department, params),
+            small_og=small_og,
+            isolated=isolated,
             set_aside=set_aside,
         )
 

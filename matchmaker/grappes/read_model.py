@@ -104,6 +104,7 @@ class MemberFacts:
 
     facts: CandidateFacts
     small_og: bool
+    isolated: bool = False
 
 
 def run_facts(
@@ -113,7 +114,7 @@ def run_facts(
     an ESSMS the snapshot lacks (a run stored before snapshots), today's facts."""
     wanted = None if finess is None else set(finess)
     out = {
-        row.finess_et: MemberFacts(CandidateFacts.of_snapshot(row), row.small_og)
+        row.finess_et: MemberFacts(CandidateFacts.of_snapshot(row), row.small_og, row.isolated)
         for row in run.candidates
         if wanted is None or row.finess_et in wanted
     }
@@ -175,6 +176,8 @@ class MemberView:
     already_funded: bool
     og_size: int
     small_og: bool
+    #: Too few compatible ESSMS nearby, as the solver saw it (False for older runs).
+    isolated: bool
     project_type: ProjectType
     planned_editor: str | None
     #: The member belongs to the OG the reader acts for (proposal page).
@@ -375,6 +378,7 @@ def _member_view(
         already_funded=bool(facts and facts.already_funded),
         og_size=facts.og_size if facts else 1,
         small_og=bool(seen and seen.small_og),
+        isolated=bool(seen and seen.isolated),
         project_type=project_type(dui, editor, grappe_editor),
         planned_editor=planned_editor(dui, editor, grappe_editor),
     )

@@ -20,6 +20,7 @@ from matchmaker.models import (
     SolverRun,
 )
 from solver import types as st
+from solver.prepare import prepare
 
 
 def create_run(
@@ -77,6 +78,19 @@ def previous_solution(run: SolverRun | None) -> st.Solution | None:
     )
 
 
+def solver_flags(
+    candidates: list[st.Candidate], params: st.SolveParams
+) -> dict[str, tuple[bool, bool]]:
+    """Small OG and isolated, per candidate, as the solver's preparation decides them."""
+    if not candidates:
+        return {}
+    prepared = prepare(candidates, params, ())
+    return {
+        c.finess_et: (bool(prepared.small_og[i]), bool(prepared.isolated[i]))
+        for i, c in enumerate(prepared.candidates)
+    }
+
+
 def store_solution(
     session: Session,
     run: SolverRun,
@@ -91,8 +105,14 @@ def store_solution(
     editor_ids = {name: id_ for name, id_ in session.execute(select(Editor.name, Editor.id))}
     params = params_of(run)
     set_aside = {aside.finess_et for aside in candidates.set_aside}
+    flags = solver_flags(candidates.candidates, params)
     for facts in candidates.facts:
-        run.candidates.append(facts.snapshot(params, set_aside=facts.finess_et in set_aside))
+        small, isolated = flags.get(facts.finess_et, (None, False))
+        run.candidates.append(
+            facts.snapshot(
+                params, set_aside=facts.finess_et in set_aside, small_og=small, isolated=isolated
+            )
+        )
     total_km = 0.0
     for number, result in enumerate(solution.grappes, start=1):
         centre = by_finess.get(result.centre)

@@ -219,7 +219,10 @@ class RunCandidate(Base):
     willing_carrier: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Open ESSMS of the OG in FINESS at the time of the run.
     og_size: Mapped[int] = mapped_column(Integer, default=1)
+    #: Small OG and isolated (too few compatible ESSMS nearby), as the solver decided them
+    #: for its priorities.
     small_og: Mapped[bool] = mapped_column(Boolean, default=False)
+    isolated: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Not given to the solver (already funded, no coordinates): see the run's exclusions.
     set_aside: Mapped[bool] = mapped_column(Boolean, default=False)
 

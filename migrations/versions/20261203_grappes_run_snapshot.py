@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("willing_carrier", sa.Boolean(), nullable=False),
         sa.Column("og_size", sa.Integer(), nullable=False),
         sa.Column("small_og", sa.Boolean(), nullable=False),
+        sa.Column("isolated", sa.Boolean(), nullable=False),
         sa.Column("set_aside", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["declaration_id"],

@@ -82,6 +82,9 @@ def test_a_run_stores_what_the_solver_saw_of_each_candidate(
         placed.finess_ej,
     )
     assert row.og_size == 1 and row.small_og and row.declaration_id is not None
+    assert not row.isolated  # 18 Alpha ESSMS within a few km
+    isolated = {f for f, r in snapshot.items() if r.isolated}
+    assert isolated and all(snapshot[f].editor == "Beta Soft" for f in isolated)  # 5 of Beta
     assert row.latitude is not None and row.champ is not None
 
 
