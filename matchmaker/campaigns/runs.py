@@ -213,13 +213,24 @@ def notify_publication(
 ) -> int:
     """One e-mail per approved OG representative whose OG has ESSMS in a grappe."""
     numbers: dict[str, list[int]] = {}
+    carried: dict[str, list[int]] = {}
     for grappe in run.grappes:
         for finess_ej in {member.finess_ej for member in grappe.members}:
             numbers.setdefault(finess_ej, []).append(grappe.number)
+        for answer in grappe.answers:
+            if answer.carried_from_id is not None:
+                carried.setdefault(answer.finess_ej, []).append(grappe.number)
     recipients = _representatives(session, list(numbers))
     where = f"\n\nConsultez-les et répondez sur {proposals_url}" if proposals_url else ""
     for recipient in recipients:
         grappes = ", ".join(f"n° {n}" for n in sorted(numbers[recipient.finess_ej or ""]))
+        kept = sorted(carried.get(recipient.finess_ej or "", []))
+        if kept:
+            where_kept = ", ".join(f"n° {n}" for n in kept)
+            grappes += (
+                f" ; votre réponse à la grappe {where_kept} est reprise : elle réunit toujours "
+                "vos établissements avec le même éditeur"
+            )
         send_mail(
             session,
             mail,

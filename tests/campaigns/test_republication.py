@@ -89,6 +89,10 @@ def test_a_grappe_that_carries_over_keeps_its_number_and_the_answers(
     assert not db_session.scalars(
         select(OutboxMail).where(OutboxMail.subject.contains("à renouveler"))
     ).all()
+    [*_, latest] = db_session.scalars(
+        select(OutboxMail).where(OutboxMail.to == director.email).order_by(OutboxMail.id)
+    )
+    assert f"votre réponse à la grappe n° {desk.alpha.number} est reprise" in latest.body
 
     db_session.commit()
     login(client, director)
