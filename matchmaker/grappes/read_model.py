@@ -44,6 +44,7 @@ from matchmaker.models import (
     GrappeAnswer,
     GrappeMember,
     Organisation,
+    RunCandidate,
     Solution,
     SolverRun,
 )
@@ -107,15 +108,27 @@ class MemberFacts:
     isolated: bool = False
 
 
+#: Up to this many ESSMS, their facts are read in one query; beyond, the whole snapshot.
+FEW = 500
+
+
 def run_facts(
     session: Session, run: SolverRun, finess: Iterable[str] | None = None
 ) -> dict[str, MemberFacts]:
     """The facts of the run's ESSMS (``finess``: only those), from the run's snapshot; for
     an ESSMS the snapshot lacks (a run stored before snapshots), today's facts."""
     wanted = None if finess is None else set(finess)
+    if wanted is not None and len(wanted) <= FEW:
+        rows: Iterable[RunCandidate] = session.scalars(
+            select(RunCandidate).where(
+                RunCandidate.run_id == run.id, RunCandidate.finess_et.in_(sorted(wanted))
+            )
+        )
+    else:
+        rows = run.candidates
     out = {
         row.finess_et: MemberFacts(CandidateFacts.of_snapshot(row), row.small_og, row.isolated)
-        for row in run.candidates
+        for row in rows
         if wanted is None or row.finess_et in wanted
     }
     missing = (wanted or set()) - out.keys()
