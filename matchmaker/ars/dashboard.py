@@ -207,7 +207,7 @@ def build_dashboard(
             func.sum(sons).label("sons"),
             func.sum(en * sons).label("both"),
         )
-        .join(Organisation, Organisation.finess_ej == Establishment.finess_ej)
+        .join(Establishment.organisation)
         .outerjoin(flags, flags.c.finess_et == Establishment.finess_et)
         .where(*eligible_filter(region, department))
         .group_by(Establishment.department, Establishment.champ, Organisation.legal_sector, band)

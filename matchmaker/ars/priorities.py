@@ -191,7 +191,7 @@ def non_embarked(
             Organisation.essms_count,
             ContactAction.stage,
         )
-        .join(Organisation, Organisation.finess_ej == Establishment.finess_ej)
+        .join(Establishment.organisation)
         .outerjoin(
             ContactAction,
             and_(

@@ -262,7 +262,7 @@ def _places(session: Session, finess: set[str]) -> dict[str, Place]:
                 Establishment.latitude,
                 Establishment.longitude,
             )
-            .join(Organisation, Organisation.finess_ej == Establishment.finess_ej)
+            .join(Establishment.organisation)
             .where(Establishment.finess_et.in_(chunk))
         )
         for row in rows:

@@ -63,12 +63,8 @@ def adjust(
         raise CampaignError("Ce calcul est publié : relancez un calcul pour l'ajuster.")
     if adjustment.action not in ACTIONS:
         raise CampaignError(f"Ajustement inconnu : « {adjustment.action} ».")
-    candidates = {
-        c.finess_et: c
-        for c in grappes.gather_candidates(
-            session, campaign_id=run.campaign_id, mode=run.mode, departments=list(run.scope)
-        ).candidates
-    }
+    # The run is checked against what its solver saw, not today's declarations.
+    candidates = grappes.stored_candidates(session, run)
     params = grappes.params_of(run)
     locks = list(grappes.solver_locks(session, campaign.id))
     before = solution_of(run)

@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from importers.formulas import SafeCsvWriter, neutralise_row
-from matchmaker.campaigns.review import GrappeView, LeftOutView, MemberView
+from matchmaker.grappes.read_model import GrappeView, LeftOutView, MemberView
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -44,7 +44,7 @@ SUMMARY_COLUMNS = (
     "Éditeur",
     "ESSMS",
     "OG",
-    "Petits OG (ESSMS)",
+    "Petits OG",
     "Distance moyenne (km)",
     "Distance maximale (km)",
     "Porteur",
@@ -80,9 +80,9 @@ def engaged_row(view: GrappeView, member: MemberView) -> list[object]:
         member.department,
         member.commune,
         view.editor_label,
-        member.dui_status,
+        member.dui_label,
         member.dui_editor,
-        member.sons_status,
+        member.sons_label,
         member.project_type.label,
         "oui" if member.is_carrier else "non",
         round(member.distance_km, 1),
@@ -127,7 +127,7 @@ def summary_row(view: GrappeView) -> list[object]:
         view.editor_label,
         len(view.members),
         view.og_total,
-        sum(1 for m in view.members if m.small_og),
+        view.small_og_total,
         round(grappe.mean_km, 1),
         round(grappe.max_km, 1),
         view.carrier_name,

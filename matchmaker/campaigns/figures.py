@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matchmaker.campaigns.review import GrappeView
-from matchmaker.grappes.services import cut_short_of, global_gap_of
+from matchmaker.grappes.candidates import ALREADY_FUNDED, NO_COORDINATES
+from matchmaker.grappes.read_model import GrappeView
+from matchmaker.grappes.run_figures import cut_short_of, global_gap_of
 from matchmaker.models import SolverRun
+
+#: Reason codes of the ESSMS set aside before the solver runs (not candidates).
+SET_ASIDE_CODES = (ALREADY_FUNDED, NO_COORDINATES)
 
 
 @dataclass(frozen=True)
 class RunFigures:
-    """The figures of a run, as compared between runs."""
+    """The figures of a run, as compared between runs. The counts add up:
+
+    - ``considered`` (ESSMS of the scope the run looked at) = ``set_aside`` (already funded
+      or without coordinates, never given to the solver) + ``candidates``;
+    - ``candidates`` (given to the solver) = ``covered`` (in a grappe) + ``not_placed``
+      (left out by the solver or removed by the collectif, each with its reason)
+      + ``unexplained`` (0 unless a stored run lost an exclusion);
+    - ``left_out`` (every ESSMS of the « écartés » list) = ``set_aside`` + ``not_placed``.
+    """
 
     run_id: int
     status: str
@@ -20,6 +32,8 @@ class RunFigures:
     covered: int
     coverage: float | None
     left_out: int
+    set_aside: int
+    not_placed: int
     total_km: float | None
     mean_km: float | None
     small_og_covered: int
@@ -27,6 +41,14 @@ class RunFigures:
     wall_time_s: float | None
     global_gap: float | None = None
     cut_short: bool = False
+
+    @property
+    def considered(self) -> int:
+        return self.candidates + self.set_aside
+
+    @property
+    def unexplained(self) -> int:
+        return self.candidates - self.covered - self.not_placed
 
 
 def run_figures(run: SolverRun, views: list[GrappeView] | None = None) -> RunFigures:
@@ -39,14 +61,17 @@ def run_figures(run: SolverRun, views: list[GrappeView] | None = None) -> RunFig
         if views is None
         else sum(1 for v in views for m in v.members if m.small_og)
     )
+    set_aside = sum(1 for e in run.exclusions if e.reason_code in SET_ASIDE_CODES)
     return RunFigures(
         run_id=run.id,
         status=run.status,
         grappes=len(run.grappes),
         candidates=run.candidate_count,
         covered=covered,
-        coverage=run.coverage,
+        coverage=(covered / run.candidate_count) if run.candidate_count else None,
         left_out=len(run.exclusions),
+        set_aside=set_aside,
+        not_placed=len(run.exclusions) - set_aside,
         total_km=run.total_km,
         mean_km=(covered_km / covered) if covered else None,
         small_og_covered=small,

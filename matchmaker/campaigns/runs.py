@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.audit.services import record
 from matchmaker.campaigns.services import CampaignError, check_manage
+from matchmaker.grappes import identity
 from matchmaker.grappes import services as grappes
 from matchmaker.jobs import services as jobs
 from matchmaker.mail import MailSettings, send_mail
@@ -115,13 +116,23 @@ def publish(
 ) -> int:
     """Show ``run``'s grappes to the organisations (and stop showing the previous run), and
     tell the approved representatives of every OG in a grappe by e-mail (``mail``: the
-    outbox, and SMTP when configured). Returns the number of notices."""
+    outbox, and SMTP when configured). Returns the number of notices.
+
+    When another run was published, ``run``'s grappes take the numbers of the grappes they
+    continue and the answers that still hold carry over; the OG whose answer does not are
+    told what changed (:mod:`matchmaker.grappes.identity`)."""
     check_manage(session, user, campaign)
     if run.campaign_id != campaign.id or run.status != "succeeded":
         raise CampaignError("Seul un calcul terminé de cette campagne peut être publié.")
     if not run.grappes:
         raise CampaignError("Ce calcul ne propose aucune grappe : rien à publier.")
     now = utcnow()
+    changes: list[identity.AnswerChange] = []
+    reference = identity.published_run(session, campaign.id)
+    if reference is not None and reference.id != run.id:
+        identity.link(session, run, reference)
+        changes = identity.carry_answers(session, run, reference)
+        run.replaced_run_id = reference.id
     for other in campaign_runs(session, campaign):
         if other.id != run.id and other.published_at is not None:
             other.published_at = None
@@ -137,10 +148,60 @@ def publish(
         object_id=run.id,
         campaign_id=campaign.id,
         grappes=len(run.grappes),
+        replaced=run.replaced_run_id,
+        answers_to_renew=len(changes),
     )
     if mail is None:
         return 0
+    notify_answer_changes(session, mail, campaign, changes, proposals_url)
     return notify_publication(session, mail, campaign, run, proposals_url)
+
+
+def _representatives(session: Session, finess_ejs: list[str]) -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.role == Role.OG,
+                User.approval_status == ApprovalStatus.APPROVED,
+                User.finess_ej.in_(finess_ejs),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def notify_answer_changes(
+    session: Session,
+    mail: MailSettings,
+    campaign: Campaign,
+    changes: list[identity.AnswerChange],
+    proposals_url: str | None,
+) -> int:
+    """One e-mail per approved representative of an OG whose answer does not carry over:
+    what changed, and that it must answer again."""
+    by_og: dict[str, list[identity.AnswerChange]] = {}
+    for change in changes:
+        by_og.setdefault(change.finess_ej, []).append(change)
+    recipients = _representatives(session, list(by_og))
+    where = f"\n\nRépondez de nouveau sur {proposals_url}" if proposals_url else ""
+    for recipient in recipients:
+        text = "\n".join(
+            "- " + "\n  ".join(change.lines) for change in by_og[recipient.finess_ej or ""]
+        )
+        send_mail(
+            session,
+            mail,
+            to=recipient.email,
+            subject=f"Votre réponse est à renouveler : {campaign.name}",
+            body=(
+                f"Bonjour,\n\nLa campagne « {campaign.name} » a publié un nouveau calcul des "
+                f"grappes. Votre réponse précédente ne vaut plus :\n{text}{where}"
+                "\n\nL'équipe Grappes"
+            ),
+            user_id=recipient.id,
+        )
+    return len(recipients)
 
 
 def notify_publication(
@@ -152,21 +213,24 @@ def notify_publication(
 ) -> int:
     """One e-mail per approved OG representative whose OG has ESSMS in a grappe."""
     numbers: dict[str, list[int]] = {}
+    carried: dict[str, list[int]] = {}
     for grappe in run.grappes:
         for finess_ej in {member.finess_ej for member in grappe.members}:
             numbers.setdefault(finess_ej, []).append(grappe.number)
-    recipients = session.scalars(
-        select(User)
-        .where(
-            User.role == Role.OG,
-            User.approval_status == ApprovalStatus.APPROVED,
-            User.finess_ej.in_(list(numbers)),
-        )
-        .order_by(User.id)
-    ).all()
+        for answer in grappe.answers:
+            if answer.carried_from_id is not None:
+                carried.setdefault(answer.finess_ej, []).append(grappe.number)
+    recipients = _representatives(session, list(numbers))
     where = f"\n\nConsultez-les et répondez sur {proposals_url}" if proposals_url else ""
     for recipient in recipients:
         grappes = ", ".join(f"n° {n}" for n in sorted(numbers[recipient.finess_ej or ""]))
+        kept = sorted(carried.get(recipient.finess_ej or "", []))
+        if kept:
+            where_kept = ", ".join(f"n° {n}" for n in kept)
+            grappes += (
+                f" ; votre réponse à la grappe {where_kept} est reprise : elle réunit toujours "
+                "vos établissements avec le même éditeur"
+            )
         send_mail(
             session,
             mail,

@@ -10,7 +10,7 @@ from dataclasses import replace
 from matchmaker.grappes import services as grappes
 from matchmaker.models import SolverRun
 from solver import types as st
-from solver.geo import haversine_km, is_reduced_minimum
+from solver.geo import haversine_km
 
 #: Reason code of an ESSMS removed by hand.
 REMOVED = "retire_par_le_collectif"
@@ -95,7 +95,7 @@ def rebuilt(
         members=new_members,
         total_km=round(total, 3),
         mean_km=round(total / len(new_members), 3),
-        n_small_og=sum(1 for c in known if is_small(c, params)),
+        n_small_og=len({c.finess_ej for c in known if is_small(c, params)}),
     )
 
 
@@ -109,6 +109,4 @@ def medoid(members: list[st.Candidate]) -> str:
 
 
 def is_small(c: st.Candidate, params: st.SolveParams) -> bool:
-    reduced = is_reduced_minimum(c.department, params.reduced_minimum_departments)
-    threshold = params.small_og_threshold_overseas if reduced else params.small_og_threshold
-    return c.og_size < threshold
+    return grappes.is_small_og(c.og_size, c.department, params)

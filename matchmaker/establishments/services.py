@@ -68,7 +68,7 @@ def export_establishments(
             Organisation.name.label("og_name"),
             Organisation.essms_count.label("og_essms"),
         )
-        .join(Organisation, Organisation.finess_ej == e.finess_ej)
+        .join(e.organisation)
         .where(e.is_open.is_(True))
         .order_by(e.finess_et)
         .execution_options(yield_per=1000)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 import solver
 from matchmaker.audit import services as audit
-from matchmaker.grappes import services
+from matchmaker.grappes import identity, services
 from matchmaker.models import SolverRun, User
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ def execute_run(session: Session, run: SolverRun, progress: Progress | None = No
         )
         frozen = [lock.key for lock in locks if isinstance(lock, solver.types.FrozenGrappe)]
         services.store_solution(session, run, candidates, result, frozen_keys=frozen)
+        identity.link_to_published(session, run)
         run.status = "succeeded"
         run.progress = 1.0
         run.progress_message = "Terminé"

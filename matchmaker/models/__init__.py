@@ -14,6 +14,7 @@ from matchmaker.models.grappes import (
     GrappeAnswer,
     GrappeMember,
     Lock,
+    RunCandidate,
     SolverRun,
 )
 from matchmaker.models.imports import FinessImport
@@ -47,6 +48,7 @@ __all__ = [
     "Organisation",
     "OutboxMail",
     "Role",
+    "RunCandidate",
     "Solution",
     "SolverRun",
     "Upload",

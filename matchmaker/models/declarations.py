@@ -15,9 +15,10 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, FinessNumber, utcnow
+from matchmaker.models.editors import Editor
 
 #: Accepted values, in the order the template lists them.
 CHAMPS = ("PA", "PH", "DOM", "PDS", "PDE", "AHI", "PJM")
@@ -31,6 +32,12 @@ SONS_ORDERED = ("commande", "realise")
 def _in(column: str, values: tuple[str, ...]) -> str:
     quoted = ", ".join(f"'{value}'" for value in values)
     return f"{column} IS NULL OR {column} IN ({quoted})"
+
+
+def _clean(raw: str | None) -> str | None:
+    """An unmatched editor name as typed, trimmed (it still groups identical spellings)."""
+    text_ = " ".join((raw or "").split())
+    return text_ or None
 
 
 class Declaration(Base):
@@ -85,6 +92,22 @@ class Declaration(Base):
     declared_by_user_id: Mapped[int | None] = mapped_column(Integer)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("declarations.id"))
+
+    #: The matched DUI editor and SONS editor (None until a match is accepted).
+    editor: Mapped[Editor | None] = relationship(foreign_keys=[editor_id])
+    sons_editor: Mapped[Editor | None] = relationship(foreign_keys=[sons_editor_id])
+
+    @property
+    def editor_name(self) -> str | None:
+        """The declared DUI editor: the referential's name when matched, else as typed."""
+        return self.editor.name if self.editor is not None else _clean(self.editor_raw)
+
+    @property
+    def sons_editor_name(self) -> str | None:
+        """The declared SONS editor, the same way."""
+        return (
+            self.sons_editor.name if self.sons_editor is not None else _clean(self.sons_editor_raw)
+        )
 
     def __repr__(self) -> str:
         flag = "" if self.is_current else " (remplacée)"

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, FinessNumber, utcnow
+from matchmaker.models.establishments import Establishment
 
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 LOCK_KINDS = ("must_join", "together", "apart", "exclude", "freeze", "carrier")
@@ -66,12 +67,19 @@ class SolverRun(Base):
     #: Per sub-problem figures and other totals, as the solver reports them.
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The run that was published before this one replaced it (answers carried from it).
+    replaced_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("solver_runs.id", ondelete="SET NULL")
+    )
 
     grappes: Mapped[list[Grappe]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="Grappe.number"
     )
     exclusions: Mapped[list[Exclusion]] = relationship(
         back_populates="run", cascade="all, delete-orphan"
+    )
+    candidates: Mapped[list[RunCandidate]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="RunCandidate.finess_et"
     )
 
     @property
@@ -93,8 +101,14 @@ class Grappe(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("solver_runs.id", ondelete="CASCADE"))
-    #: 1, 2, … within the run (shown to users as « Grappe n° 3 »).
+    #: Shown to users as « Grappe n° 3 »; unique within the run and stable across the runs
+    #: of a campaign: a grappe that continues one of the published run keeps its number
+    #: (``matchmaker.grappes.identity``).
     number: Mapped[int] = mapped_column(Integer)
+    #: The grappe of the previously published run that this one continues, if any.
+    previous_grappe_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grappes.id", ondelete="SET NULL")
+    )
     editor_name: Mapped[str] = mapped_column(String(200))
     editor_id: Mapped[int | None] = mapped_column(ForeignKey("editors.id"))
     carrier_ej: Mapped[str | None] = mapped_column(ForeignKey("organisations.finess_ej"))
@@ -140,6 +154,7 @@ class GrappeMember(Base):
     is_carrier: Mapped[bool] = mapped_column(Boolean, default=False)
 
     grappe: Mapped[Grappe] = relationship(back_populates="members")
+    establishment: Mapped[Establishment] = relationship(lazy="joined", innerjoin=True)
 
 
 class GrappeAnswer(Base):
@@ -161,8 +176,57 @@ class GrappeAnswer(Base):
     answered_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+    #: The answer to the previous run's grappe this one carries over (same ESSMS, same
+    #: editor); null for an answer given on this grappe.
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grappe_answers.id", ondelete="SET NULL")
+    )
 
     grappe: Mapped[Grappe] = relationship(back_populates="answers")
+
+
+class RunCandidate(Base):
+    """What the solver saw of one ESSMS of a run's scope, frozen with the run.
+
+    Written when the run's results are stored, for every ESSMS the run considered: the
+    candidates and those set aside before solving (``set_aside``). A run's review, exports
+    and funding read these facts, not today's declarations, so that a stored run keeps
+    showing what it was computed from.
+    """
+
+    __tablename__ = "run_candidates"
+    __table_args__ = (UniqueConstraint("run_id", "finess_et"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("solver_runs.id", ondelete="CASCADE"))
+    finess_et: Mapped[FinessNumber] = mapped_column(ForeignKey("establishments.finess_et"))
+    finess_ej: Mapped[FinessNumber] = mapped_column(ForeignKey("organisations.finess_ej"))
+    department: Mapped[str] = mapped_column(String(3))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    is_essms: Mapped[bool] = mapped_column(Boolean, default=True)
+    champ: Mapped[str | None] = mapped_column(String(3))
+    #: The current declaration the facts come from (null: the ESSMS had not declared).
+    declaration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("declarations.id", ondelete="SET NULL")
+    )
+    #: The declared DUI editor: the referential's name when matched, else as typed.
+    editor: Mapped[str | None] = mapped_column(String(200))
+    dui_status: Mapped[str] = mapped_column(String(16), default="aucun")
+    sons_status: Mapped[str | None] = mapped_column(String(10))
+    sons_editor: Mapped[str | None] = mapped_column(String(200))
+    already_funded: Mapped[bool] = mapped_column(Boolean, default=False)
+    willing_carrier: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Open ESSMS of the OG in FINESS at the time of the run.
+    og_size: Mapped[int] = mapped_column(Integer, default=1)
+    #: Small OG and isolated (too few compatible ESSMS nearby), as the solver decided them
+    #: for its priorities.
+    small_og: Mapped[bool] = mapped_column(Boolean, default=False)
+    isolated: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Not given to the solver (already funded, no coordinates): see the run's exclusions.
+    set_aside: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    run: Mapped[SolverRun] = relationship(back_populates="candidates")
 
 
 class Exclusion(Base):

@@ -192,7 +192,7 @@ def find_neighbours(
             Establishment.longitude,
             Organisation.name,
         )
-        .join(Organisation, Organisation.finess_ej == Establishment.finess_ej)
+        .join(Establishment.organisation)
         .where(
             Establishment.is_open.is_(True),
             Establishment.is_essms.is_(True),

@@ -26,36 +26,24 @@ from matchmaker.auth.services import (
     Forbidden,
     can_act_for_organisation,
 )
-from matchmaker.editors.normalise import normalise_name
-from matchmaker.funding.checklist import Checklist, ChecklistGrappe, ChecklistMember, check_grappe
-from matchmaker.funding.estimate import (
-    FundingError,
-    FundingMember,
-    GrappeEstimate,
-    OgFunding,
-    estimate_grappe,
-)
+from matchmaker.funding.checklist import Checklist
+from matchmaker.funding.estimate import GrappeEstimate, OgFunding
 from matchmaker.funding.scales import Scale
-from matchmaker.grappes.assessment import planned_editor, project_type
+from matchmaker.grappes import identity
+from matchmaker.grappes.read_model import GrappeView, MemberView, grappe_view
 from matchmaker.models import (
     Campaign,
-    Declaration,
-    Editor,
-    Embarkation,
     Establishment,
     Grappe,
     GrappeAnswer,
     GrappeMember,
-    Organisation,
     Role,
-    Solution,
     SolverRun,
     User,
 )
 from matchmaker.models.base import utcnow
-from matchmaker.models.declarations import SONS_ORDERED
 from matchmaker.models.grappes import ANSWERS
-from matchmaker.organisations.services import NotFound, editor_names
+from matchmaker.organisations.services import NotFound
 
 ANSWER_LABELS = {"accepte": "Acceptée", "refuse": "Refusée"}
 
@@ -71,26 +59,6 @@ class ProposalSummary:
     campaign: Campaign | None
     own_members: int
     answer: GrappeAnswer | None
-
-
-@dataclass(frozen=True)
-class MemberView:
-    finess_et: str
-    name: str
-    finess_ej: str
-    og_name: str | None
-    commune: str | None
-    department: str
-    champ: str | None
-    declared: bool
-    dui_status: str | None
-    sons_status: str | None
-    editor: str | None
-    distance_km: float
-    is_carrier: bool
-    is_own: bool
-    latitude: float | None
-    longitude: float | None
 
 
 @dataclass(frozen=True)
@@ -172,6 +140,74 @@ def my_proposals(session: Session, user: User) -> list[ProposalSummary]:
     ]
 
 
+def answer_notices(session: Session, user: User) -> list[identity.AnswerChange]:
+    """The user's OG's answers to a replaced run that did not carry over to the published
+    run, with what changed, until the OG answers the grappes that now hold its ESSMS."""
+    if not user.is_attached or user.finess_ej is None:
+        return []
+    runs = session.scalars(
+        select(SolverRun).where(
+            SolverRun.published_at.is_not(None), SolverRun.replaced_run_id.is_not(None)
+        )
+    )
+    notices = []
+    for run in runs:
+        reference = session.get(SolverRun, run.replaced_run_id)
+        if reference is None:
+            continue
+        answered = set(
+            session.scalars(
+                select(GrappeAnswer.grappe_id).where(
+                    GrappeAnswer.finess_ej == user.finess_ej,
+                    GrappeAnswer.grappe_id.in_([g.id for g in run.grappes]),
+                )
+            )
+        )
+        holders = {m.finess_et: g.id for g in run.grappes for m in g.members}
+        for change in identity.answer_changes(session, run, reference):
+            if change.finess_ej != user.finess_ej:
+                continue
+            own = {m.finess_et for m in change.old_grappe.members if m.finess_ej == user.finess_ej}
+            now = {holders[f] for f in own if f in holders}
+            if now and now <= answered:
+                continue
+            notices.append(change)
+    return notices
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """A grappe of a run that another publication replaced: where its ESSMS are now."""
+
+    grappe: Grappe
+    successor: Grappe | None
+
+
+def replaced_grappe(session: Session, user: User, grappe_id: int) -> Replaced | None:
+    """For a grappe of a run that was published and then replaced: the grappe of the
+    campaign's published run that now holds the most of its ESSMS (the user's OG's own
+    ESSMS for an OG), or no successor. None when the grappe was never replaced."""
+    grappe = session.get(Grappe, grappe_id)
+    if grappe is None or grappe.run.published_at is not None:
+        return None
+    replaced = session.scalar(
+        select(SolverRun.id).where(SolverRun.replaced_run_id == grappe.run_id).limit(1)
+    )
+    if replaced is None:
+        return None
+    if not can_view_grappe(session, user, grappe):
+        raise Forbidden("Cette grappe ne concerne pas votre organisme.")
+    mine = user.finess_ej if user.role == Role.OG else None
+    wanted = {m.finess_et for m in grappe.members if mine is None or m.finess_ej == mine}
+    current = identity.published_run(session, grappe.run.campaign_id)
+    best, best_count = None, 0
+    for candidate in current.grappes if current is not None else []:
+        count = len(wanted & {m.finess_et for m in candidate.members})
+        if count > best_count:
+            best, best_count = candidate, count
+    return Replaced(grappe, best)
+
+
 def _published_grappe(session: Session, grappe_id: int) -> tuple[Grappe, SolverRun]:
     grappe = session.get(Grappe, grappe_id)
     if grappe is None or grappe.run.published_at is None:
@@ -198,159 +234,16 @@ def can_view_grappe(session: Session, user: User, grappe: Grappe) -> bool:
     return False
 
 
-def _editor_referenced(session: Session, grappe: Grappe) -> bool | None:
-    """Référencé Ségur when one of the editor's solutions is; unknown without an editor."""
-    editor_id = grappe.editor_id
-    if editor_id is None and grappe.editor_name:
-        editor_id = session.scalar(
-            select(Editor.id).where(Editor.key == normalise_name(grappe.editor_name))
-        )
-    if editor_id is None:
-        return None
-    flags = list(
-        session.scalars(select(Solution.reference_segur).where(Solution.editor_id == editor_id))
-    )
-    if not flags:
-        return None
-    return any(flags)
-
-
-@dataclass(frozen=True)
-class _Facts:
-    """What the database knows about a grappe's members, loaded in a few queries."""
-
-    establishments: dict[str, Establishment]
-    organisations: dict[str, Organisation]
-    declarations: dict[str, Declaration]
-    editor_names: dict[int, str]
-    funded: set[str]
-
-    def declared_editor(self, finess_et: str) -> str | None:
-        declaration = self.declarations.get(finess_et)
-        if declaration is None:
-            return None
-        return self.editor_names.get(declaration.editor_id or -1) or declaration.editor_raw
-
-    def department(self, member: GrappeMember) -> str:
-        establishment = self.establishments.get(member.finess_et)
-        return establishment.department if establishment else member.finess_et[:2]
-
-
-def _facts(session: Session, grappe: Grappe, campaign_id: int | None) -> _Facts:
-    finess_ets = [m.finess_et for m in grappe.members]
-    ejs = {m.finess_ej for m in grappe.members}
-    declarations: dict[str, Declaration] = {}
-    if campaign_id is not None:
-        current = session.scalars(
-            select(Declaration).where(
-                Declaration.campaign_id == campaign_id,
-                Declaration.is_current.is_(True),
-                Declaration.finess_et.in_(finess_ets),
-            )
-        )
-        declarations = {d.finess_et: d for d in current}
-    return _Facts(
-        establishments={
-            e.finess_et: e
-            for e in session.scalars(
-                select(Establishment).where(Establishment.finess_et.in_(finess_ets))
-            )
-        },
-        organisations={
-            o.finess_ej: o
-            for o in session.scalars(select(Organisation).where(Organisation.finess_ej.in_(ejs)))
-        },
-        declarations=declarations,
-        editor_names=editor_names(
-            session,
-            [d.editor_id for d in declarations.values()]
-            + [d.sons_editor_id for d in declarations.values()],
-        ),
-        funded=set(
-            session.scalars(
-                select(Embarkation.finess_et).where(
-                    Embarkation.finess_et.in_(finess_ets), Embarkation.scheme == "esms_numerique"
-                )
-            )
-        ),
-    )
-
-
-def _member_view(member: GrappeMember, facts: _Facts, acting_for: str | None) -> MemberView:
-    establishment = facts.establishments.get(member.finess_et)
-    declaration = facts.declarations.get(member.finess_et)
-    organisation = facts.organisations.get(member.finess_ej)
-    champ = declaration.champ if declaration and declaration.champ else None
-    return MemberView(
-        finess_et=member.finess_et,
-        name=(establishment.long_name or establishment.short_name)
-        if establishment
-        else member.finess_et,
-        finess_ej=member.finess_ej,
-        og_name=organisation.name if organisation else None,
-        commune=establishment.commune if establishment else None,
-        department=facts.department(member),
-        champ=champ or (establishment.champ if establishment else None),
-        declared=declaration is not None,
-        dui_status=declaration.dui_status if declaration else None,
-        sons_status=declaration.sons_status if declaration else None,
-        editor=facts.declared_editor(member.finess_et),
-        distance_km=member.distance_km,
-        is_carrier=member.is_carrier,
-        is_own=member.finess_ej == acting_for,
-        latitude=establishment.latitude if establishment else None,
-        longitude=establishment.longitude if establishment else None,
-    )
-
-
-def _funding_member(member: GrappeMember, facts: _Facts, grappe: Grappe) -> FundingMember:
-    declaration = facts.declarations.get(member.finess_et)
-    kind = project_type(
-        declaration.dui_status if declaration else None,
-        facts.declared_editor(member.finess_et),
-        grappe.editor_name or None,
-    )
-    return FundingMember(member.finess_et, member.finess_ej, kind, facts.department(member))
-
-
-def _checklist_member(
-    member: GrappeMember, facts: _Facts, grappe: Grappe, label: str
-) -> ChecklistMember:
-    establishment = facts.establishments.get(member.finess_et)
-    declaration = facts.declarations.get(member.finess_et)
-    sons_editor = None
-    if declaration is not None and declaration.sons_status in SONS_ORDERED:
-        sons_editor = (
-            facts.editor_names.get(declaration.sons_editor_id or -1) or declaration.sons_editor_raw
-        )
-    return ChecklistMember(
-        finess_et=member.finess_et,
-        is_essms=establishment.is_essms if establishment else None,
-        department=facts.department(member),
-        editor=planned_editor(
-            declaration.dui_status if declaration else None,
-            facts.declared_editor(member.finess_et),
-            grappe.editor_name or None,
-        ),
-        sons_editor=sons_editor,
-        already_funded_esms_numerique=member.finess_et in facts.funded
-        or bool(declaration is not None and declaration.already_funded),
-        european_funding=None,
-        label=label,
-    )
-
-
-def _answers(grappe: Grappe, facts: _Facts) -> list[OgAnswer]:
-    stored = {a.finess_ej: a for a in grappe.answers}
+def _answers(view: GrappeView) -> list[OgAnswer]:
     answers = []
-    for ej in sorted({m.finess_ej for m in grappe.members}):
-        current = stored.get(ej)
-        organisation = facts.organisations.get(ej)
+    for ej in sorted({m.finess_ej for m in view.members}):
+        current = view.answers.get(ej)
+        mine = [m for m in view.members if m.finess_ej == ej]
         answers.append(
             OgAnswer(
                 finess_ej=ej,
-                og_name=organisation.name if organisation else None,
-                essms=sum(1 for m in grappe.members if m.finess_ej == ej),
+                og_name=mine[0].og_name,
+                essms=len(mine),
                 answer=current.answer if current else None,
                 comment=current.comment if current else None,
                 answered_at=current.answered_at if current else None,
@@ -367,56 +260,24 @@ def proposal_detail(
     if not can_view_grappe(session, user, grappe):
         raise Forbidden("Cette grappe ne concerne pas votre organisme.")
     campaign = session.get(Campaign, run.campaign_id) if run.campaign_id else None
-    facts = _facts(session, grappe, run.campaign_id)
     acting_for = user.finess_ej if user.role == Role.OG and user.is_attached else None
-    members = [_member_view(m, facts, acting_for) for m in grappe.members]
-    referenced = _editor_referenced(session, grappe)
-
-    estimate: GrappeEstimate | None = None
-    estimate_error: str | None = None
-    try:
-        estimate = estimate_grappe(
-            [_funding_member(m, facts, grappe) for m in grappe.members],
-            editor_referenced=bool(referenced),
-            scale=scale,
-            og_essms_counts={
-                ej: max(og.essms_count or 0, sum(1 for m in grappe.members if m.finess_ej == ej))
-                for ej, og in facts.organisations.items()
-            },
-        )
-    except FundingError as error:
-        estimate_error = str(error)
+    view = grappe_view(session, grappe, scale).for_og(acting_for)
     own_share = None
-    if estimate is not None and acting_for is not None:
-        own_share = next((og for og in estimate.ogs if og.finess_ej == acting_for), None)
-
-    carrier = facts.organisations.get(grappe.carrier_ej or "")
-    checklist = check_grappe(
-        ChecklistGrappe(
-            members=[
-                _checklist_member(m, facts, grappe, view.name)
-                for m, view in zip(grappe.members, members, strict=True)
-            ],
-            editor=grappe.editor_name or None,
-            editor_referenced=referenced,
-            carrier_siret=carrier.siret if carrier else None,
-            new_operation=None,
-        ),
-        scale=scale,
-    )
+    if view.estimate is not None and acting_for is not None:
+        own_share = next((og for og in view.estimate.ogs if og.finess_ej == acting_for), None)
     return ProposalDetail(
         grappe=grappe,
         run=run,
         campaign=campaign,
-        members=members,
-        answers=_answers(grappe, facts),
-        estimate=estimate,
-        estimate_error=estimate_error,
+        members=view.members,
+        answers=_answers(view),
+        estimate=view.estimate,
+        estimate_error=view.estimate_error,
         own_share=own_share,
-        checklist=checklist,
+        checklist=view.checklist,
         acting_for=acting_for,
         is_open=campaign_is_open(campaign),
-        carrier_name=(carrier.name or carrier.finess_ej) if carrier else None,
+        carrier_name=view.carrier_name or None,
     )
 
 

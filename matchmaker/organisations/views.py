@@ -316,7 +316,8 @@ def proposals() -> ResponseReturnValue:
     if not current_user.is_attached:
         return render_template("organisations/pending.html", user=current_user)
     items = proposal_services.my_proposals(db.session, current_user)
-    return render_template("organisations/proposals.html", items=items)
+    notices = proposal_services.answer_notices(db.session, current_user)
+    return render_template("organisations/proposals.html", items=items, notices=notices)
 
 
 def _scale() -> Any:
@@ -327,6 +328,17 @@ def _scale() -> Any:
 @roles_required(*ANY_ROLE)
 @domain_errors
 def proposal(grappe_id: int) -> ResponseReturnValue:
+    replaced = proposal_services.replaced_grappe(db.session, current_user, grappe_id)
+    if replaced is not None:
+        if replaced.successor is not None:
+            flash(
+                f"La grappe n° {replaced.grappe.number} a été remplacée par un nouveau calcul : "
+                f"voici la grappe n° {replaced.successor.number}, qui réunit désormais vos "
+                "établissements.",
+                "info",
+            )
+            return redirect(url_for("organisations.proposal", grappe_id=replaced.successor.id))
+        return render_template("organisations/proposal_replaced.html", replaced=replaced), 410
     form = AnswerForm()
     if request.method == "POST":
         if current_user.role not in (Role.OG, Role.ADMIN):

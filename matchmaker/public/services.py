@@ -138,7 +138,7 @@ def search_establishments(
         return Page(items=[], number=1, per_page=per_page, total=0)
     statement = (
         select(*HIT_COLUMNS, func.count().over())
-        .join(Organisation, Organisation.finess_ej == Establishment.finess_ej)
+        .join(Establishment.organisation)
         .where(Establishment.is_open.is_(True), *conditions)
     )
     if essms_only:

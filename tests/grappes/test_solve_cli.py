@@ -5,76 +5,23 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import solver
-from matchmaker.grappes import services
-from matchmaker.models import Campaign, Embarkation, Lock, SolverRun
-from tests.factories import (
-    make_campaign,
-    make_declaration,
-    make_editor,
-    make_establishment,
-    make_organisation,
-)
-
-TOULOUSE = (43.60, 1.44)
-
-
-def _ring(index: int, radius_km: float, centre: tuple[float, float]) -> tuple[float, float]:
-    angle = 2 * math.pi * index / 20
-    lat = centre[0] + radius_km / 111 * math.sin(angle)
-    lon = centre[1] + radius_km / (111 * math.cos(math.radians(centre[0]))) * math.cos(angle)
-    return lat, lon
-
-
-@pytest.fixture
-def campaign(db_session: Session) -> Campaign:
-    """18 single-ESSMS OG of editor Alpha around Toulouse, 5 of Beta (too few), one without
-    coordinates and one already funded."""
-    campaign = make_campaign(db_session, "Occitanie 2026", departments=["31"])
-    alpha = make_editor(db_session, "Alpha Santé")
-    beta = make_editor(db_session, "Beta Soft")
-    for i in range(18):
-        og = make_organisation(db_session, name=f"OG ALPHA {i}")
-        lat, lon = _ring(i, 5 + i, TOULOUSE)
-        essms = make_establishment(db_session, og, latitude=lat, longitude=lon)
-        make_declaration(db_session, campaign, essms, editor=alpha, willing_carrier=i == 3)
-    for i in range(5):
-        og = make_organisation(db_session, name=f"OG BETA {i}")
-        lat, lon = _ring(i, 8, TOULOUSE)
-        essms = make_establishment(db_session, og, latitude=lat, longitude=lon)
-        make_declaration(db_session, campaign, essms, editor=beta)
-    lost = make_establishment(
-        db_session, make_organisation(db_session), latitude=None, longitude=None
-    )
-    make_declaration(db_session, campaign, lost, editor=alpha)
-    funded = make_establishment(db_session, make_organisation(db_session))
-    make_declaration(db_session, campaign, funded, editor=alpha)
-    db_session.add(Embarkation(finess_et=funded.finess_et, scheme="esms_numerique"))
-    db_session.flush()
-    return campaign
-
-
-def solve(runner: FlaskCliRunner, campaign: Campaign, out: str, *extra: str) -> Result:
-    """``grappes solve`` on the campaign (20 s at most), which must succeed."""
-    result = runner.invoke(
-        args=["solve", "--campaign", campaign.name, "--time-limit", "20", "--out", out, *extra]
-    )
-    assert result.exit_code == 0, result.output
-    return result
+from matchmaker.campaigns import exports
+from matchmaker.grappes import read_model, services
+from matchmaker.models import Campaign, Lock, SolverRun
+from tests.grappes.conftest import solve
 
 
 def _read(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig") as handle:
-        return list(csv.DictReader(handle))
+        return list(csv.DictReader(handle, delimiter=";"))
 
 
 def test_solve_forms_one_alpha_grappe_and_explains_the_rest(
@@ -93,14 +40,18 @@ def test_solve_forms_one_alpha_grappe_and_explains_the_rest(
     assert grappe.size == 18
 
     rows = _read(out)
+    # One shape: the same file as the console's « Exporter (CSV) » of this run.
+    assert out.read_bytes() == exports.run_csv(
+        read_model.grappe_views(db_session, run), read_model.left_out(db_session, run)
+    )
     assert len(rows) == 25  # 23 candidates + 2 set aside
     assert list(rows[0]) == list(services.RESULT_COLUMNS)
-    by_reason = {r["finess_et"]: r["motif"] for r in rows if not r["grappe_id"]}
+    by_reason = {r["FINESS ET"]: r["Motif"] for r in rows if r["Situation"] == "écarté"}
     assert len(by_reason) == 7
     assert sum("Beta Soft" in reason for reason in by_reason.values()) == 5
     assert any("coordonnées" in reason for reason in by_reason.values())
     assert any("Déjà financé" in reason for reason in by_reason.values())
-    carriers = {r["finess_ej"] for r in rows if r["porteur"] == "1"}
+    carriers = {r["FINESS EJ"] for r in rows if r["Porteur"] == "oui"}
     assert carriers == {grappe.carrier_ej}
 
     candidates = services.gather_candidates(
@@ -113,6 +64,28 @@ def test_solve_forms_one_alpha_grappe_and_explains_the_rest(
 
     listing = runner.invoke(args=["runs"])
     assert f"Exécution n° {run.id}" in listing.output
+
+
+def test_a_run_stores_what_the_solver_saw_of_each_candidate(
+    runner: FlaskCliRunner, db_session: Session, campaign: Campaign, tmp_path: Path
+) -> None:
+    solve(runner, campaign, str(tmp_path / "run.csv"), "--seed", "1")
+    run = db_session.scalars(select(SolverRun)).one()
+    snapshot = {row.finess_et: row for row in run.candidates}
+    assert len(snapshot) == 25  # 23 candidates + 2 set aside
+    assert sum(row.set_aside for row in snapshot.values()) == 2
+    placed = run.grappes[0].members[0]
+    row = snapshot[placed.finess_et]
+    assert (row.editor, row.dui_status, row.finess_ej) == (
+        "Alpha Santé",
+        "reference_segur",
+        placed.finess_ej,
+    )
+    assert row.og_size == 1 and row.small_og and row.declaration_id is not None
+    assert not row.isolated  # 18 Alpha ESSMS within a few km
+    isolated = {f for f, r in snapshot.items() if r.isolated}
+    assert isolated and all(snapshot[f].editor == "Beta Soft" for f in isolated)  # 5 of Beta
+    assert row.latitude is not None and row.champ is not None
 
 
 def test_a_lock_excluding_an_essms_holds_on_re_solve(
