@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import openpyxl
-
 from importers.errors import ImportRefused, RowError
 from importers.values import Cell, ValueProblem, cell_text, fold, is_blank
 from importers.xlsx_cells import sheet_rows
@@ -306,6 +304,8 @@ def _worksheet_rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, Sequence[C
 
 
 def _read_xlsx(path: Path, columns: Sequence[Column]) -> Table:
+    import openpyxl  # imported here: the command line and the site start without it
+
     try:
         with warnings.catch_warnings():
             # Workbooks saved by Excel or LibreOffice carry extensions openpyxl warns about.

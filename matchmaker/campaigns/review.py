@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.campaigns.maps import MapGrappe, MapLeftOut, MapMember
 from matchmaker.funding.checklist import (
     Checklist,
     ChecklistGrappe,
@@ -37,6 +37,9 @@ from matchmaker.models import (
 
 #: Text of a grappe without editor (its members choose one together).
 OPEN_EDITOR = "à choisir ensemble"
+
+if TYPE_CHECKING:  # folium is loaded by the pages that draw a map
+    from matchmaker.campaigns.maps import MapGrappe, MapLeftOut
 
 
 @dataclass(frozen=True)
@@ -408,6 +411,8 @@ def _checklist(
 
 def map_grappes(views: list[GrappeView]) -> list[MapGrappe]:
     """The grappes as the map draws them (members without coordinates are skipped)."""
+    from matchmaker.campaigns.maps import MapGrappe, MapMember
+
     return [
         MapGrappe(
             number=v.grappe.number,
@@ -427,6 +432,8 @@ def map_grappes(views: list[GrappeView]) -> list[MapGrappe]:
 
 def map_left_out(items: list[LeftOutView]) -> list[MapLeftOut]:
     """The left-out ESSMS as the map draws them (those without coordinates are skipped)."""
+    from matchmaker.campaigns.maps import MapLeftOut
+
     return [
         MapLeftOut(x.finess_et, x.name, x.latitude, x.longitude, x.reason, x.near_miss, x.editor)
         for x in items
