@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from importers.errors import RowError
 from matchmaker.models import Establishment, FinessImport, Organisation
+from matchmaker.models.establishments import search_key
 
 #: A FINESS number: 9 digits, or 2A/2B and 7 digits in Corsica.
 FINESS_NUMBER = re.compile(r"^(?:\d{9}|2[AB]\d{7})$")
@@ -298,6 +299,8 @@ def _load_establishments(
             continue
         values = dict(zip(ESTABLISHMENT_FIELDS, _establishment_values(record), strict=True))
         values.update(content_hash=digest, last_import_id=import_id, updated_at=now)
+        names = (values["short_name"], values["long_name"], values["commune"])
+        values["search_text"] = search_key(*names)
         _clip(values, lengths)
         (to_insert if known is None else to_update).append(values)
     for chunk in _chunks(to_insert):
