@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from matchmaker.auth.decorators import public
 from matchmaker.extensions import db
 from matchmaker.main import services
+from matchmaker.ops import figures_cache
 from matchmaker.ops import health as ops_health
 
 bp = Blueprint("main", __name__)
@@ -16,7 +17,13 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @public
 def index() -> str:
-    summary = services.import_summary(db.session)
+    figures = figures_cache.cached(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        "home",
+        figures_cache.finess_version(db.session),
+        lambda: services.establishment_figures(db.session),
+    )
+    summary = services.import_summary(db.session, figures=figures)
     return render_template("main/index.html", summary=summary)
 
 
