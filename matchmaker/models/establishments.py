@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import date, datetime
@@ -16,8 +17,18 @@ from matchmaker.models.organisations import Organisation
 
 #: Longest ``search_text`` (names and town, folded).
 SEARCH_TEXT_LENGTH = 500
-#: PostgreSQL extensions of the schema: trigram search, and unaccent for SQL backfills.
-POSTGRESQL_EXTENSIONS = ("pg_trgm", "unaccent")
+#: PostgreSQL extensions of the schema: trigram search, unaccent for SQL backfills, and
+#: cube for the spatial index.
+POSTGRESQL_EXTENSIONS = ("pg_trgm", "unaccent", "cube")
+#: A point as a zero-size ``cube`` on the unit sphere (earthdistance's ``ll_to_earth``
+#: without its search-path-dependent ``earth()``), schema-qualified, NULL without
+#: coordinates (``cube`` functions are strict): the expression of the GiST index of the
+#: neighbour search on PostgreSQL (see :func:`within_km`).
+EARTH_POINT_SQL = (
+    "public.cube(public.cube(public.cube(cos(radians(latitude)) * cos(radians(longitude))), "
+    "cos(radians(latitude)) * sin(radians(longitude))), sin(radians(latitude)))"
+)
+EARTH_RADIUS_KM = 6371.0088
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -30,6 +41,24 @@ def search_key(*texts: str | None) -> str:
     decomposed = unicodedata.normalize("NFKD", joined)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NON_ALNUM.sub(" ", plain.lower()).strip()[:SEARCH_TEXT_LENGTH]
+
+
+def within_km(latitude: float, longitude: float, radius_km: float) -> Any:
+    """PostgreSQL condition served by the GiST index: the establishment lies in the cube
+    enclosing the ball of ``radius_km`` around the point (a superset of the circle: the
+    exact distance is checked afterwards). Other databases use the latitude/longitude box
+    and its index."""
+    lat, lon = math.radians(latitude), math.radians(longitude)
+    chord = 2 * math.sin(min(radius_km / EARTH_RADIUS_KM, math.pi) / 2)
+    return sql_text(
+        "public.cube_enlarge(public.cube(ARRAY[:earth_x, :earth_y, :earth_z]::float8[]), "
+        f":earth_chord, 3) OPERATOR(public.@>) {EARTH_POINT_SQL}"
+    ).bindparams(
+        earth_x=math.cos(lat) * math.cos(lon),
+        earth_y=math.cos(lat) * math.sin(lon),
+        earth_z=math.sin(lat),
+        earth_chord=chord,
+    )
 
 
 def create_postgresql_extensions(connection: Connection) -> None:
@@ -58,6 +87,10 @@ class Establishment(Base):
         Index("ix_establishments_latitude_longitude", "latitude", "longitude"),
         # The search (matchmaker/public/services.py): trigrams on PostgreSQL, so that
         # ``LIKE '%word%'`` uses the index; a plain index elsewhere.
+        # The neighbour search on PostgreSQL: a GiST index of each point on the sphere.
+        Index(
+            "ix_establishments_earth", sql_text(EARTH_POINT_SQL), postgresql_using="gist"
+        ).ddl_if(dialect="postgresql"),
         Index(
             "ix_establishments_search_text",
             "search_text",

@@ -1,4 +1,4 @@
-"""prod: establishment search column (pg_trgm, unaccent), job request id and log
+"""prod: establishment search column (pg_trgm, unaccent), spatial index (cube), job log
 
 Revision ID: 3c1e9a7d5b20
 Revises: f7d01cb07e54
@@ -8,6 +8,9 @@ Create Date: 2026-12-03 08:00:00
   hyphens ignored), indexed by trigrams on PostgreSQL (``pg_trgm``, in ``public``) and by a
   plain index on SQLite; existing rows are filled here (``unaccent`` on PostgreSQL, the
   application's own ``search_key`` on SQLite), new and changed rows by the application.
+- ``ix_establishments_earth`` on PostgreSQL: a GiST index of each establishment as a point
+  on the unit sphere (``cube``), for the neighbour search (SQLite keeps the indexed
+  latitude/longitude box).
 - ``jobs.request_id`` and ``jobs.log``: the request that started a job and its log lines.
 """
 
@@ -21,7 +24,12 @@ down_revision: str | None = "f7d01cb07e54"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-EXTENSIONS = ("pg_trgm", "unaccent")
+EXTENSIONS = ("pg_trgm", "unaccent", "cube")
+#: matchmaker.models.establishments.EARTH_POINT_SQL, frozen here.
+EARTH_POINT_SQL = (
+    "public.cube(public.cube(public.cube(cos(radians(latitude)) * cos(radians(longitude))), "
+    "cos(radians(latitude)) * sin(radians(longitude))), sin(radians(latitude)))"
+)
 #: The application's ``search_key`` in SQL: unaccent, ligatures, lower case, every run of
 #: other characters one space.
 POSTGRESQL_BACKFILL = r"""
@@ -51,6 +59,14 @@ def upgrade() -> None:
             unique=False,
             postgresql_using="gin",
             postgresql_ops={"search_text": "public.gin_trgm_ops"},
+        )
+    if postgresql:
+        op.create_index(
+            "ix_establishments_earth",
+            "establishments",
+            [sa.text(EARTH_POINT_SQL)],
+            unique=False,
+            postgresql_using="gist",
         )
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("request_id", sa.String(length=64), nullable=True))
@@ -85,6 +101,8 @@ def downgrade() -> None:
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_column("log")
         batch_op.drop_column("request_id")
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_establishments_earth", table_name="establishments")
     with op.batch_alter_table("establishments", schema=None) as batch_op:
         batch_op.drop_index("ix_establishments_search_text")
         batch_op.drop_column("search_text")
