@@ -73,6 +73,7 @@ def json_formatter() -> logging.Formatter:
         JSON_FIELDS,
         style="{",
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        json_ensure_ascii=False,
     )
 
 

@@ -233,6 +233,7 @@ def test_json_logs_carry_the_request_and_the_job(
     assert all(set(r) >= {"time", "level", "logger", "message", "request_id"} for r in records)
     first = records[0]
     assert first["message"] == "dans la requête « é »"
+    assert "requête « é »" in json_stream.getvalue()  # readable UTF-8, not \u escapes
     assert (first["level"], first["logger"], first["request_id"]) == (
         "WARNING",
         "matchmaker.test",
