@@ -20,10 +20,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pyproj import Transformer
-from pyproj.exceptions import CRSError
+
+if TYPE_CHECKING:  # pyproj is imported when a CRS is first needed, not at start-up
+    from pyproj import Transformer
 
 WGS84 = 4326
 LAMBERT_93 = 2154
@@ -96,12 +98,16 @@ class Reprojector:
 
     def transformer(self, epsg: int) -> Transformer:
         """The (cached) transformer from ``epsg`` to WGS84, x/y in easting/northing order."""
+        from pyproj import Transformer
+
         if epsg not in self._transformers:
             self._transformers[epsg] = Transformer.from_crs(epsg, WGS84, always_xy=True)
         return self._transformers[epsg]
 
     def knows(self, epsg: int | None) -> bool:
         """True when ``epsg`` is a CRS pyproj can transform from (0/None: no)."""
+        from pyproj.exceptions import CRSError
+
         if not epsg:
             return False
         try:

@@ -10,11 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from importers.declaration_columns import COLUMNS
 from importers.formulas import SafeCsvWriter, neutralise_workbook
 from matchmaker.models.declarations import CHAMPS, DUI_STATUSES, SONS_STATUSES
@@ -104,6 +99,11 @@ def write_template(path: Path) -> Path:
 
 
 def _write_xlsx(path: Path) -> None:
+    import openpyxl  # imported here: the command line starts without it
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None

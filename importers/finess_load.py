@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 from importers.categories import category
 from importers.errors import RowError
 from matchmaker.models import Establishment, FinessImport, Organisation
+from matchmaker.models.establishments import search_key
 
 #: A FINESS number: 9 digits, or 2A/2B and 7 digits in Corsica.
 FINESS_NUMBER = re.compile(r"^(?:\d{9}|2[AB]\d{7})$")
@@ -381,6 +382,8 @@ def plan_establishments(
             continue
         values = dict(zip(ESTABLISHMENT_FIELDS, _establishment_values(record), strict=True))
         values.update(content_hash=digest, last_import_id=import_id, updated_at=now)
+        names = (values["short_name"], values["long_name"], values["commune"])
+        values["search_text"] = search_key(*names)
         _clip(values, lengths)
         (plan.to_insert if known is None else plan.to_update).append(values)
     return plan

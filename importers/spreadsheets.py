@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import openpyxl
-
 from importers.errors import ImportRefused, RowError
 from importers.values import Cell, ValueProblem, cell_text, fold, is_blank
 from importers.xlsx_cells import FormulaWithoutValue, sheet_rows
@@ -317,6 +315,8 @@ def _worksheet_rows(
 
 
 def _read_xlsx(path: Path, columns: Sequence[Column]) -> Table:
+    import openpyxl  # imported here: the command line and the site start without it
+
     try:
         with warnings.catch_warnings():
             # Workbooks saved by Excel or LibreOffice carry extensions openpyxl warns about.

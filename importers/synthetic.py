@@ -25,7 +25,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
-from pyproj import Transformer
 
 from importers.categories import category
 from importers.geography import (
@@ -424,6 +423,8 @@ def _projected(
             batches.setdefault(DEPARTMENTS[e.department].epsg, []).append(e)
     result: dict[str, tuple[int, float, float]] = {}
     for epsg, members in batches.items():
+        from pyproj import Transformer  # imported here: the command line starts without it
+
         transformer = Transformer.from_crs(4326, epsg, always_xy=True)
         xs, ys = transformer.transform(
             np.array([e.longitude for e in members]), np.array([e.latitude for e in members])

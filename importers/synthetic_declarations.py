@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -475,6 +474,8 @@ def _write_csv(path: Path, records: list[dict[str, object]]) -> None:
 
 def _write_xlsx(path: Path, records: list[dict[str, object]], campaign: str) -> None:
     # A normal workbook, not write-only: it records the sheet's dimension as Excel does.
+    import openpyxl  # imported here: the command line starts without it
+
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None

@@ -16,8 +16,6 @@ from functools import lru_cache
 from typing import IO, Any
 from xml.parsers import expat
 
-from openpyxl.utils.datetime import from_excel
-
 #: Bytes of XML fed to expat at a time.
 CHUNK = 1 << 16
 
@@ -128,6 +126,8 @@ class _SheetHandler:
         if number.is_integer() and "." not in text and "E" not in text.upper():
             number = int(text)
         if self.cell_style in self.date_styles:
+            from openpyxl.utils.datetime import from_excel
+
             converted: Any = from_excel(number)
             return converted
         return number

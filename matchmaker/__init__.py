@@ -16,6 +16,7 @@ from flask import Flask
 from matchmaker import config as settings
 from matchmaker import security
 from matchmaker.extensions import csrf, db, limiter, login_manager
+from matchmaker.ops import logs
 
 #: The project root, holding ``templates/`` and ``static/``.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,14 @@ def create_app(
     login_manager.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
+    logs.init_app(app)
+    hops = int(app.config["PROXY_FIX_HOPS"])
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
     from matchmaker import errors
     from matchmaker.ars.views import bp as ars_bp

@@ -12,7 +12,6 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from matchmaker import migrations
 from matchmaker.auth.cli import users_group
 from matchmaker.funding.cli import funding_command
 from matchmaker.grappes.cli import runs_command, solve_command
@@ -39,6 +38,8 @@ def db_group() -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Met la base à jour jusqu'à REVISION (par défaut la dernière)."""
+    from matchmaker import migrations  # Alembic: loaded by the db commands only
+
     migrations.upgrade(revision)
     click.echo(f"Base de données à jour ({migrations.current() or 'vide'}).")
 
@@ -46,6 +47,8 @@ def db_upgrade(revision: str) -> None:
 @db_group.command("current")
 def db_current() -> None:
     """Affiche la révision actuelle de la base."""
+    from matchmaker import migrations
+
     click.echo(migrations.current() or "aucune révision (base vide)")
 
 
@@ -53,6 +56,8 @@ def db_current() -> None:
 @click.option("-m", "--message", required=True, help="Description de la révision.")
 def db_revision(message: str) -> None:
     """Crée une révision à partir des différences entre modèles et base (développeurs)."""
+    from matchmaker import migrations
+
     path = migrations.revision(message)
     click.echo(f"Révision créée : {path}")
 

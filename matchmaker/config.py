@@ -274,6 +274,26 @@ SETTINGS: tuple[Setting, ...] = (
         "Campaign maps of the console with more markers than this cluster them (each "
         "grappe keeps its colour below it).",
     ),
+    Setting(
+        "LOG_FORMAT",
+        "text",
+        "`text` (one readable line per record) or `json` (one JSON object per line: time, "
+        "level, logger, message, request_id, job_id), on standard error.",
+    ),
+    Setting(
+        "PROXY_FIX_HOPS",
+        0,
+        "Reverse proxies in front of the site (production: 1, e.g. nginx): the client's "
+        "address, scheme and host are then read from their `X-Forwarded-*` headers "
+        "(Werkzeug's ProxyFix). Leave 0 when the site is reached directly.",
+    ),
+    Setting("LOG_LEVEL", "INFO", "Least severe level of the records written to the log."),
+    Setting(
+        "JOB_LOG_MAX_CHARS",
+        200_000,
+        "A job's log kept on its row (shown in the console) keeps at most this many of the "
+        "last characters.",
+    ),
 )
 
 #: Setting names also read without the ``GRAPPES_`` prefix (conventional deployment names).

@@ -5,7 +5,8 @@ solution = solve(candidates, SolveParams(time_limit_s=60))
 assert validate(candidates, SolveParams(time_limit_s=60), (), solution) == []
 """
 
-from solver.core import solve
+from typing import TYPE_CHECKING, Any
+
 from solver.geo import is_reduced_minimum
 from solver.grappes import choose_carrier
 from solver.types import (
@@ -26,6 +27,19 @@ from solver.types import (
     Together,
 )
 from solver.validate import Violation, validate
+
+if TYPE_CHECKING:
+    from solver.core import solve
+
+
+def __getattr__(name: str) -> Any:
+    """``solve`` is imported on first use: it loads OR-Tools, which the site's pages and the
+    light commands never need (``grappes --help`` stays fast)."""
+    if name == "solve":
+        from solver.core import solve
+
+        return solve
+    raise AttributeError(f"module 'solver' has no attribute {name!r}")
 
 __all__ = [
     "Apart",

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.neighbors import BallTree
+
+if TYPE_CHECKING:  # scikit-learn is imported where a tree is built, not by every command
+    from sklearn.neighbors import BallTree
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -48,6 +51,8 @@ def pairwise_km(points: np.ndarray, others: np.ndarray) -> np.ndarray:
 
 def build_tree(points: np.ndarray) -> BallTree:
     """BallTree over (lat, lon) radians with the haversine metric."""
+    from sklearn.neighbors import BallTree
+
     return BallTree(points, metric="haversine")
 
 

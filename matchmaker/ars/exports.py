@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-
-from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from importers.formulas import SafeCsvWriter, neutralise_workbook
 from matchmaker.ars.dashboard import STAGE_LABELS, Dashboard, Row, champ_label
 from matchmaker.ars.priorities import Target
 from matchmaker.ars.whatif import NO_EDITOR, WhatIf, scope_label
+
+if TYPE_CHECKING:  # openpyxl is imported by the functions that write a workbook
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -86,6 +88,8 @@ def _append_rows(sheet: Worksheet, rows: Iterable[Sequence[object]], rate_column
 
 def dashboard_xlsx(dashboard: Dashboard) -> bytes:
     """Summary, one sheet per breakdown, and the contact pipeline."""
+    from openpyxl import Workbook
+
     workbook = Workbook()
     summary = _sheet(workbook, "Synthèse", first=True)
     summary.append(["Périmètre", dashboard.scope_label])
@@ -130,6 +134,8 @@ def _target_cells(target: Target) -> list[object]:
 
 def targets_xlsx(targets: Sequence[Target]) -> bytes:
     """The non-embarked, for phoning and mailing, in priority order."""
+    from openpyxl import Workbook
+
     workbook = Workbook()
     sheet = _sheet(workbook, "Non embarqués", first=True)
     sheet.append(list(TARGET_HEADERS))
@@ -153,6 +159,8 @@ def targets_csv(targets: Sequence[Target]) -> bytes:
 
 def what_if_xlsx(result: WhatIf) -> bytes:
     """A simulation: its grappes (one row per member), by editor, and the isolated."""
+    from openpyxl import Workbook
+
     workbook = Workbook()
     info = _sheet(workbook, "Simulation", first=True)
     run = result.run

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.neighbors import BallTree
 
 #: Mean Earth radius, in km (haversine distances are in radians).
 EARTH_RADIUS_KM = 6371.0088
@@ -43,6 +42,8 @@ def peer_counts(
     if not located:
         return counts
     points = np.radians(np.array([[latitudes[i], longitudes[i]] for i in located], dtype=float))
+    from sklearn.neighbors import BallTree  # imported here: pages not scoring never load it
+
     tree = BallTree(points, metric="haversine")
     within = tree.query_radius(points, r=radius_km / EARTH_RADIUS_KM, count_only=True)
     for index, count in zip(located, within, strict=True):

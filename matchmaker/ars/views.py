@@ -26,7 +26,6 @@ from wtforms import SelectChoice
 
 from importers.geography import DEPARTMENTS, PROGRAMME_REGIONS, REGIONS, departments_of_region
 from matchmaker.ars import contacts, exports, priorities, whatif
-from matchmaker.ars import maps as ars_maps
 from matchmaker.ars.dashboard import CHAMP_LABELS, STAGE_LABELS, build_dashboard, champ_label
 from matchmaker.ars.forms import ContactForm, FilterForm, WhatIfForm, champ_weights_form
 from matchmaker.ars.services import DeskNotFound, Forbidden, check_department, desk_region
@@ -70,6 +69,8 @@ def _department_choices(region: str, everything: str) -> list[SelectChoice]:
 
 def _context(region: str, **values: Any) -> dict[str, Any]:
     """What every desk page shows: the region, the admin's region picker."""
+    from matchmaker.ars import maps as ars_maps
+
     return {
         "region": region,
         "region_name": REGIONS[region].name,
@@ -100,6 +101,8 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 @roles_required(*DESK_ROLES)
 @desk_errors
 def dashboard() -> ResponseReturnValue:
+    from matchmaker.ars import maps as ars_maps
+
     region = _region()
     department = check_department(region, request.args.get("departement"))
     figures = build_dashboard(db.session, region, department, current_app.config)
@@ -162,6 +165,8 @@ def _filters(region: str) -> tuple[FilterForm, priorities.Filters]:
 @roles_required(*DESK_ROLES)
 @desk_errors
 def targets() -> ResponseReturnValue:
+    from matchmaker.ars import maps as ars_maps
+
     region = _region()
     form, filters = _filters(region)
     selected = priorities.filtered(_scored_targets(region), filters)
@@ -345,6 +350,8 @@ def simulations() -> ResponseReturnValue:
 @roles_required(*DESK_ROLES)
 @desk_errors
 def simulation(run_id: int) -> ResponseReturnValue:
+    from matchmaker.ars import maps as ars_maps
+
     region = _region()
     run = whatif.get_run(db.session, region, run_id)
     result = whatif.outcome(db.session, run) if run.status == "succeeded" else None

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from typing import TYPE_CHECKING
 
 from importers.formulas import SafeCsvWriter, neutralise_row
 from matchmaker.grappes.read_model import GrappeView, LeftOutView, MemberView
+
+if TYPE_CHECKING:  # openpyxl is imported by the functions that write a workbook
+    from openpyxl import Workbook
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -155,6 +155,8 @@ def left_out_row(item: LeftOutView) -> list[object]:
 
 def grappe_xlsx(view: GrappeView) -> bytes:
     """The grappe's workbook: engaged structures, funding estimate, checklist."""
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     _sheet(
         book, "Structures engagées", ENGAGED_COLUMNS, (engaged_row(view, m) for m in view.members)
@@ -171,6 +173,8 @@ def grappe_csv(view: GrappeView) -> bytes:
 
 def run_xlsx(views: Sequence[GrappeView], left_out: Sequence[LeftOutView]) -> bytes:
     """The run's workbook: the grappes, every proposal, every ESSMS left out."""
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     _sheet(book, "Grappes", SUMMARY_COLUMNS, (summary_row(v) for v in views))
     _sheet(
@@ -214,6 +218,9 @@ def errors_csv(rows: Iterable[dict[str, str]], columns: Sequence[str]) -> bytes:
 def _sheet(
     book: Workbook, title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
 ) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     sheet: WriteOnlyWorksheet = book.create_sheet(title)
     header = []
     for name in columns:

@@ -5,7 +5,8 @@ them."""
 
 from __future__ import annotations
 
-from matchmaker.campaigns.maps import MapGrappe, MapLeftOut, MapMember
+from typing import TYPE_CHECKING
+
 from matchmaker.grappes.read_model import (
     OPEN_EDITOR,
     GrappeView,
@@ -16,6 +17,9 @@ from matchmaker.grappes.read_model import (
     grappe_views,
     left_out,
 )
+
+if TYPE_CHECKING:  # folium is loaded by the pages that draw a map
+    from matchmaker.campaigns.maps import MapGrappe, MapLeftOut
 
 __all__ = [
     "OPEN_EDITOR",
@@ -33,6 +37,8 @@ __all__ = [
 
 def map_grappes(views: list[GrappeView]) -> list[MapGrappe]:
     """The grappes as the map draws them (members without coordinates are skipped)."""
+    from matchmaker.campaigns.maps import MapGrappe, MapMember
+
     return [
         MapGrappe(
             number=v.grappe.number,
@@ -52,6 +58,8 @@ def map_grappes(views: list[GrappeView]) -> list[MapGrappe]:
 
 def map_left_out(items: list[LeftOutView]) -> list[MapLeftOut]:
     """The left-out ESSMS as the map draws them (those without coordinates are skipped)."""
+    from matchmaker.campaigns.maps import MapLeftOut
+
     return [
         MapLeftOut(x.finess_et, x.name, x.latitude, x.longitude, x.reason, x.near_miss, x.editor)
         for x in items

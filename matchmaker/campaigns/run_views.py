@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from matchmaker.auth.decorators import roles_required
-from matchmaker.campaigns import adjust, exports, figures, maps, review, runs, services
+from matchmaker.campaigns import adjust, exports, figures, review, runs, services
 from matchmaker.campaigns.blueprint import (
     MANAGERS,
     READERS,
@@ -58,6 +58,8 @@ def start_run(campaign_id: int) -> ResponseReturnValue:
 @bp.get("/campagnes/<int:campaign_id>/calculs/<int:run_id>")
 @roles_required(*READERS)
 def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
+    from matchmaker.campaigns import maps  # folium: loaded by the map pages only
+
     campaign = load_campaign(campaign_id)
     run = load_run(campaign, run_id)
     views = review.grappe_views(db.session, run) if run.status == "succeeded" else []
@@ -96,6 +98,8 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
 @bp.get("/campagnes/<int:campaign_id>/calculs/<int:run_id>/grappes/<int:grappe_id>")
 @roles_required(*READERS)
 def grappe_page(campaign_id: int, run_id: int, grappe_id: int) -> ResponseReturnValue:
+    from matchmaker.campaigns import maps  # folium: loaded by the map pages only
+
     campaign = load_campaign(campaign_id)
     run = load_run(campaign, run_id)
     grappe = load_grappe(campaign, grappe_id)

@@ -19,13 +19,15 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.neighbors import NearestNeighbors
 
 from importers.values import fold
+
+if TYPE_CHECKING:  # scikit-learn is imported when a matcher is built, not at start-up
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.neighbors import NearestNeighbors
 
 Decision = Literal["auto", "review", "none"]
 ReferenceKind = Literal["editor", "solution", "editor_solution", "alias"]
@@ -140,11 +142,14 @@ class EditorMatcher:
         self.exact = {key: by_key[key] for key, editors in editors_of.items() if len(editors) == 1}
         self.keys = sorted(by_key)
         self.references = [by_key[key] for key in self.keys]
-        self.vectorizer = TfidfVectorizer(
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.neighbors import NearestNeighbors
+
+        self.vectorizer: TfidfVectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, lowercase=False
         )
         matrix = self.vectorizer.fit_transform(self.keys)
-        self.index = NearestNeighbors(
+        self.index: NearestNeighbors = NearestNeighbors(
             n_neighbors=min(NEIGHBOURS, len(self.keys)), metric="cosine", algorithm="brute"
         ).fit(matrix)
 

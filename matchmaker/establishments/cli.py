@@ -18,7 +18,7 @@ from importers.finess import ImportOutcome, import_finess
 from importers.formulas import SafeDictWriter
 from importers.geography import REGIONS, UnknownDepartment, insee_department
 from importers.synthetic import generate
-from matchmaker import demo, migrations
+from matchmaker import demo
 from matchmaker.campaigns.runs import publish
 from matchmaker.establishments.services import EXPORT_COLUMNS, export_establishments
 from matchmaker.extensions import db
@@ -190,6 +190,8 @@ def demo_command(size: int, seed: int, folder: Path | None) -> None:
         f"Extrait synthétique écrit : {extract.establishments_path.name} "
         f"({len(extract.establishments)} établissements, {len(extract.organisations)} OG)."
     )
+    from matchmaker import migrations  # Alembic: loaded by the commands that migrate
+
     migrations.upgrade()
     click.echo("Base de données à jour.")
     outcome = _run_import(

@@ -23,17 +23,18 @@ import uuid
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
-from redis import Redis
-from redis.exceptions import RedisError
-from rq import Queue, SimpleWorker, Worker
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
 from matchmaker.jobs import registry, runner, state
+
+if TYPE_CHECKING:  # Redis and RQ are imported when a queue is used, not at start-up
+    from redis import Redis
+    from rq import Queue, Worker
 
 logger = logging.getLogger(__name__)
 
@@ -203,11 +204,15 @@ def work(app: Flask, *, burst: bool = False, stop: threading.Event | None = None
 
 
 def redis_connection(config: Mapping[str, Any]) -> Redis:
+    from redis import Redis
+
     return Redis.from_url(str(config["REDIS_URL"]))
 
 
 def rq_queue(config: Mapping[str, Any], connection: Redis | None = None) -> Queue:
     """The RQ queue of the jobs (``JOB_RQ_QUEUE``)."""
+    from rq import Queue
+
     return Queue(str(config["JOB_RQ_QUEUE"]), connection=connection or redis_connection(config))
 
 
@@ -215,6 +220,8 @@ def rq_worker(app: Flask, *, simple: bool = False) -> Worker:
     """An RQ worker on the jobs queue, after marking interrupted jobs failed. ``simple``
     runs jobs in the worker's own process (no fork), as tests do; call ``work()`` on it
     inside ``app.app_context()``."""
+    from rq import SimpleWorker, Worker
+
     recover_stale(app)
     app.extensions[runner.PARENT_PID_KEY] = os.getpid()
     connection = redis_connection(app.config)
@@ -224,6 +231,8 @@ def rq_worker(app: Flask, *, simple: bool = False) -> Worker:
 
 
 def _send_to_rq(app: Flask, job_id: int) -> None:
+    from redis.exceptions import RedisError
+
     from matchmaker.models import Job
 
     engine = db.engine_of(app)

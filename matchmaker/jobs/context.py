@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker.jobs import state
 from matchmaker.models import User
+from matchmaker.ops.logs import JobLog
+
+logger = logging.getLogger(__name__)
 
 
 class JobCancelled(Exception):
@@ -44,8 +48,11 @@ class JobContext:
     engine: Engine | None = None
     #: Minimum seconds between two progress writes with the same message.
     progress_interval_s: float = 0.5
+    #: The job's log lines, written on its row with each progress write.
+    log: JobLog | None = None
     _last_write: float = field(default=0.0, repr=False)
     _last_message: str | None = field(default=None, repr=False)
+    _last_logged: str | None = field(default=None, repr=False)
 
     @property
     def user(self) -> User | None:
@@ -63,12 +70,16 @@ class JobContext:
         fraction = min(1.0, max(0.0, float(fraction)))
         now = time.monotonic()
         changed = message is not None and message != self._last_message
+        if message is not None and message != self._last_logged:
+            self._last_logged = message
+            logger.info("%s (%d %%)", message, round(fraction * 100))
         if not changed and now - self._last_write < self.progress_interval_s:
             return
         if self.holds_sqlite_snapshot():
             self.check_cancelled()
             return
-        written = state.write_progress(self._engine, self.job_id, fraction, message)
+        log = self.log.text() if self.log is not None and self.log.changed() else None
+        written = state.write_progress(self._engine, self.job_id, fraction, message, log)
         if written:
             self._last_write = now
             if message is not None:

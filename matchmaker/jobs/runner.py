@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from matchmaker.extensions import db
 from matchmaker.jobs import registry, state
 from matchmaker.jobs.context import JobCancelled, JobContext, JobError
+from matchmaker.ops import logs
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +45,11 @@ def execute(app: Flask, job_id: int) -> str | None:
             paused=lambda: engine.dialect.name == "sqlite" and session.in_transaction(),
         )
         beat.start()
+        max_chars = int(app.config["JOB_LOG_MAX_CHARS"])
         try:
-            return _run(app, engine, claimed)
+            with logs.job_logging(claimed.id, claimed.request_id, max_chars) as log:
+                logger.info("job %s (%s) started", claimed.id, claimed.kind)
+                return _run(app, engine, claimed, log)
         finally:
             beat.stop()
             db.session.remove()
@@ -67,7 +71,7 @@ def run_rq_job(job_id: int) -> str | None:
     return execute(app, job_id)
 
 
-def _run(app: Flask, engine: Engine, claimed: state.ClaimedJob) -> str:
+def _run(app: Flask, engine: Engine, claimed: state.ClaimedJob, log: logs.JobLog) -> str:
     session = db.session()
     context = JobContext(
         job_id=claimed.id,
@@ -79,6 +83,7 @@ def _run(app: Flask, engine: Engine, claimed: state.ClaimedJob) -> str:
         campaign_id=claimed.campaign_id,
         engine=engine,
         progress_interval_s=float(app.config["JOB_PROGRESS_INTERVAL_S"]),
+        log=log,
     )
     try:
         function = registry.get(claimed.kind)
@@ -87,7 +92,7 @@ def _run(app: Flask, engine: Engine, claimed: state.ClaimedJob) -> str:
     except JobCancelled as cancelled:
         session.rollback()
         logger.info("job %s (%s) cancelled", claimed.id, claimed.kind)
-        state.finish(engine, claimed.id, "cancelled", message=str(cancelled))
+        state.finish(engine, claimed.id, "cancelled", message=str(cancelled), log=log.text())
         return "cancelled"
     except Exception as error:  # the cause is stored on the row and logged, not swallowed
         session.rollback()
@@ -99,14 +104,17 @@ def _run(app: Flask, engine: Engine, claimed: state.ClaimedJob) -> str:
             message="Échec de la tâche.",
             error=describe_error(error),
             error_type=type(error).__name__,
+            log=log.text(),
         )
         return "failed"
+    logger.info("job %s (%s) succeeded", claimed.id, claimed.kind)
     state.finish(
         engine,
         claimed.id,
         "succeeded",
         message="Terminé.",
         result=result,
+        log=log.text(),
     )
     return "succeeded"
 

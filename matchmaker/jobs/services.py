@@ -17,6 +17,7 @@ from matchmaker.audit.services import record
 from matchmaker.jobs import backends, registry
 from matchmaker.models import Campaign, Job, Role, User
 from matchmaker.models.base import utcnow
+from matchmaker.ops import logs
 
 
 class JobNotCancellable(Exception):
@@ -50,6 +51,7 @@ def enqueue(
         created_by_user_id=user.id if user is not None else None,
         campaign_id=campaign_id,
         backend=backends.row_backend(backend),
+        request_id=logs.current_request_id(),
     )
     session.add(job)
     session.flush()
@@ -127,6 +129,18 @@ def can_cancel(session: Session, user: User, job: Job) -> bool:
     if user.role == Role.ARS and job.created_by_user_id != user.id:
         return False
     return can_view(session, user, job)
+
+
+#: French names of the job kinds, for the job's page.
+KIND_LABELS = {
+    "campaign.preview_upload": "Vérification d'un fichier déposé",
+    "campaign.load_upload": "Chargement d'un fichier déposé",
+    "campaign.solve": "Calcul des grappes",
+}
+
+
+def kind_label(job: Job) -> str:
+    return KIND_LABELS.get(job.kind, job.kind)
 
 
 def status_payload(job: Job) -> dict[str, Any]:

@@ -45,6 +45,7 @@ class ClaimedJob:
     params: dict[str, Any]
     user_id: int | None
     campaign_id: int | None
+    request_id: str | None = None
 
 
 def claim(engine: Engine, job_id: int) -> ClaimedJob | None:
@@ -63,7 +64,12 @@ def claim(engine: Engine, job_id: int) -> ClaimedJob | None:
         job = session.get(Job, job_id)
         assert job is not None
         return ClaimedJob(
-            job.id, job.kind, dict(job.params or {}), job.created_by_user_id, job.campaign_id
+            job.id,
+            job.kind,
+            dict(job.params or {}),
+            job.created_by_user_id,
+            job.campaign_id,
+            job.request_id,
         )
 
 
@@ -79,11 +85,16 @@ def next_queued(engine: Engine, backend: str = "thread") -> list[int]:
         )
 
 
-def write_progress(engine: Engine, job_id: int, fraction: float, message: str | None) -> bool:
-    """Record progress and a heartbeat; False when SQLite stayed locked (skipped)."""
+def write_progress(
+    engine: Engine, job_id: int, fraction: float, message: str | None, log: str | None = None
+) -> bool:
+    """Record progress, a heartbeat and the log so far; False when SQLite stayed locked
+    (skipped)."""
     values: dict[str, Any] = {"progress": fraction, "heartbeat_at": utcnow()}
     if message is not None:
         values["message"] = message[:300]
+    if log is not None:
+        values["log"] = log
     return _short_write(engine, job_id, values)
 
 
@@ -107,8 +118,10 @@ def finish(
     error: str | None = None,
     error_type: str | None = None,
     result: dict[str, Any] | None = None,
+    log: str | None = None,
 ) -> None:
-    """Record the job's outcome (its own transaction, waiting for locks as usual)."""
+    """Record the job's outcome and its log (its own transaction, waiting for locks as
+    usual)."""
     values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "heartbeat_at": None}
     if status == "succeeded":
         values["progress"] = 1.0
@@ -119,6 +132,8 @@ def finish(
         values["error_type"] = error_type
     if result is not None:
         values["result"] = result
+    if log is not None:
+        values["log"] = log
     with Session(engine) as session:
         session.execute(update(Job).where(Job.id == job_id).values(**values))
         session.commit()

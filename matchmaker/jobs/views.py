@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -34,6 +34,14 @@ def status(job_id: int) -> ResponseReturnValue:
     response = jsonify(services.status_payload(job))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/<int:job_id>/journal")
+@roles_required(*ANY_ROLE)
+def journal(job_id: int) -> ResponseReturnValue:
+    """The job's state and log lines, for whoever may follow it."""
+    job = _get_job(job_id)
+    return render_template("jobs/journal.html", job=job, kind_label=services.kind_label(job))
 
 
 @bp.post("/<int:job_id>/annuler")

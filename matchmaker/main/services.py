@@ -29,7 +29,37 @@ class ImportSummary:
     imports: list[FinessImport]
 
 
-def import_summary(session: Session, last_imports: int = 5) -> ImportSummary:
+@dataclass(frozen=True)
+class EstablishmentFigures:
+    """The totals and the per-department counts (cacheable: plain values)."""
+
+    establishments: int
+    essms: int
+    organisations: int
+    geolocated: int
+    departments: list[DepartmentCount]
+
+
+def import_summary(
+    session: Session, last_imports: int = 5, *, figures: EstablishmentFigures | None = None
+) -> ImportSummary:
+    """The figures (``figures`` when the caller kept them, see
+    :mod:`matchmaker.ops.figures_cache`) and the latest imports."""
+    figures = figures or establishment_figures(session)
+    imports = list(
+        session.scalars(select(FinessImport).order_by(FinessImport.id.desc()).limit(last_imports))
+    )
+    return ImportSummary(
+        establishments=figures.establishments,
+        essms=figures.essms,
+        organisations=figures.organisations,
+        geolocated=figures.geolocated,
+        departments=figures.departments,
+        imports=imports,
+    )
+
+
+def establishment_figures(session: Session) -> EstablishmentFigures:
     """Totals computed in SQL (never by loading every row)."""
     open_ = Establishment.is_open.is_(True)
     totals = session.execute(
@@ -50,14 +80,10 @@ def import_summary(session: Session, last_imports: int = 5) -> ImportSummary:
         .order_by(Establishment.department)
     ).all()
     organisations = session.scalar(select(func.count()).select_from(Organisation)) or 0
-    imports = list(
-        session.scalars(select(FinessImport).order_by(FinessImport.id.desc()).limit(last_imports))
-    )
-    return ImportSummary(
+    return EstablishmentFigures(
         establishments=totals[0],
         essms=totals[1],
         organisations=organisations,
         geolocated=totals[2],
         departments=[DepartmentCount(d, n, e) for d, n, e in rows],
-        imports=imports,
     )

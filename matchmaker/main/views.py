@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, jsonify, render_template
+from flask.typing import ResponseReturnValue
 
 from matchmaker.auth.decorators import public
 from matchmaker.extensions import db
 from matchmaker.main import services
+from matchmaker.ops import figures_cache
+from matchmaker.ops import health as ops_health
 
 bp = Blueprint("main", __name__)
 
@@ -14,12 +17,23 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @public
 def index() -> str:
-    summary = services.import_summary(db.session)
+    figures = figures_cache.cached(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        "home",
+        figures_cache.finess_version(db.session),
+        lambda: services.establishment_figures(db.session),
+    )
+    summary = services.import_summary(db.session, figures=figures)
     return render_template("main/index.html", summary=summary)
 
 
 @bp.get("/sante")
 @public
-def health() -> dict[str, str]:
-    """Liveness probe for deployments."""
-    return {"statut": "ok"}
+def health() -> ResponseReturnValue:
+    """Readiness for the load balancer: 200 when the database (and Redis, when jobs use
+    it) answer, 503 otherwise; the JSON says what failed and how old the queue is."""
+    readiness = ops_health.check(db.session, current_app.config)
+    response = jsonify(readiness.payload())
+    response.status_code = 200 if readiness.ready else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -79,6 +79,10 @@ class Job(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     backend: Mapped[str] = mapped_column(String(8), default="thread")
     rq_job_id: Mapped[str | None] = mapped_column(String(64))
+    #: The id of the request that started the job (``X-Request-ID``), in its log lines.
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    #: The job's log lines (the last ``JOB_LOG_MAX_CHARS``), shown in the console.
+    log: Mapped[str | None] = mapped_column(Text)
 
     @property
     def is_finished(self) -> bool:

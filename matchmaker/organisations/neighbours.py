@@ -8,8 +8,9 @@ left out. How many more are needed: the minimum grappe size of the ESSMS's depar
 (``GRAPPE_MIN_SIZE``, or ``GRAPPE_MIN_SIZE_REDUCED`` in ``REDUCED_MINIMUM_DEPARTMENTS``)
 minus the ESSMS itself and its compatible neighbours.
 
-Search: a latitude/longitude box in SQL (indexed columns, few rows), then the exact
-haversine distance in Python. Contact details are shown only for OG whose representative
+Search: a latitude/longitude box in SQL (indexed columns, few rows) and, on PostgreSQL,
+the GiST index of the points on the sphere (``within_km``), then the exact haversine
+distance in Python. Contact details are shown only for OG whose representative
 agreed to share them (``User.share_contact``).
 """
 
@@ -36,6 +37,7 @@ from matchmaker.models import (
     Role,
     User,
 )
+from matchmaker.models.establishments import within_km
 from matchmaker.organisations.services import NotFound, editor_names
 from solver.geo import pairwise_km, to_radians
 
@@ -181,6 +183,12 @@ def find_neighbours(
         dui = declarations[finess_et].dui_status if finess_et in declarations else None
         return NeighbourReport(origin, editor, dui, radius_km, [], size, 0, [])
     lat_min, lat_max, lon_min, lon_max = bounding_box(origin.latitude, origin.longitude, radius_km)
+    near = [
+        Establishment.latitude.between(lat_min, lat_max),
+        Establishment.longitude.between(lon_min, lon_max),
+    ]
+    if session.get_bind().dialect.name == "postgresql":
+        near.append(within_km(origin.latitude, origin.longitude, radius_km))
     rows = session.execute(
         select(
             Establishment.finess_et,
@@ -197,8 +205,7 @@ def find_neighbours(
             Establishment.is_open.is_(True),
             Establishment.is_essms.is_(True),
             Establishment.finess_et != finess_et,
-            Establishment.latitude.between(lat_min, lat_max),
-            Establishment.longitude.between(lon_min, lon_max),
+            *near,
         )
     ).all()
     inside: list[tuple[Any, float]] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -27,7 +27,6 @@ from matchmaker.auth.services import Forbidden
 from matchmaker.editors.services import thresholds_from
 from matchmaker.extensions import db
 from matchmaker.funding.scales import programme_scale
-from matchmaker.maps import MapPoint, RenderedMap, colour_for, grappe_map, neighbours_map
 from matchmaker.models import Role
 from matchmaker.organisations import neighbours as neighbour_services
 from matchmaker.organisations import proposals as proposal_services
@@ -41,6 +40,9 @@ from matchmaker.organisations.forms import (
     InterestForm,
     WithdrawForm,
 )
+
+if TYPE_CHECKING:  # folium is loaded by the pages that draw a map
+    from matchmaker.maps import RenderedMap
 
 bp = Blueprint("organisations", __name__)
 
@@ -385,6 +387,8 @@ def _neighbours_figure(
     report: neighbour_services.NeighbourReport, cluster_threshold: int
 ) -> RenderedMap | None:
     """The chosen ESSMS and its neighbours, one colour per OG."""
+    from matchmaker.maps import MapPoint, colour_for, neighbours_map
+
     origin = report.origin
     if origin.latitude is None or origin.longitude is None:
         return None
@@ -419,6 +423,8 @@ def _grappe_figure(
     detail: proposal_services.ProposalDetail, cluster_threshold: int
 ) -> tuple[RenderedMap, dict[str, str]]:
     """The grappe's members coloured by OG (the user's own first), carrier marked."""
+    from matchmaker.maps import MapPoint, colour_for, grappe_map
+
     colours: dict[str, str] = {}
     for ej in sorted({m.finess_ej for m in detail.members}, key=lambda e: e != detail.acting_for):
         colours[ej] = colour_for(len(colours))

@@ -2,8 +2,11 @@
 
 The search runs in SQL only: an exact or prefix FINESS lookup (ET or EJ, primary key and
 indexed column) when the query looks like a FINESS number, otherwise every word of the
-query must appear in the name or the commune (case- and accent-insensitive on the query
-side: FINESS writes names in capitals without accents). Results are paginated.
+query must appear in the names or the town (a hyphenated word as one phrase). Both sides
+are compared folded (:func:`~matchmaker.models.establishments.search_key`: case, accents
+and hyphens ignored, so « sainte-champ » finds « Sainte Champ »): the query here, the
+establishment in its ``search_text`` column, set on every write and indexed by trigrams on
+PostgreSQL (``pg_trgm``), so that ``LIKE '%word%'`` does not scan the table. Results are paginated.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.orm import Session
 from importers.geography import DEPARTMENTS, PROGRAMME_REGIONS, REGIONS
 from matchmaker.models import Establishment, Organisation
 from matchmaker.models.campaigns import Campaign
+from matchmaker.models.establishments import search_key
 
 T = TypeVar("T")
 
@@ -88,15 +92,7 @@ HIT_COLUMNS = (
 )
 
 
-def _contains(column: Any, pattern: str, case_insensitive_like: bool) -> Any:
-    """``column`` contains ``pattern``, ignoring case. SQLite's LIKE already ignores ASCII
-    case (FINESS names are upper-case ASCII), which spares a ``lower()`` per row."""
-    if case_insensitive_like:
-        return column.like(pattern, escape="\\")
-    return column.ilike(pattern, escape="\\")
-
-
-def _search_conditions(query: str, dialect: str) -> list[Any] | None:
+def _search_conditions(query: str) -> list[Any] | None:
     folded = fold_query(query)
     if len(folded) < MIN_QUERY_LENGTH:
         return None
@@ -111,18 +107,14 @@ def _search_conditions(query: str, dialect: str) -> list[Any] | None:
                 Establishment.finess_ej.like(pattern, escape="\\"),
             )
         ]
-    plain_like = dialect == "sqlite"
-    conditions = []
-    for word in folded.split():
-        pattern = f"%{_escape_like(word)}%"
-        conditions.append(
-            or_(
-                _contains(Establishment.short_name, pattern, plain_like),
-                _contains(Establishment.long_name, pattern, plain_like),
-                _contains(Establishment.commune, pattern, plain_like),
-            )
-        )
-    return conditions
+    # Each word typed must appear; a hyphenated word is one phrase (« sainte-champ »
+    # finds « Sainte Champ », not « Sainte Marie » in « Champagne »).
+    terms = [key for key in (search_key(word) for word in query.split()) if key]
+    if not terms:
+        return None
+    return [
+        Establishment.search_text.like(f"%{_escape_like(term)}%", escape="\\") for term in terms
+    ]
 
 
 def search_establishments(
@@ -133,7 +125,7 @@ def search_establishments(
     One scan: the total comes with the page (``count(*) OVER ()``).
     """
     page = max(1, page)
-    conditions = _search_conditions(query, session.get_bind().dialect.name)
+    conditions = _search_conditions(query)
     if conditions is None:
         return Page(items=[], number=1, per_page=per_page, total=0)
     statement = (

@@ -1,0 +1,30 @@
+"""gunicorn settings for Grappes (docs/deploy.md). Every value can be overridden on the
+command line or by ``GUNICORN_*`` variables read below.
+
+Start: ``gunicorn -c deploy/gunicorn.conf.py 'matchmaker:create_app()'``
+"""
+
+import multiprocessing
+import os
+
+#: Behind the reverse proxy, on the loopback (the proxy terminates HTTPS).
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+#: Pages are database-bound: two per core, plus one. Solver runs and imports never run in
+#: a web worker (they are RQ jobs), so no request needs more than a few seconds.
+workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
+worker_class = "sync"
+#: A request still running after this is killed (large exports stream well within it).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+#: Recycle workers now and then (memory of large exports); jitter avoids restarting all.
+max_requests = 2000
+max_requests_jitter = 200
+#: The proxy's address: only it may set X-Forwarded-* (ProxyFix trusts GRAPPES_PROXY_FIX_HOPS).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+#: Logs on stderr, collected by journald; the access log carries the request id.
+accesslog = "-"
+errorlog = "-"
+access_log_format = (
+    '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s "%(a)s"'
+)
