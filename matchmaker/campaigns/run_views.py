@@ -3,6 +3,9 @@ left-out), adjust it, publish it, follow the answers, compare two runs, export."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 from flask import (
     abort,
     current_app,
@@ -34,6 +37,21 @@ from matchmaker.campaigns.forms import ActionForm, AdjustForm, RunForm, choices
 from matchmaker.extensions import db
 from matchmaker.mail import MailSettings
 from matchmaker.maps import parse_bbox
+from matchmaker.public.services import Page
+
+#: Rows of the run page's tables (grappes, left-out): the page stays light nationally.
+TABLE_PAGE_SIZE = 100
+
+T = TypeVar("T")
+
+
+def page_of(items: Sequence[T], number: int) -> Page[T]:
+    """Page ``number`` (from 1; out-of-range numbers give the nearest page)."""
+    pages = max(1, -(-len(items) // TABLE_PAGE_SIZE))
+    number = min(max(1, number), pages)
+    start = (number - 1) * TABLE_PAGE_SIZE
+    return Page(items[start : start + TABLE_PAGE_SIZE], number, TABLE_PAGE_SIZE, len(items))
+
 
 # --- runs ----------------------------------------------------------------------------------------
 
@@ -88,6 +106,8 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         job=runs.job_of_run(db.session, run),
         views=views,
         left_out=left,
+        grappes_page=page_of(views, request.args.get("page", 1, type=int)),
+        left_out_page=page_of(left, request.args.get("ecartes", 1, type=int)),
         has_map=bool(views or left),
         map_editors=editors,
         map_departments=[
