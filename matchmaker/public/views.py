@@ -78,4 +78,4 @@ def _position(establishment: Establishment) -> GeoJSON | None:
         ORIGIN_COLOUR,
         "origin",
     )
-    return collection([point_feature(point)], max_zoom=11)
+    return collection([point_feature(point)], max_zoom=9)

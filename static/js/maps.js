@@ -27,6 +27,8 @@
     ["Mayotte", "976"]
   ];
   var outlinesCache = {};
+  /* From this zoom on, a map opened on a summary shows the ESSMS of its viewport. */
+  var VIEWPORT_ZOOM = 9;
 
   function getJSON(url) {
     return fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
@@ -182,16 +184,28 @@
       }
     });
     new Control().addTo(this.map);
+    // The selector names the territory the map shows.
+    this.map.on("moveend", function () {
+      var centre = self.map.getCenter();
+      for (var i = TERRITORIES.length - 1; i >= 0; i--) {
+        var bounds = self.territoryBounds(TERRITORIES[i][1]);
+        if (bounds && bounds.contains(centre)) {
+          self.territorySelect.value = TERRITORIES[i][1] || "";
+          return;
+        }
+      }
+    });
   };
 
-  GrappesMap.prototype.updateTerritoryCounts = function (latlngs) {
+  /* Writes in the selector how many ESSMS of the map each territory holds. */
+  GrappesMap.prototype.updateTerritoryCounts = function (items) {
     if (!this.territorySelect || !this.departments) { return; }
     var self = this;
     var boxes = TERRITORIES.map(function (t) { return self.territoryBounds(t[1]); });
     var counts = TERRITORIES.map(function () { return 0; });
-    latlngs.forEach(function (ll) {
+    items.forEach(function (item) {
       for (var i = 0; i < boxes.length; i++) {
-        if (boxes[i] && boxes[i].contains(ll)) { counts[i] += 1; return; }
+        if (boxes[i] && boxes[i].contains(item[0])) { counts[i] += item[1]; return; }
       }
     });
     Array.prototype.forEach.call(this.territorySelect.options, function (option, i) {
@@ -319,10 +333,12 @@
       chunkedLoading: true, maxClusterRadius: 40, disableClusteringAtZoom: 11,
       showCoverageOnHover: false
     }) : L.featureGroup();
+    this.items = [];
     markers.forEach(function (f) {
       var marker = self.marker(f);
       group.addLayer(marker);
       latlngs.push(marker.getLatLng());
+      self.items.push([marker.getLatLng(), 1]);
     });
     this.add(group);
     this.el.dataset.mapMarkers = String(markers.length);
@@ -335,6 +351,7 @@
     var self = this, latlngs = [];
     var features = (geo.features || []).filter(function (f) { return f.properties.kind === "summary"; });
     var largest = 1;
+    this.items = features.map(function (f) { return [latLngOf(f), f.properties.count || 0]; });
     features.forEach(function (f) { largest = Math.max(largest, f.properties.count || 0); });
     features.forEach(function (f) {
       var p = f.properties;
@@ -389,7 +406,7 @@
       latlngs = this.drawPoints(geo);
     }
     this.addLegend(meta.legend, meta.legend_title);
-    if (this.data.mapKind !== "choropleth") { this.updateTerritoryCounts(latlngs); }
+    if (this.data.mapKind !== "choropleth") { this.updateTerritoryCounts(this.items || []); }
     if (this.data.mapKind === "choropleth" || meta.mode === "summary") {
       latlngs = latlngs.concat(meta.extent || []);
     }
@@ -409,23 +426,44 @@
     this.el.dataset.mapState = "ready";
   };
 
-  GrappesMap.prototype.sourceUrl = function () {
+  GrappesMap.prototype.sourceUrl = function (bbox) {
     var url = new URL(this.data.mapSource, window.location.href);
     if (this.filterForm) {
       new FormData(this.filterForm).forEach(function (value, key) {
         if (value) { url.searchParams.set(key, value); }
       });
     }
+    if (bbox) { url.searchParams.set("bbox", bbox.toBBoxString()); }
     return url.toString();
   };
 
-  GrappesMap.prototype.load = function (fit) {
-    var self = this;
+  GrappesMap.prototype.load = function (fit, bbox) {
+    var self = this, ticket = (this.ticket = (this.ticket || 0) + 1);
     this.el.dataset.mapState = "loading";
     if (this.data.mapData) {
       return Promise.resolve(this.render(JSON.parse(this.data.mapData), fit));
     }
-    return getJSON(this.sourceUrl()).then(function (geo) { self.render(geo, fit); });
+    return getJSON(this.sourceUrl(bbox)).then(function (geo) {
+      if (ticket !== self.ticket) { return; }  // a later load was asked for meanwhile
+      if (!bbox) { self.summarised = (geo.meta || {}).mode === "summary"; }
+      self.viewport = !!bbox;
+      self.render(geo, fit);
+    });
+  };
+
+  /* A map opened on a summary loads the ESSMS of the viewport once zoomed in enough, and
+   * goes back to the summary when zoomed out. */
+  GrappesMap.prototype.followViewport = function () {
+    var self = this;
+    this.map.on("moveend", function () {
+      if (!self.summarised) { return; }
+      var close = self.map.getZoom() >= VIEWPORT_ZOOM;
+      if (close) {
+        self.load(false, self.map.getBounds());
+      } else if (self.viewport) {
+        self.load(false);
+      }
+    });
   };
 
   GrappesMap.prototype.setFilter = function (name, value) {
@@ -453,7 +491,7 @@
     view.drawOutlines()
       .then(function () {
         view.addTerritories();
-        return view.load(true);
+        return view.load(true).then(function () { view.followViewport(); });
       })
       .catch(function (error) {
         el.dataset.mapState = "error";

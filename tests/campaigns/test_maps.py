@@ -3,115 +3,22 @@ and page sizes on a generated instance (the page carries no marker, whatever the
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from importers.geography import DEPARTMENTS
 from matchmaker.campaigns import maps
-from matchmaker.models import Establishment, Exclusion, Grappe, GrappeMember, Organisation, Role
+from matchmaker.models import Role
 from tests.campaigns.conftest import Desk, add_user, login
 from tests.helpers import CsrfClient
+from tests.mapdata import SPREAD, BigRun, generate
 
-#: Departments of the generated run, with La Réunion far from the mainland.
-SPREAD = ("35", "44", "29", "56", "22", "974")
 MAX_PAGE_BYTES = 300 * 1024
-
-
-@dataclass
-class BigRun:
-    grappes: int
-    members: int
-    left_out: int
-    by_department: dict[str, int]
-
-
-def generate(session: Session, desk: Desk, grappes: int, size: int, left_out: int) -> BigRun:
-    """Adds ``grappes`` grappes of ``size`` ESSMS and ``left_out`` left-out ESSMS to the desk's
-    run, spread over ``SPREAD`` (bulk rows: the map reads only these tables)."""
-    run = desk.run
-    by_department: dict[str, int] = {}
-    serial = 0
-    rows: list[object] = []
-    members: list[GrappeMember] = []
-    exclusions: list[Exclusion] = []
-
-    def place(department: str, k: int) -> tuple[float, float]:
-        home = DEPARTMENTS[department]
-        angle = k * 2.399963
-        radius = 0.02 + 0.3 * math.sqrt((k % 97) / 97)
-        return home.latitude + radius * math.sin(angle), home.longitude + radius * math.cos(angle)
-
-    def essms(department: str) -> Establishment:
-        nonlocal serial
-        serial += 1
-        ej = f"{department[:2]}8{serial:06d}"[:9]
-        et = f"{department[:2]}9{serial:06d}"[:9]
-        lat, lon = place(department, serial)
-        rows.append(Organisation(finess_ej=ej, name=f"OG GÉNÉRÉ {serial}", essms_count=1))
-        establishment = Establishment(
-            finess_et=et,
-            finess_ej=ej,
-            short_name=f"EHPAD GÉNÉRÉ {serial}",
-            department=department,
-            region="04" if department == "974" else "53",
-            latitude=lat,
-            longitude=lon,
-            category_code="500",
-            champ="PA",
-            is_essms=True,
-            is_open=True,
-        )
-        rows.append(establishment)
-        by_department[department] = by_department.get(department, 0) + 1
-        return establishment
-
-    grappe_rows = []
-    for n in range(grappes):
-        department = SPREAD[n % len(SPREAD)]
-        home = DEPARTMENTS[department]
-        grappe = Grappe(
-            run_id=run.id,
-            number=n + 3,
-            editor_name=("Alpha Santé", "Beta Soft", "Gamma Info")[n % 3],
-            centre_latitude=home.latitude,
-            centre_longitude=home.longitude,
-        )
-        grappe_rows.append((grappe, [essms(department) for _ in range(size)]))
-    for k in range(left_out):
-        exclusions.append(
-            Exclusion(
-                run_id=run.id,
-                finess_et=essms(SPREAD[k % len(SPREAD)]).finess_et,
-                reason_code="too_far",
-                reason="Trop loin des autres ESSMS de son éditeur.",
-            )
-        )
-    session.add_all(rows)
-    session.add_all([g for g, _ in grappe_rows])
-    session.flush()
-    for grappe, group in grappe_rows:
-        for i, member in enumerate(group):
-            members.append(
-                GrappeMember(
-                    grappe_id=grappe.id,
-                    finess_et=member.finess_et,
-                    finess_ej=member.finess_ej,
-                    distance_km=5.0 + i,
-                    is_carrier=i == 0,
-                )
-            )
-    session.add_all(members + exclusions)
-    session.commit()
-    return BigRun(grappes, grappes * size, left_out, by_department)
 
 
 @pytest.fixture
 def big(db_session: Session, desk: Desk) -> BigRun:
-    return generate(db_session, desk, grappes=120, size=20, left_out=300)
+    return generate(db_session, desk.run, grappes=120, size=20, left_out=300, first_number=3)
 
 
 def url(desk: Desk, suffix: str = "") -> str:
