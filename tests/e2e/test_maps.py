@@ -103,6 +103,13 @@ def test_the_dense_run_map_is_readable(
     expect(box).to_have_attribute("data-map-markers", str(beta), timeout=10_000)
     expect(box.locator("path.grappes-hull")).to_have_count(len(range(1, GRAPPES, 3)))
     page.screenshot(path=artifacts / "cartes-03-filtre-editeur.png", full_page=True)
+
+    # One grappe's page: its members linked to its centre.
+    page.get_by_role("link", name="n° 1", exact=True).click()
+    grappe = expect_map_drawn(page, "carte-grappe")
+    expect(grappe.locator("path.grappes-centre-line")).to_have_count(SIZE)
+    expect(grappe.locator("path.grappes-hull")).to_have_count(0)
+    page.screenshot(path=artifacts / "cartes-07-grappe.png", full_page=True)
     assert errors == []
     context.close()
 
