@@ -418,7 +418,7 @@
         if (meta.max_zoom) {
           this.map.fitBounds(bounds, {padding: [30, 30], maxZoom: meta.max_zoom});
         } else {
-          this.map.fitBounds(bounds, {padding: [30, 30], maxZoom: 14});
+          this.map.fitBounds(bounds, {padding: [30, 30], maxZoom: 11});  // outlines stay in view
         }
       }
     }

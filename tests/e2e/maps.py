@@ -10,7 +10,7 @@ from playwright.sync_api import ConsoleMessage, Locator, Page, Response, expect
 
 DEPARTMENTS = 101
 REGIONS = 18
-MAP_WAIT_MS = 15_000
+MAP_WAIT_MS = 30_000  # a page may wait for a background job, then reload
 
 
 def watch_errors(page: Page) -> list[str]:

@@ -99,6 +99,14 @@ def test_dashboard_map_and_contact_log(
     page.get_by_label("Résultat").fill("Directrice jointe, intéressée par un webinaire")
     page.get_by_role("button", name="Enregistrer l'action").click()
     expect(page.get_by_text("Action enregistrée.")).to_be_visible()
+
+    # A what-if simulation of Ariège: its map once the job is done.
+    page.get_by_role("link", name="Simulations").first.click()
+    page.get_by_label("Périmètre").select_option("09")
+    page.get_by_role("button", name="Lancer la simulation").click()
+    simulation_map = expect_map_drawn(page, "carte-simulation")
+    expect(simulation_map.locator("path.grappes-marker")).not_to_have_count(0)
+    page.screenshot(path=artifacts / "ars-03-simulation.png", full_page=True)
     assert errors == []
     with Session(live_server.engine) as session:
         actions = list(session.scalars(select(ContactAction)))
