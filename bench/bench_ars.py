@@ -9,7 +9,7 @@ with the national FINESS loaded. Steps, only the last ones timed:
 3. embarkation lists bulk-inserted: a share of the ESSMS in ESMS numérique, in SONS, in
    both (seeded), and a contact log of a few thousand actions in the largest region;
 4. timed, ``--repeat`` times each: ``build_dashboard`` alone (the SQL aggregates), then the
-   whole ``GET /ars/`` request through the Flask test client (queries, folium map,
+   whole ``GET /ars/`` request through the Flask test client (queries, map data,
    template), for the region and for its largest department; the non-embarked page
    (``GET /ars/non-embarques``, BallTree scoring of the whole region) is measured too,
    for information (no target).

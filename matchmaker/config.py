@@ -181,7 +181,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "MAP_CLUSTER_THRESHOLD",
         300,
-        "Maps with more markers than this group them in clusters (folium MarkerCluster).",
+        "Maps with more markers than this group them in clusters where they are dense "
+        "(Leaflet.markercluster, in the browser).",
+    ),
+    Setting(
+        "MAP_TILES_URL",
+        None,
+        "Tile server of an optional background layer, as a Leaflet URL template (e.g. "
+        "`https://tile.openstreetmap.org/{z}/{x}/{y}.png`). Default: none, the maps draw "
+        "only the department and region outlines the service ships (works offline).",
+    ),
+    Setting(
+        "MAP_TILES_ATTRIBUTION",
+        None,
+        "Attribution shown on the maps for the tile layer of `MAP_TILES_URL` (HTML "
+        "allowed, e.g. `&copy; OpenStreetMap`).",
+    ),
+    Setting(
+        "MAP_SUMMARY_THRESHOLD",
+        5000,
+        "A console run map with more located ESSMS than this (after its filters) opens on "
+        "a summary per department and loads a department's ESSMS on demand.",
     ),
     Setting(
         "JOB_BACKEND",
@@ -252,27 +272,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("ARS_PAGE_SIZE", 50, "Rows per page of the ARS desk's tables."),
     Setting(
-        "DEPARTMENT_BOUNDARIES_FILE",
-        None,
-        "GeoJSON of the department boundaries (one feature per department); when set, the "
-        "ARS desk draws the embarkation rate as a choropleth, otherwise as circles at the "
-        "prefectures.",
-    ),
-    Setting(
-        "DEPARTMENT_BOUNDARIES_KEY",
-        "code",
-        "Property of a boundaries feature that holds the department's INSEE code.",
-    ),
-    Setting(
         "UPLOAD_PREVIEW_MAX_ERRORS",
         5000,
         "Errors and warnings kept in the preview of an uploaded file (the counts stay exact).",
     ),
     Setting(
         "CONSOLE_MAP_CLUSTER_THRESHOLD",
-        2000,
-        "Campaign maps of the console with more markers than this cluster them (each "
-        "grappe keeps its colour below it).",
+        500,
+        "Campaign maps of the console with more markers than this cluster them where they "
+        "are dense (each grappe keeps its colour and its area).",
     ),
     Setting(
         "LOG_FORMAT",

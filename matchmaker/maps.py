@@ -1,29 +1,29 @@
-"""Folium maps built from plain data (no database, no Flask).
+"""Map data as GeoJSON, built from plain data (no database, no Flask).
 
-Each function takes ``MapPoint`` values and returns a ``RenderedMap``: the map's ``<div>``
-and its script, to place in a page that loads the vendored Leaflet
-(``templates/_map_assets.html``); folium's own header is not used (it pulls CDNs and
-forbids zooming the page). Above ``cluster_threshold`` markers, they are grouped with
-MarkerCluster.
+Maps are drawn in the browser by ``static/js/maps.js`` with the vendored Leaflet: a page
+places a map element (``templates/_macros/map.html``) that names a JSON endpoint; the
+endpoint answers a GeoJSON ``FeatureCollection`` made here, with a ``meta`` member that
+tells the browser how to draw it (legend, areas, lines to the centre). Pages never carry
+their markers inline, so their size does not grow with the map.
 
-Marker labels travel as JSON and become text nodes in the browser (never HTML); the one
-label folium writes itself (the centre's tooltip, inside a JavaScript template literal) goes
-through ``safe_text`` (HTML, backticks, ``${`` and backslashes neutralised).
+Every map draws the department and region outlines the service ships
+(``static/geo/``, built by ``scripts/build_outlines.py``) as a base layer that needs no
+internet; tiles are an optional setting (``MAP_TILES_URL``).
+
+Feature properties are plain text (``label``, ``lines``): the browser turns them into
+text nodes, never into HTML.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-import folium
-from branca.element import MacroElement
-from folium.template import Template
-from markupsafe import Markup, escape
+PointKind = Literal["origin", "member", "carrier", "neighbour", "centre", "other"]
 
-PointKind = Literal["origin", "member", "carrier", "neighbour", "other"]
+OUTLINES_ATTRIBUTION = "Contours : IGN Admin Express 2018, Licence Ouverte"
 
 #: Distinct, contrasted colours for OG (colour-blind friendly first: Okabe–Ito).
 PALETTE = (
@@ -39,13 +39,15 @@ PALETTE = (
     "#BCBD22",
 )
 ORIGIN_COLOUR = "#000091"
-KM_PER_DEGREE = 111.32
 CENTRE_COLOUR = "#B3261E"
+
+GeoJSON = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class MapPoint:
-    """One ESSMS on a map. ``lines`` are the popup's lines of plain text."""
+    """One ESSMS on a map. ``lines`` are the popup's lines of plain text; ``group`` ties
+    the point to an area (a grappe) drawn around its group."""
 
     latitude: float
     longitude: float
@@ -53,199 +55,158 @@ class MapPoint:
     lines: tuple[str, ...] = ()
     colour: str = PALETTE[0]
     kind: PointKind = "other"
+    group: int | str | None = None
 
 
 @dataclass(frozen=True)
-class RenderedMap:
-    """The parts of a folium map to place in a page."""
+class LegendEntry:
+    colour: str
+    label: str
+    outline: str | None = None
 
-    html: Markup
-    script: Markup
-    marker_count: int
-    clustered: bool
-
-
-def safe_text(text: str) -> str:
-    """Plain text made safe inside folium's JavaScript template literals and HTML."""
-    cleaned = text.replace("\\", "/").replace("`", "'").replace("${", "$ {")
-    return str(escape(cleaned))
+    def as_json(self) -> dict[str, str]:
+        entry = {"colour": self.colour, "label": self.label}
+        if self.outline:
+            entry["outline"] = self.outline
+        return entry
 
 
 def colour_for(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
 
 
-class PointLayer(MacroElement):
-    """All the ESSMS markers of a map, created in the browser from one JSON array
-    (folium's one-object-per-marker rendering takes seconds for thousands of points).
-    Clustered with Leaflet.markercluster when ``cluster`` is true. Labels travel as JSON
-    strings and become text nodes in the browser: they are never parsed as HTML."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var rows = {{ this.rows|tojson }};
-            var layer = {{ "L.markerClusterGroup()" if this.cluster else "L.featureGroup()" }};
-            function text(tag, value) {
-                var node = document.createElement(tag);
-                node.textContent = value;
-                return node;
-            }
-            function popup(r) {
-                var box = text("div", "");
-                box.appendChild(text("strong", r[2]));
-                r[3].forEach(function (line) {
-                    box.appendChild(document.createElement("br"));
-                    box.appendChild(document.createTextNode(line));
-                });
-                return box;
-            }
-            rows.forEach(function (r) {
-                L.circleMarker([r[0], r[1]], {
-                    radius: r[5], color: r[6], weight: r[7], fill: true,
-                    fillColor: r[4], fillOpacity: 0.85,
-                    className: "grappes-marker grappes-" + r[8]
-                }).bindTooltip(function () { return text("span", r[2]); })
-                  .bindPopup(function () { return popup(r); })
-                  .addTo(layer);
-            });
-            layer.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, points: Sequence[MapPoint], cluster: bool) -> None:
-        super().__init__()
-        self._name = "PointLayer"
-        self.cluster = cluster
-        self.rows = [_row(point) for point in points]
+def km_text(value: float) -> str:
+    """« 12,3 km »."""
+    return f"{value:.1f}".replace(".", ",") + " km"
 
 
-def _row(point: MapPoint) -> list[object]:
-    """One marker: position, label, the popup's other lines (plain text), style, kind."""
-    emphasis = point.kind in ("origin", "carrier")
-    return [
-        round(point.latitude, 6),
-        round(point.longitude, 6),
-        point.label,
-        [line for line in point.lines if line],
-        point.colour,
-        10 if emphasis else 7,
-        "#000000" if emphasis else point.colour,
-        3 if emphasis else 1,
-        point.kind,
-    ]
+def point_feature(point: MapPoint, **extra: Any) -> GeoJSON:
+    """A point as a GeoJSON feature (coordinates to about 10 cm)."""
+    properties: dict[str, Any] = {
+        "label": point.label,
+        "lines": [line for line in point.lines if line],
+        "colour": point.colour,
+        "kind": point.kind,
+    }
+    if point.group is not None:
+        properties["group"] = point.group
+    properties.update(extra)
+    return {
+        "type": "Feature",
+        "geometry": {
+            "type": "Point",
+            "coordinates": [round(point.longitude, 6), round(point.latitude, 6)],
+        },
+        "properties": properties,
+    }
 
 
-#: Mainland France and Corsica, roughly (south-west and north-east corners).
-MAINLAND = ((41.2, -5.3), (51.2, 9.7))
+def radius_feature(latitude: float, longitude: float, radius_km: float) -> GeoJSON:
+    """A search radius, drawn as a dashed circle."""
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(longitude, 6), round(latitude, 6)]},
+        "properties": {"kind": "radius", "radius_m": round(radius_km * 1000)},
+    }
 
 
-def main_bounds(
-    positions: Sequence[tuple[float, float]],
-) -> tuple[tuple[float, float], tuple[float, float]] | None:
-    """The box to show first: the mainland points when they are the majority, so that a
-    map of a campaign covering mainland and overseas departments is not zoomed out to the
-    whole globe (the overseas markers stay on the map); else every point."""
-    if not positions:
-        return None
-    (south, west), (north, east) = MAINLAND
-    mainland = [(a, b) for a, b in positions if south <= a <= north and west <= b <= east]
-    shown = mainland if 2 * len(mainland) >= len(positions) else list(positions)
-    latitudes = [a for a, _ in shown]
-    longitudes = [b for _, b in shown]
-    return (min(latitudes), min(longitudes)), (max(latitudes), max(longitudes))
+def collection(features: Iterable[GeoJSON], **meta: Any) -> GeoJSON:
+    """A FeatureCollection with its drawing instructions in ``meta`` (a foreign member)."""
+    listed = list(features)
+    return {
+        "type": "FeatureCollection",
+        "features": listed,
+        "meta": {"attribution": OUTLINES_ATTRIBUTION, **meta},
+    }
 
 
-def base_map(points: Sequence[MapPoint], centre: tuple[float, float] | None) -> folium.Map:
-    """An OpenStreetMap map centred on ``centre``, or fitted to the points (``main_bounds``)."""
-    location = centre or ((points[0].latitude, points[0].longitude) if points else (46.6, 2.4))
-    figure = folium.Map(location=location, zoom_start=9, tiles="OpenStreetMap", control_scale=True)
-    if len(points) > 1:
-        bounds = main_bounds([(p.latitude, p.longitude) for p in points])
-        assert bounds is not None
-        figure.fit_bounds(list(bounds), padding=(30, 30))
-    return figure
+def legend(entries: Iterable[LegendEntry]) -> list[dict[str, str]]:
+    return [entry.as_json() for entry in entries]
 
 
-def render(figure: folium.Map, marker_count: int, clustered: bool) -> RenderedMap:
-    """The map's HTML and script, to place in a page (both produced by us: safe)."""
-    root = figure.get_root()
-    root.render()
-    return RenderedMap(
-        html=Markup(root.html.render()),
-        script=Markup(root.script.render()),
-        marker_count=marker_count,
-        clustered=clustered,
-    )
+def radius_box(latitude: float, longitude: float, radius_km: float) -> list[list[float]]:
+    """The box ([[south, west], [north, east]]) that shows a circle whole."""
+    dlat = radius_km / 111.32
+    dlon = radius_km / (111.32 * max(math.cos(math.radians(latitude)), 0.01))
+    return [[latitude - dlat, longitude - dlon], [latitude + dlat, longitude + dlon]]
 
 
-def add_points(
-    figure: folium.Map, points: Iterable[MapPoint], cluster_threshold: int
-) -> tuple[int, bool]:
-    """Add the points as one layer, clustered above ``cluster_threshold`` markers; returns
-    the marker count and whether they are clustered."""
-    points = list(points)
-    clustered = len(points) > cluster_threshold
-    PointLayer(points, clustered).add_to(figure)
-    return len(points), clustered
-
-
-def neighbours_map(
-    origin: MapPoint, neighbours: Sequence[MapPoint], radius_km: float, cluster_threshold: int
-) -> RenderedMap:
+def neighbours_geojson(
+    origin: MapPoint, neighbours: Sequence[MapPoint], radius_km: float
+) -> GeoJSON:
     """The chosen ESSMS, the circle of the search radius (the map shows it whole), and its
-    neighbours."""
-    figure = base_map([], (origin.latitude, origin.longitude))
-    dlat = radius_km / KM_PER_DEGREE
-    dlon = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(origin.latitude)), 0.01))
-    figure.fit_bounds(
-        [
-            (origin.latitude - dlat, origin.longitude - dlon),
-            (origin.latitude + dlat, origin.longitude + dlon),
-        ]
+    neighbours coloured by OG."""
+    features = [radius_feature(origin.latitude, origin.longitude, radius_km)]
+    features += [point_feature(point) for point in neighbours]
+    features.append(point_feature(origin))
+    return collection(
+        features,
+        zoom_to=radius_box(origin.latitude, origin.longitude, radius_km),
+        legend=legend([LegendEntry(origin.colour, "Établissement choisi", "#000000")]),
     )
-    folium.Circle(
-        location=(origin.latitude, origin.longitude),
-        radius=radius_km * 1000,
-        color=ORIGIN_COLOUR,
-        weight=1,
-        fill=False,
-        dash_array="6 6",
-    ).add_to(figure)
-    count, clustered = add_points(figure, neighbours, cluster_threshold)
-    PointLayer([origin], cluster=False).add_to(figure)
-    return render(figure, count + 1, clustered)
 
 
-def grappe_map(
+def grappe_geojson(
     members: Sequence[MapPoint],
     centre: tuple[float, float] | None,
-    cluster_threshold: int,
     centre_label: str = "Centre de la grappe",
-) -> RenderedMap:
+    legend_entries: Sequence[LegendEntry] = (),
+) -> GeoJSON:
     """A grappe: members coloured by OG (carrier outlined), the centre, a line from each
-    member to the centre (its distance in the popup)."""
-    figure = base_map(members, centre)
+    member to the centre."""
+    features = [point_feature(member, group=1) for member in members]
     if centre is not None:
-        for member in members:
-            folium.PolyLine(
-                [(member.latitude, member.longitude), centre],
-                color="#4a4a4a",
-                weight=1,
-                opacity=0.6,
-            ).add_to(figure)
-        folium.Marker(
-            location=centre,
-            icon=folium.DivIcon(
-                html='<span class="grappes-centre" aria-hidden="true"></span>',
-                icon_size=(16, 16),
-                icon_anchor=(8, 8),
-                class_name="grappes-centre-icon",
-            ),
-            tooltip=safe_text(centre_label),
-        ).add_to(figure)
-    count, clustered = add_points(figure, members, cluster_threshold)
-    return render(figure, count, clustered)
+        features.append(
+            point_feature(
+                MapPoint(centre[0], centre[1], centre_label, (), CENTRE_COLOUR, "centre", 1),
+                radius=12,
+            )
+        )
+    return collection(features, centre_lines=True, legend=legend(legend_entries))
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``west,south,east,north`` in degrees, or None when absent or malformed."""
+    if not text:
+        return None
+    try:
+        west, south, east, north = (float(part) for part in text.split(","))
+    except ValueError:
+        return None
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        return None
+    return west, south, east, north
+
+
+def in_bbox(
+    latitude: float, longitude: float, bbox: tuple[float, float, float, float] | None
+) -> bool:
+    if bbox is None:
+        return True
+    west, south, east, north = bbox
+    return west <= longitude <= east and south <= latitude <= north
+
+
+def summary_feature(
+    latitude: float, longitude: float, short: str, label: str, lines: Sequence[str], **extra: Any
+) -> GeoJSON:
+    """A labelled circle standing for many items (a department's grappes, its rate)."""
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(longitude, 4), round(latitude, 4)]},
+        "properties": {
+            "kind": "summary",
+            "short": short,
+            "label": label,
+            "lines": list(lines),
+            **extra,
+        },
+    }
+
+
+def areas_meta(areas: Mapping[str, tuple[str, str, str, Sequence[str]]]) -> dict[str, Any]:
+    """Choropleth areas by department code: (colour, short label, label, popup lines)."""
+    return {
+        code: {"colour": colour, "short": short, "label": label, "lines": list(lines)}
+        for code, (colour, short, label, lines) in areas.items()
+    }

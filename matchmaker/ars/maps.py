@@ -1,11 +1,11 @@
-"""The desk's maps, built from plain data with the site's folium helpers (``matchmaker.maps``).
+"""The desk's maps as GeoJSON, from plain data, drawn by ``static/js/maps.js``.
 
-- ``rate_map``: the embarkation rate per department, as a choropleth when department
-  boundaries are configured (``DEPARTMENT_BOUNDARIES_FILE``), otherwise as circles at the
-  prefectures whose area grows with the number of eligible ESSMS;
-- ``targets_map``: the non-embarked, always clustered (MarkerCluster), isolated ones in
-  another colour;
-- ``what_if_map``: a simulation's grappes (one colour each) and the isolated ESSMS.
+- ``rate_geojson``: the embarkation rate per department, as a choropleth on the department
+  outlines the service ships (``static/geo/``), each area labelled with its rate;
+- ``targets_geojson``: the non-embarked, clustered where dense, isolated ones in another
+  colour (served by the desk's JSON endpoint, filtered like the page);
+- ``what_if_geojson``: a simulation's grappes (one colour and one area each) and the
+  isolated ESSMS.
 
 The page prints the legend and the same figures as tables: the maps add nothing a table
 does not say.
@@ -13,22 +13,22 @@ does not say.
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
-
-import folium
 
 from importers.geography import DEPARTMENTS
 from matchmaker import maps
 from matchmaker.ars.dashboard import Row
 from matchmaker.ars.priorities import Target
 from matchmaker.ars.whatif import NO_EDITOR, WhatIf
-from matchmaker.maps import CENTRE_COLOUR, MapPoint, RenderedMap, colour_for, safe_text
+from matchmaker.maps import (
+    CENTRE_COLOUR,
+    GeoJSON,
+    MapPoint,
+    collection,
+    colour_for,
+    point_feature,
+)
 
 #: Rate classes of the rate map: (upper bound, colour, French label), light to dark.
 RATE_CLASSES: tuple[tuple[float, str, str], ...] = (
@@ -39,8 +39,6 @@ RATE_CLASSES: tuple[tuple[float, str, str], ...] = (
     (1.01, "#08519c", "80 % et plus"),
 )
 NO_DATA_COLOUR = "#bdbdbd"
-#: Radius of the circle of the largest department, in pixels.
-MAX_CIRCLE_PX = 30
 ISOLATED_COLOUR = maps.PALETTE[1]
 TARGET_COLOUR = maps.PALETTE[0]
 
@@ -57,8 +55,15 @@ class DepartmentRate:
 
     @property
     def label(self) -> str:
-        rate = "—" if self.rate is None else f"{self.rate * 100:.1f} %".replace(".", ",")
-        return f"{self.name} ({self.code}) : {rate}, {self.embarked} embarqués sur {self.eligible}"
+        return (
+            f"{self.name} ({self.code}) : {self.rate_text}, "
+            f"{self.embarked} embarqués sur {self.eligible}"
+        )
+
+    @property
+    def rate_text(self) -> str:
+        """« 37,5 % », or « — » without eligible ESSMS."""
+        return "—" if self.rate is None else f"{self.rate * 100:.1f} %".replace(".", ",")
 
 
 def department_rates(rows: Sequence[Row]) -> list[DepartmentRate]:
@@ -124,6 +129,7 @@ def what_if_points(result: WhatIf) -> tuple[list[list[MapPoint]], list[MapPoint]
                     lines,
                     colour=colour_for(index),
                     kind="member",
+                    group=grappe.number,
                 )
             )
         grappes.append(points)
@@ -152,96 +158,42 @@ def rate_colour(rate: float | None) -> str:
     return RATE_CLASSES[-1][1]
 
 
-@lru_cache(maxsize=4)
-def _load_boundaries(path: str, mtime: float) -> dict[str, Any]:
-    with Path(path).open(encoding="utf-8") as handle:
-        data: dict[str, Any] = json.load(handle)
-    return data
+def rate_geojson(departments: Sequence[DepartmentRate]) -> GeoJSON:
+    """The rate per department as choropleth areas (keyed by INSEE code), each labelled
+    with its rate, and the legend of the classes."""
+    areas = {
+        d.code: {
+            "colour": rate_colour(d.rate),
+            "short": f"{d.code} : {d.rate_text}",
+            "label": f"{d.name} ({d.code})",
+            "lines": [
+                f"Taux d'embarquement : {d.rate_text}",
+                f"{d.embarked} embarqués sur {d.eligible} ESSMS éligibles",
+            ],
+        }
+        for d in departments
+        if d.code in DEPARTMENTS
+    }
+    return collection([], mode="choropleth", areas=areas)
 
 
-def load_boundaries(path: str | None) -> dict[str, Any] | None:
-    """The boundaries GeoJSON (cached while the file is unchanged), or None when unset."""
-    if not path:
-        return None
-    file = Path(path)
-    return _load_boundaries(str(file), file.stat().st_mtime)
+def targets_geojson(points: Sequence[MapPoint]) -> GeoJSON:
+    """The non-embarked ESSMS (clustered in the browser where dense)."""
+    return collection(
+        [point_feature(point) for point in points],
+        status=f"{len(points)} ESSMS non embarqués localisés sur la carte.",
+    )
 
 
-def rate_map(
-    departments: Sequence[DepartmentRate],
-    boundaries: dict[str, Any] | None = None,
-    key: str = "code",
-) -> RenderedMap:
-    """The rate per department: choropleth with ``boundaries``, circles otherwise."""
-    points = [MapPoint(d.latitude, d.longitude, d.label) for d in departments]
-    figure = maps.base_map(points, None)
-    by_code = {d.code: d for d in departments}
-    features = [
-        feature
-        for feature in (boundaries or {}).get("features", [])
-        if str(feature.get("properties", {}).get(key, "")) in by_code
-    ]
-    if features:
-        shown = []
-        for feature in features:
-            department = by_code[str(feature["properties"][key])]
-            shown.append(
-                {
-                    "type": "Feature",
-                    "geometry": feature["geometry"],
-                    "properties": {
-                        "libelle": safe_text(department.label),
-                        "couleur": rate_colour(department.rate),
-                    },
-                }
-            )
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": shown},
-            style_function=lambda f: {
-                "fillColor": f["properties"]["couleur"],
-                "color": "#1e1e1e",
-                "weight": 1,
-                "fillOpacity": 0.8,
-            },
-            tooltip=folium.GeoJsonTooltip(fields=["libelle"], labels=False),
-            name="Taux d'embarquement",
-        ).add_to(figure)
-        return maps.render(figure, len(shown), clustered=False)
-    largest = max((d.eligible for d in departments), default=0) or 1
-    for department in departments:
-        radius = max(4.0, MAX_CIRCLE_PX * math.sqrt(department.eligible / largest))
-        folium.CircleMarker(
-            location=(department.latitude, department.longitude),
-            radius=radius,
-            color="#1e1e1e",
-            weight=1,
-            fill=True,
-            fill_color=rate_colour(department.rate),
-            fill_opacity=0.85,
-            tooltip=safe_text(department.label),
-            class_name="grappes-department",
-        ).add_to(figure)
-    return maps.render(figure, len(departments), clustered=False)
-
-
-def targets_map(points: Sequence[MapPoint]) -> RenderedMap:
-    """The non-embarked ESSMS, clustered."""
-    figure = maps.base_map(points, None)
-    count, clustered = maps.add_points(figure, points, cluster_threshold=0)
-    return maps.render(figure, count, clustered)
-
-
-def what_if_map(
-    grappes: Sequence[Sequence[MapPoint]],
-    isolated: Sequence[MapPoint],
-    cluster_threshold: int,
-) -> RenderedMap:
-    """Members coloured by grappe (pass points already coloured with ``colour_for``) and
-    the isolated ESSMS, outlined in red."""
-    every = [point for members in grappes for point in members] + list(isolated)
-    figure = maps.base_map(every, None)
-    count, clustered = maps.add_points(figure, every, cluster_threshold)
-    return maps.render(figure, count, clustered)
+def what_if_geojson(grappes: Sequence[Sequence[MapPoint]], isolated: Sequence[MapPoint]) -> GeoJSON:
+    """Members coloured by grappe, one area per grappe (pass points already coloured with
+    ``colour_for`` and grouped), and the isolated ESSMS, outlined."""
+    features = [point_feature(p) for members in grappes for p in members]
+    features += [point_feature(p) for p in isolated]
+    return collection(
+        features,
+        hulls=True,
+    )
 
 
 __all__ = [
@@ -252,8 +204,7 @@ __all__ = [
     "DepartmentRate",
     "MapPoint",
     "colour_for",
-    "load_boundaries",
-    "rate_map",
-    "targets_map",
-    "what_if_map",
+    "rate_geojson",
+    "targets_geojson",
+    "what_if_geojson",
 ]

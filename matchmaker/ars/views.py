@@ -15,6 +15,7 @@ from flask import (
     current_app,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -26,6 +27,7 @@ from wtforms import SelectChoice
 
 from importers.geography import DEPARTMENTS, PROGRAMME_REGIONS, REGIONS, departments_of_region
 from matchmaker.ars import contacts, exports, priorities, whatif
+from matchmaker.ars import maps as ars_maps
 from matchmaker.ars.dashboard import CHAMP_LABELS, STAGE_LABELS, build_dashboard, champ_label
 from matchmaker.ars.forms import ContactForm, FilterForm, WhatIfForm, champ_weights_form
 from matchmaker.ars.services import DeskNotFound, Forbidden, check_department, desk_region
@@ -107,8 +109,6 @@ def dashboard() -> ResponseReturnValue:
     department = check_department(region, request.args.get("departement"))
     figures = build_dashboard(db.session, region, department, current_app.config)
     rates = ars_maps.department_rates(figures.by_department)
-    boundaries = ars_maps.load_boundaries(current_app.config.get("DEPARTMENT_BOUNDARIES_FILE"))
-    figure = ars_maps.rate_map(rates, boundaries, current_app.config["DEPARTMENT_BOUNDARIES_KEY"])
     return render_template(
         "ars/dashboard.html",
         **_context(
@@ -116,9 +116,8 @@ def dashboard() -> ResponseReturnValue:
             figures=figures,
             department=department,
             departments=_department_choices(region, "Toute la région"),
-            figure=figure,
+            rate_map=ars_maps.rate_geojson(rates) if rates else None,
             rate_classes=ars_maps.RATE_CLASSES,
-            choropleth=boundaries is not None,
         ),
     )
 
@@ -165,7 +164,6 @@ def _filters(region: str) -> tuple[FilterForm, priorities.Filters]:
 @roles_required(*DESK_ROLES)
 @desk_errors
 def targets() -> ResponseReturnValue:
-    from matchmaker.ars import maps as ars_maps
 
     region = _region()
     form, filters = _filters(region)
@@ -173,7 +171,7 @@ def targets() -> ResponseReturnValue:
     page = priorities.page_of(
         selected, request.args.get("page", 1, type=int), int(current_app.config["ARS_PAGE_SIZE"])
     )
-    points = ars_maps.target_points(selected)
+    located = sum(1 for t in selected if t.latitude is not None and t.longitude is not None)
     weights = priorities.champ_weights(db.session, region, current_app.config)
     weights_form = champ_weights_form(int(current_app.config["ARS_CHAMP_WEIGHT_MAX"]), weights)
     return render_template(
@@ -183,13 +181,24 @@ def targets() -> ResponseReturnValue:
             form=form,
             page=page,
             total=len(selected),
-            figure=ars_maps.targets_map(points) if points else None,
+            has_map=located > 0,
             weights_form=weights_form,
             query=request.args.to_dict(),
             radius_km=current_app.config["ARS_ISOLATION_RADIUS_KM"],
             small_og_factor=current_app.config["ARS_SMALL_OG_FACTOR"],
         ),
     )
+
+
+@bp.get("/non-embarques.geojson")
+@roles_required(*DESK_ROLES)
+@desk_errors
+def targets_map() -> ResponseReturnValue:
+    """The non-embarked page's map data, with the page's filters."""
+    region = _region()
+    _form, filters = _filters(region)
+    selected = priorities.filtered(_scored_targets(region), filters)
+    return jsonify(ars_maps.targets_geojson(ars_maps.target_points(selected)))
 
 
 @bp.get("/non-embarques.<any(xlsx, csv):fmt>")
@@ -360,19 +369,17 @@ def simulation(run_id: int) -> ResponseReturnValue:
     if status == "queued" and job is not None and job.is_finished:
         # The job ended before the run could start: show the job's cause.
         status, error = job.status, job.error or job.message
-    figure = None
+    has_map = False
     if result is not None:
         grappes, isolated = ars_maps.what_if_points(result)
-        if any(grappes) or isolated:
-            threshold = int(current_app.config["MAP_CLUSTER_THRESHOLD"])
-            figure = ars_maps.what_if_map(grappes, isolated, threshold)
+        has_map = any(grappes) or bool(isolated)
     return render_template(
         "ars/simulation.html",
         **_context(
             region,
             run=run,
             result=result,
-            figure=figure,
+            has_map=has_map,
             scope=whatif.scope_label(list(run.scope)),
             no_editor=whatif.NO_EDITOR,
             status=status,
@@ -380,6 +387,19 @@ def simulation(run_id: int) -> ResponseReturnValue:
             running=status in ("queued", "running"),
         ),
     )
+
+
+@bp.get("/simulations/<int:run_id>.geojson")
+@roles_required(*DESK_ROLES)
+@desk_errors
+def simulation_map(run_id: int) -> ResponseReturnValue:
+    """A finished simulation's map data."""
+    region = _region()
+    run = whatif.get_run(db.session, region, run_id)
+    if run.status != "succeeded":
+        abort(404, description="La simulation n'est pas terminée.")
+    grappes, isolated = ars_maps.what_if_points(whatif.outcome(db.session, run))
+    return jsonify(ars_maps.what_if_geojson(grappes, isolated))
 
 
 @bp.get("/simulations/<int:run_id>.xlsx")

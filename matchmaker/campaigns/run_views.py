@@ -3,12 +3,25 @@ left-out), adjust it, publish it, follow the answers, compare two runs, export."
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from collections.abc import Sequence
+from typing import TypeVar
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from importers.geography import DEPARTMENTS
 from matchmaker.auth.decorators import roles_required
-from matchmaker.campaigns import adjust, exports, figures, review, runs, services
+from matchmaker.campaigns import adjust, exports, figures, maps, review, runs, services
 from matchmaker.campaigns.blueprint import (
     MANAGERS,
     READERS,
@@ -23,6 +36,22 @@ from matchmaker.campaigns.blueprint import (
 from matchmaker.campaigns.forms import ActionForm, AdjustForm, RunForm, choices
 from matchmaker.extensions import db
 from matchmaker.mail import MailSettings
+from matchmaker.maps import parse_bbox
+from matchmaker.public.services import Page
+
+#: Rows of the run page's tables (grappes, left-out): the page stays light nationally.
+TABLE_PAGE_SIZE = 100
+
+T = TypeVar("T")
+
+
+def page_of(items: Sequence[T], number: int) -> Page[T]:
+    """Page ``number`` (from 1; out-of-range numbers give the nearest page)."""
+    pages = max(1, -(-len(items) // TABLE_PAGE_SIZE))
+    number = min(max(1, number), pages)
+    start = (number - 1) * TABLE_PAGE_SIZE
+    return Page(items[start : start + TABLE_PAGE_SIZE], number, TABLE_PAGE_SIZE, len(items))
+
 
 # --- runs ----------------------------------------------------------------------------------------
 
@@ -69,13 +98,9 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         [("", "—")]
         + [(str(v.grappe.id), f"n° {v.grappe.number} — {v.editor_label}") for v in views]
     )
-    figure = None
-    if views or left:
-        figure = maps.run_map(
-            review.map_grappes(views),
-            review.map_left_out(left),
-            cluster_threshold=int(current_app.config["CONSOLE_MAP_CLUSTER_THRESHOLD"]),
-        )
+    editors, departments = (
+        maps.filter_options(db.session, run) if views or left else ([], [])
+    )
     return render_campaign_page(
         "campaigns/run.html",
         campaign,
@@ -83,7 +108,14 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         job=runs.job_of_run(db.session, run),
         views=views,
         left_out=left,
-        figure=figure,
+        grappes_page=page_of(views, request.args.get("page", 1, type=int)),
+        left_out_page=page_of(left, request.args.get("ecartes", 1, type=int)),
+        has_map=bool(views or left),
+        map_editors=editors,
+        map_departments=[
+            (code, DEPARTMENTS[code].name if code in DEPARTMENTS else code) for code in departments
+        ],
+        no_editor_filter=maps.NO_EDITOR_FILTER,
         figures=figures.run_figures(run, views) if views or left else None,
         adjust_form=adjust_form,
         run_form=RunForm(parent_run_id=str(run.id)),
@@ -98,23 +130,42 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
 @bp.get("/campagnes/<int:campaign_id>/calculs/<int:run_id>/grappes/<int:grappe_id>")
 @roles_required(*READERS)
 def grappe_page(campaign_id: int, run_id: int, grappe_id: int) -> ResponseReturnValue:
-    from matchmaker.campaigns import maps  # folium: loaded by the map pages only
 
     campaign = load_campaign(campaign_id)
     run = load_run(campaign, run_id)
     grappe = load_grappe(campaign, grappe_id)
     view = next(v for v in review.grappe_views(db.session, run) if v.grappe.id == grappe.id)
-    figure = maps.run_map(
-        review.map_grappes([view]),
-        cluster_threshold=int(current_app.config["CONSOLE_MAP_CLUSTER_THRESHOLD"]),
-    )
     return render_campaign_page(
         "campaigns/grappe.html",
         campaign,
         run=run,
         view=view,
-        figure=figure,
     )
+
+
+@bp.get("/campagnes/<int:campaign_id>/calculs/<int:run_id>/carte.geojson")
+@roles_required(*READERS)
+def run_map(campaign_id: int, run_id: int) -> ResponseReturnValue:
+    """The run map's data, filtered to what the view needs (``departement``, ``editeur``,
+    ``grappe``, ``bbox=west,south,east,north``); a summary per department when the
+    filtered map would hold more than ``MAP_SUMMARY_THRESHOLD`` ESSMS."""
+    campaign = load_campaign(campaign_id)
+    run = load_run(campaign, run_id)
+    grappe_id = request.args.get("grappe", type=int)
+    if grappe_id is not None:
+        load_grappe(campaign, grappe_id)
+    filters = maps.RunMapFilters(
+        department=request.args.get("departement") or None,
+        editor=request.args.get("editeur") or None,
+        grappe_id=grappe_id,
+        bbox=parse_bbox(request.args.get("bbox")),
+    )
+    threshold = int(current_app.config["MAP_SUMMARY_THRESHOLD"])
+    if not filters.narrow and maps.count_located(db.session, run, filters) > threshold:
+        data = maps.summary_geojson(maps.department_summaries(db.session, run, filters))
+    else:
+        data = maps.run_geojson(*maps.run_map_data(db.session, run, filters))
+    return jsonify(data)
 
 
 @bp.post("/campagnes/<int:campaign_id>/calculs/<int:run_id>/ajuster")

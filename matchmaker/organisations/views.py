@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -27,6 +27,14 @@ from matchmaker.auth.services import Forbidden
 from matchmaker.editors.services import thresholds_from
 from matchmaker.extensions import db
 from matchmaker.funding.scales import programme_scale
+from matchmaker.maps import (
+    GeoJSON,
+    MapPoint,
+    colour_for,
+    grappe_geojson,
+    km_text,
+    neighbours_geojson,
+)
 from matchmaker.models import Role
 from matchmaker.organisations import neighbours as neighbour_services
 from matchmaker.organisations import proposals as proposal_services
@@ -40,9 +48,6 @@ from matchmaker.organisations.forms import (
     InterestForm,
     WithdrawForm,
 )
-
-if TYPE_CHECKING:  # folium is loaded by the pages that draw a map
-    from matchmaker.maps import RenderedMap
 
 bp = Blueprint("organisations", __name__)
 
@@ -274,14 +279,15 @@ def history(finess_et: str) -> ResponseReturnValue:
     )
 
 
-@bp.get("/essms/<finess_et>/voisins")
-@roles_required(*ANY_ROLE)
-@domain_errors
-def neighbours(finess_et: str) -> ResponseReturnValue:
+def _radius() -> float:
     config = current_app.config
     radius = request.args.get("rayon", type=float) or float(config["NEIGHBOUR_RADIUS_KM"])
-    radius = min(max(radius, 1.0), float(config["NEIGHBOUR_MAX_RADIUS_KM"]))
-    report = neighbour_services.find_neighbours(
+    return min(max(radius, 1.0), float(config["NEIGHBOUR_MAX_RADIUS_KM"]))
+
+
+def _neighbour_report(finess_et: str, radius: float) -> neighbour_services.NeighbourReport:
+    config = current_app.config
+    return neighbour_services.find_neighbours(
         db.session,
         current_user,
         finess_et,
@@ -290,15 +296,34 @@ def neighbours(finess_et: str) -> ResponseReturnValue:
         min_size_reduced=int(config["GRAPPE_MIN_SIZE_REDUCED"]),
         reduced_departments=set(config["REDUCED_MINIMUM_DEPARTMENTS"]),
     )
-    figure = _neighbours_figure(report, int(config["MAP_CLUSTER_THRESHOLD"]))
+
+
+@bp.get("/essms/<finess_et>/voisins")
+@roles_required(*ANY_ROLE)
+@domain_errors
+def neighbours(finess_et: str) -> ResponseReturnValue:
+    radius = _radius()
+    report = _neighbour_report(finess_et, radius)
     return render_template(
         "organisations/neighbours.html",
         report=report,
         shown=report.neighbours[:NEIGHBOUR_LIST_LIMIT],
-        figure=figure,
+        has_map=report.origin.latitude is not None and report.origin.longitude is not None,
         radius=radius,
-        max_radius=config["NEIGHBOUR_MAX_RADIUS_KM"],
+        max_radius=current_app.config["NEIGHBOUR_MAX_RADIUS_KM"],
     )
+
+
+@bp.get("/essms/<finess_et>/voisins.geojson")
+@roles_required(*ANY_ROLE)
+@domain_errors
+def neighbours_map(finess_et: str) -> ResponseReturnValue:
+    """The neighbours page's map data (same access rule as the page)."""
+    report = _neighbour_report(finess_et, _radius())
+    data = _neighbours_geojson(report)
+    if data is None:
+        abort(404, description="Cet établissement n'a pas de coordonnées dans FINESS.")
+    return jsonify(data)
 
 
 @bp.get("/api/editeurs")
@@ -366,29 +391,29 @@ def proposal(grappe_id: int) -> ResponseReturnValue:
     if request.method == "GET" and detail.my_answer is not None:
         form.answer.data = detail.my_answer.answer
         form.comment.data = detail.my_answer.comment
-    figure, colours = _grappe_figure(detail, int(current_app.config["MAP_CLUSTER_THRESHOLD"]))
     return render_template(
         "organisations/proposal.html",
         detail=detail,
-        figure=figure,
-        colours=colours,
+        has_map=any(m.latitude is not None and m.longitude is not None for m in detail.members),
+        colours=_og_colours(detail),
         form=form,
     )
+
+
+@bp.get("/mes-grappes/<int:grappe_id>/carte.geojson")
+@roles_required(*ANY_ROLE)
+@domain_errors
+def proposal_map(grappe_id: int) -> ResponseReturnValue:
+    """The proposal page's map data (same access rule as the page)."""
+    detail = proposal_services.proposal_detail(db.session, current_user, grappe_id, scale=_scale())
+    return jsonify(_grappe_geojson(detail))
 
 
 # Maps: plain data for matchmaker.maps ----------------------------------------------------
 
 
-def _km(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",") + " km"
-
-
-def _neighbours_figure(
-    report: neighbour_services.NeighbourReport, cluster_threshold: int
-) -> RenderedMap | None:
+def _neighbours_geojson(report: neighbour_services.NeighbourReport) -> GeoJSON | None:
     """The chosen ESSMS and its neighbours, one colour per OG."""
-    from matchmaker.maps import MapPoint, colour_for, neighbours_map
-
     origin = report.origin
     if origin.latitude is None or origin.longitude is None:
         return None
@@ -400,7 +425,7 @@ def _neighbours_figure(
             n.name,
             (
                 n.og_name or n.finess_ej,
-                " — ".join(part for part in (n.commune, _km(n.distance_km)) if part),
+                " — ".join(part for part in (n.commune, km_text(n.distance_km)) if part),
                 n.editor or "Pas de DUI",
             ),
             colours.setdefault(n.finess_ej, colour_for(len(colours) + 1)),
@@ -416,18 +441,21 @@ def _neighbours_figure(
         colour_for(0),
         "origin",
     )
-    return neighbours_map(here, points, report.radius_km, cluster_threshold)
+    return neighbours_geojson(here, points, report.radius_km)
 
 
-def _grappe_figure(
-    detail: proposal_services.ProposalDetail, cluster_threshold: int
-) -> tuple[RenderedMap, dict[str, str]]:
-    """The grappe's members coloured by OG (the user's own first), carrier marked."""
-    from matchmaker.maps import MapPoint, colour_for, grappe_map
-
+def _og_colours(detail: proposal_services.ProposalDetail) -> dict[str, str]:
+    """One colour per OG of the grappe, the user's own first."""
     colours: dict[str, str] = {}
     for ej in sorted({m.finess_ej for m in detail.members}, key=lambda e: e != detail.acting_for):
         colours[ej] = colour_for(len(colours))
+    return colours
+
+
+def _grappe_geojson(detail: proposal_services.ProposalDetail) -> GeoJSON:
+    """The grappe's members coloured by OG (the user's own first, as the page's legend),
+    carrier marked."""
+    colours = _og_colours(detail)
     points = [
         MapPoint(
             m.latitude,
@@ -435,7 +463,9 @@ def _grappe_figure(
             m.name,
             (
                 m.og_name or m.finess_ej,
-                " — ".join(part for part in (m.commune, f"{_km(m.distance_km)} du centre") if part),
+                " — ".join(
+                    part for part in (m.commune, f"{km_text(m.distance_km)} du centre") if part
+                ),
                 "Porteur du projet" if m.is_carrier else "",
             ),
             colours[m.finess_ej],
@@ -448,4 +478,4 @@ def _grappe_figure(
     centre = None
     if grappe.centre_latitude is not None and grappe.centre_longitude is not None:
         centre = (grappe.centre_latitude, grappe.centre_longitude)
-    return grappe_map(points, centre, cluster_threshold), colours
+    return grappe_geojson(points, centre)

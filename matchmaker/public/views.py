@@ -8,6 +8,8 @@ from flask.typing import ResponseReturnValue
 from importers.categories import essms_label
 from matchmaker.auth.decorators import public
 from matchmaker.extensions import db
+from matchmaker.maps import ORIGIN_COLOUR, GeoJSON, MapPoint, collection, point_feature
+from matchmaker.models import Establishment
 from matchmaker.public import services
 
 bp = Blueprint("public", __name__)
@@ -64,4 +66,20 @@ def establishment(finess_et: str) -> ResponseReturnValue:
         "public/establishment.html",
         establishment=found,
         essms_label=essms_label(found.category_code, found.is_essms),
+        position=_position(found),
     )
+
+
+def _position(establishment: Establishment) -> GeoJSON | None:
+    """The establishment alone on a map (its FINESS coordinates), or None when unlocated."""
+    if establishment.latitude is None or establishment.longitude is None:
+        return None
+    point = MapPoint(
+        establishment.latitude,
+        establishment.longitude,
+        establishment.long_name or establishment.short_name,
+        (" ".join(part for part in (establishment.postcode, establishment.commune) if part),),
+        ORIGIN_COLOUR,
+        "origin",
+    )
+    return collection([point_feature(point)], max_zoom=9)

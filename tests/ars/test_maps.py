@@ -1,4 +1,4 @@
-"""The desk's maps: rate classes, circles or choropleth, clustered targets."""
+"""The desk's maps: rate classes, the labelled choropleth, the targets' points."""
 
 from __future__ import annotations
 
@@ -27,30 +27,19 @@ def test_rate_classes(rate: float | None, colour: str) -> None:
     assert maps.rate_colour(rate) == colour
 
 
-def test_circles_without_boundaries() -> None:
-    figure = maps.rate_map([ARIEGE, GERS])
-    assert figure.script.count("L.circleMarker(") == 2
-    assert "16,7 %, 1 embarqués sur 6" in figure.script
-    assert "Gers (32) : —" in figure.script
+def test_the_rate_map_labels_each_department_of_the_region() -> None:
+    data = maps.rate_geojson([ARIEGE, GERS])
+    assert data["meta"]["mode"] == "choropleth" and data["features"] == []
+    ariege, gers = data["meta"]["areas"]["09"], data["meta"]["areas"]["32"]
+    assert ariege["short"] == "09 : 16,7 %" and ariege["colour"] == maps.rate_colour(1 / 6)
+    assert "1 embarqués sur 6 ESSMS éligibles" in ariege["lines"]
+    assert gers["short"] == "32 : —" and gers["colour"] == maps.NO_DATA_COLOUR
+    assert set(data["meta"]["areas"]) == {"09", "32"}
 
 
-def test_choropleth_keeps_the_region_s_departments_only() -> None:
-    square = {"type": "Polygon", "coordinates": [[[1, 42.5], [2, 42.5], [2, 43.2], [1, 42.5]]]}
-    boundaries = {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "properties": {"code": "09"}, "geometry": square},
-            {"type": "Feature", "properties": {"code": "75"}, "geometry": square},
-        ],
-    }
-    figure = maps.rate_map([ARIEGE, GERS], boundaries)
-    assert "L.circleMarker(" not in figure.script
-    assert figure.marker_count == 1  # Paris is not in the region; Gers has no shape
-    # A file whose key does not match falls back to circles.
-    assert "L.circleMarker(" in maps.rate_map([ARIEGE], boundaries, key="nom").script
-
-
-def test_targets_are_always_clustered() -> None:
-    figure = maps.targets_map([MapPoint(42.96, 1.60, "EHPAD <b>X</b>")])
-    assert figure.clustered and "L.markerClusterGroup()" in figure.script
-    assert "<b>X</b>" not in figure.script  # labels are escaped
+def test_targets_are_points_with_plain_text_labels() -> None:
+    data = maps.targets_geojson([MapPoint(42.96, 1.60, "EHPAD <b>X</b>")])
+    (feature,) = data["features"]
+    assert feature["geometry"]["coordinates"] == [1.6, 42.96]
+    # Plain text: the browser makes it a text node (never HTML).
+    assert feature["properties"]["label"] == "EHPAD <b>X</b>"

@@ -23,6 +23,7 @@ PAGES = [
     "/ars/non-embarques",
     "/ars/non-embarques.xlsx",
     "/ars/non-embarques.csv",
+    "/ars/non-embarques.geojson",
     "/ars/contacts",
     "/ars/contacts/essms/090000302",
     "/ars/contacts/og/090000003",
@@ -72,31 +73,10 @@ def test_the_dashboard_shows_the_hand_counted_figures(client: CsrfClient, login:
     assert re.search(r'id="chiffre-taux">40,0 %<', page)
     assert "Occitanie" in page and "Ariège" in page
     assert '<th scope="col">Taux d\'embarquement</th>' in page
-    assert "grappes-department" in page  # circles at the prefectures (no boundaries file)
+    # The choropleth on the shipped outlines, each department labelled (no file to set).
+    assert 'data-map-kind="choropleth"' in page and "09 : 16,7 %" in html.unescape(page)
     ariege = client.get("/ars/?departement=09").get_data(as_text=True)
     assert re.search(r'id="chiffre-eligibles">6<', ariege)
-
-
-def test_the_rate_map_is_a_choropleth_with_a_boundaries_file(
-    app: Flask, client: CsrfClient, login: Login, tmp_path, monkeypatch
-) -> None:
-    square = {"type": "Polygon", "coordinates": [[[1, 42.5], [2, 42.5], [2, 43.2], [1, 42.5]]]}
-    geojson = {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "properties": {"code": "09", "nom": "Ariège"}, "geometry": square},
-            {"type": "Feature", "properties": {"code": "35"}, "geometry": square},
-        ],
-    }
-    path = tmp_path / "departements.geojson"
-    path.write_text(__import__("json").dumps(geojson), encoding="utf-8")
-    monkeypatch.setitem(app.config, "DEPARTMENT_BOUNDARIES_FILE", str(path))
-    login(Role.ARS)
-    page = client.get("/ars/").get_data(as_text=True)
-    assert "(09) : 16,7 %, 1 embarqu" in page  # the feature of Ariège, with its rate
-    assert "Polygon" in page
-    assert "grappes-department" not in page
-    assert "Couleur du département" in page
 
 
 def test_an_administrator_chooses_the_region(client: CsrfClient, login: Login) -> None:
@@ -115,7 +95,12 @@ def test_the_non_embarked_page_lists_filters_and_maps(
     page = client.get("/ars/non-embarques").get_data(as_text=True)
     assert 'id="nombre-resultats">6 ESSMS<' in page
     assert page.index(world.n3.finess_et) < page.index(world.b1.finess_et)
-    assert "L.markerClusterGroup()" in page
+    assert 'data-map-source="/ars/non-embarques.geojson?region=76"' in page
+    assert 'data-cluster-threshold="0"' in page  # always clustered where dense
+    data = client.get("/ars/non-embarques.geojson?departement=31").get_json()
+    assert [f["properties"]["lines"][0] for f in data["features"]] == [
+        f"FINESS {world.b1.finess_et}"
+    ]
     filtered = client.get("/ars/non-embarques?departement=31").get_data(as_text=True)
     assert 'id="nombre-resultats">1 ESSMS<' in filtered and world.b1.finess_et in filtered
     # A department of another region is not a choice: the filter is ignored.
@@ -232,7 +217,7 @@ def test_another_region_does_not_see_the_log(
 
 def test_every_desk_route_is_for_ars_and_administrators_only(app: Flask) -> None:
     rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("ars.")]
-    assert len(rules) == 11
+    assert len(rules) == 13  # with the two map endpoints
     for rule in rules:
         roles = getattr(app.view_functions[rule.endpoint], "allowed_roles", None)
         assert roles == frozenset({Role.ARS, Role.ADMIN}), rule.rule

@@ -86,7 +86,11 @@ def test_the_outcome_shows_grappes_editors_and_the_isolated(
     assert f'id="chiffre-grappes">{len(result.grappes)}<' in page
     assert f'id="chiffre-isoles">{len(isolated)}<' in page
     assert whatif.NO_EDITOR in page  # no campaign: editors still to choose
-    assert "L.featureGroup()" in page  # the map
+    assert f'data-map-source="/ars/simulations/{run.id}.geojson' in page  # the map
+    data = client.get(f"/ars/simulations/{run.id}.geojson").get_json()
+    kinds = [f["properties"]["kind"] for f in data["features"]]
+    assert kinds.count("member") == len(placed) and kinds.count("origin") == len(isolated)
+    assert data["meta"]["hulls"]  # one area per possible grappe
 
     workbook = load_workbook(io.BytesIO(client.get(f"/ars/simulations/{run.id}.xlsx").data))
     assert workbook.sheetnames == ["Simulation", "Par éditeur", "Grappes", "Isolés"]

@@ -4,13 +4,12 @@ answers and « constituée »; campaign creation and life cycle; the audit log."
 from __future__ import annotations
 
 import html
-import json
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.auth import services as auth_services
-from matchmaker.campaigns import adjust, maps, review, runs
+from matchmaker.campaigns import adjust, maps, runs
 from matchmaker.campaigns.services import CampaignError
 from matchmaker.models import (
     AuditEvent,
@@ -38,31 +37,28 @@ def test_the_run_page_shows_grappes_funding_checklist_and_left_out(
     assert "Relancer le calcul avec les décisions" in text
 
 
-def test_the_map_draws_colours_centres_layers_and_left_out(
+def test_the_map_draws_colours_centres_areas_and_left_out(
     client: CsrfClient, db_session: Session, desk: Desk
 ) -> None:
     login(client, desk.owner)
-    drawn = client.get(f"/console/campagnes/{desk.campaign.id}/calculs/{desk.run.id}").get_data(
-        as_text=True
-    )
-    assert "vendor/leaflet/leaflet.js" in drawn and "cdn." not in drawn
-    assert maps.colour_of(1) in drawn and maps.colour_of(2) in drawn
-    for layer in ("Éditeur : Alpha Santé", "Éditeur : Beta Soft", maps.LEFT_OUT_LAYER):
-        assert json.dumps(layer) in drawn, layer  # the layer control's overlay names
-    assert maps.LEFT_OUT_COLOUR in drawn
-    assert json.dumps("Centre de la grappe n° 1") in drawn
-    assert "Trop peu d" in drawn
-    assert "L.markerClusterGroup() : L.featureGroup()" in drawn
-    assert '"cluster": false' in drawn
-
-
-def test_large_maps_cluster_their_markers(db_session: Session, desk: Desk) -> None:
-    views = review.grappe_views(db_session, desk.run)
-    small = maps.run_map(review.map_grappes(views), cluster_threshold=1000)
-    large = maps.run_map(review.map_grappes(views), cluster_threshold=10)
-    assert not small.clustered and large.clustered
-    assert large.marker_count == 31
-    assert '"cluster": true' in str(large.script)
+    base = f"/console/campagnes/{desk.campaign.id}/calculs/{desk.run.id}"
+    page = client.get(base).get_data(as_text=True)
+    assert "vendor/leaflet/leaflet.js" in page and "cdn." not in page
+    assert f'data-map-source="{base}/carte.geojson"' in page
+    assert 'data-map-filters="filtres-carte"' in page
+    assert '<option value="Alpha Santé">' in page and '<option value="Beta Soft">' in page
+    data = client.get(f"{base}/carte.geojson").get_json()
+    features = data["features"]
+    colours = {f["properties"]["colour"] for f in features}
+    assert {maps.colour_of(1), maps.colour_of(2), maps.LEFT_OUT_COLOUR} <= colours
+    centres = [f["properties"] for f in features if f["properties"]["kind"] == "centre"]
+    assert {c["label"] for c in centres} == {"Centre de la grappe n° 1", "Centre de la grappe n° 2"}
+    assert {c["short"] for c in centres} == {"1", "2"}  # the number written at the centre
+    left = [f["properties"] for f in features if f["properties"]["kind"] == "left-out"]
+    assert left and any("Trop peu d" in line for p in left for line in p["lines"])
+    assert data["meta"]["hulls"] and data["meta"]["group_labels"]
+    legend = [entry["label"] for entry in data["meta"]["legend"]]
+    assert any(label.startswith("Grappe n° 1 — Alpha Santé") for label in legend)
 
 
 def test_the_grappe_page_shows_its_map_members_funding_and_checklist(
@@ -79,6 +75,7 @@ def test_the_grappe_page_shows_its_map_members_funding_and_checklist(
     assert "Recevabilité" in page
     assert page.count("EHPAD BETA") >= 15
     assert "vendor/leaflet/leaflet.js" in page
+    assert f"carte.geojson?grappe={desk.beta.id}" in page
 
 
 def test_publish_then_constitute_once_every_og_accepted(

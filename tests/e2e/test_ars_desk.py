@@ -15,6 +15,7 @@ from importers.geography import departments_of_region
 from matchmaker.auth import services as auth_services
 from matchmaker.models import ContactAction, Embarkation, Establishment, Organisation, Role
 from tests.e2e.conftest import LiveServer
+from tests.e2e.maps import expect_map_drawn, watch_errors
 
 pytestmark = pytest.mark.browser
 
@@ -64,8 +65,7 @@ def test_dashboard_map_and_contact_log(
     base = live_server.url
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")  # type: ignore[attr-defined]
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = watch_errors(page)
 
     page.goto(f"{base}/connexion")
     page.get_by_label("Adresse électronique").fill(EMAIL)
@@ -77,13 +77,20 @@ def test_dashboard_map_and_contact_log(
     expect(page.locator("#chiffre-eligibles")).to_have_text("6")
     expect(page.locator("#chiffre-embarques")).to_have_text("2")
     expect(page.locator("#chiffre-taux")).to_have_text("33,3 %")
-    expect(page.locator("path.grappes-department")).to_have_count(len(departments_of_region("76")))
+    rate_map = expect_map_drawn(page, "carte-taux")
+    # The choropleth on the shipped outlines, each department of the region labelled.
+    count = len(departments_of_region("76"))
+    expect(rate_map).to_have_attribute("data-map-areas", str(count))
+    expect(rate_map.locator(".grappes-label")).to_have_count(count)
+    ariege = rate_map.locator(".grappes-label", has_text=re.compile(r"^09 : \d+,\d %$"))
+    expect(ariege).to_have_count(1)
     expect(page.get_by_role("table", name="Par département")).to_be_visible()
     page.screenshot(path=artifacts / "ars-01-tableau-de-bord.png", full_page=True)
 
     page.get_by_role("link", name="Non embarqués").first.click()
     expect(page.locator("#nombre-resultats")).to_have_text("4 ESSMS")
-    expect(page.locator(".marker-cluster")).not_to_have_count(0)  # the three near Foix
+    targets_map = expect_map_drawn(page, "carte-non-embarques")
+    expect(targets_map.locator(".marker-cluster")).not_to_have_count(0)  # three near Foix
     page.screenshot(path=artifacts / "ars-02-non-embarques.png", full_page=True)
 
     page.get_by_role("link", name="Jamais contacté").first.click()
@@ -92,6 +99,14 @@ def test_dashboard_map_and_contact_log(
     page.get_by_label("Résultat").fill("Directrice jointe, intéressée par un webinaire")
     page.get_by_role("button", name="Enregistrer l'action").click()
     expect(page.get_by_text("Action enregistrée.")).to_be_visible()
+
+    # A what-if simulation of Ariège: its map once the job is done.
+    page.get_by_role("link", name="Simulations").first.click()
+    page.get_by_label("Périmètre").select_option("09")
+    page.get_by_role("button", name="Lancer la simulation").click()
+    simulation_map = expect_map_drawn(page, "carte-simulation")
+    expect(simulation_map.locator("path.grappes-marker")).not_to_have_count(0)
+    page.screenshot(path=artifacts / "ars-03-simulation.png", full_page=True)
     assert errors == []
     with Session(live_server.engine) as session:
         actions = list(session.scalars(select(ContactAction)))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from matchmaker.auth import services as auth_services
 from matchmaker.models import Establishment, Organisation, Role, SolverRun
 from tests.e2e.conftest import LiveServer
+from tests.e2e.maps import expect_map_drawn, watch_errors
 
 pytestmark = pytest.mark.browser
 
@@ -92,8 +93,7 @@ def test_collectif_runs_a_campaign_end_to_end(
         viewport={"width": 1280, "height": 900}, locale="fr-FR", accept_downloads=True
     )
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = watch_errors(page)
 
     page.goto(f"{base}/connexion")
     page.get_by_label("Adresse électronique").fill(EMAIL)
@@ -125,6 +125,10 @@ def test_collectif_runs_a_campaign_end_to_end(
     page.get_by_role("button", name="Lancer le calcul").click()
     expect(page.get_by_role("heading", name=re.compile(r"Calcul n° \d+"))).to_be_visible()
     expect(page.get_by_role("heading", name="Grappes proposées")).to_be_visible(timeout=JOB_WAIT_MS)
+    run_map = expect_map_drawn(page, "carte-calcul")
+    expect(run_map.locator("path.grappes-hull")).to_have_count(2)  # one area per grappe
+    expect(run_map.locator(".grappes-label")).to_have_count(2)  # its number at its centre
+    expect(run_map.locator(".grappes-legend li")).not_to_have_count(0)
     page.screenshot(path=artifacts / "console-02-calcul.png", full_page=True)
     with Session(live_server.engine) as session:
         run = session.scalars(select(SolverRun)).one()
@@ -153,5 +157,5 @@ def test_collectif_runs_a_campaign_end_to_end(
     moved = next(row for row in proposals[1:] if row[1] == free)
     assert moved[0] == target.number
     page.screenshot(path=artifacts / "console-03-publie.png", full_page=True)
-    assert [error for error in errors if "jobs.js" in error] == []
+    assert errors == []
     context.close()

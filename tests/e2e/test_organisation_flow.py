@@ -34,6 +34,7 @@ from matchmaker.models import (
 from matchmaker.models.base import utcnow
 from matchmaker.models.campaigns import CampaignOwner
 from tests.e2e.conftest import LiveServer
+from tests.e2e.maps import expect_map_drawn, watch_errors
 
 pytestmark = pytest.mark.browser
 
@@ -156,8 +157,7 @@ def test_sign_up_declare_interest_and_accept(
     base = live_server.url
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")  # type: ignore[attr-defined]
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = watch_errors(page)
 
     # Keyboard: the first Tab reaches the skip link.
     page.goto(f"{base}/inscription")
@@ -210,7 +210,9 @@ def test_sign_up_declare_interest_and_accept(
 
     # Neighbours: the origin and SSIAD ALPHA (no DUI yet); OG B has not declared.
     page.goto(f"{base}/essms/350000101/voisins?rayon=100")
-    expect(page.locator("path.grappes-marker")).to_have_count(2)
+    neighbours = expect_map_drawn(page, "carte-voisins")
+    expect(neighbours.locator("path.grappes-marker")).to_have_count(2)
+    expect(neighbours.locator("path.grappes-radius")).to_have_count(1)
     page.screenshot(path=artifacts / "05-voisins.png", full_page=True)
 
     # A collectif publishes a run from its console; the proposal appears with its map.
@@ -226,8 +228,11 @@ def test_sign_up_declare_interest_and_accept(
     page.get_by_role("link", name="Mes grappes").click()
     page.get_by_role("link", name=re.compile("Grappe n° 1")).click()
     page.wait_for_load_state("load")
+    proposal = expect_map_drawn(page, "carte-grappe")
     assert errors == []
-    expect(page.locator("path.grappes-marker")).to_have_count(len(ESSMS))
+    expect(proposal.locator("path.grappes-member, path.grappes-carrier")).to_have_count(len(ESSMS))
+    expect(proposal.locator("path.grappes-centre")).to_have_count(1)
+    expect(proposal.locator("path.grappes-centre-line")).to_have_count(len(ESSMS))
     expect(page.locator("path.grappes-carrier")).to_have_count(2)
     page.locator("path.grappes-member").first.dispatch_event("click")
     expect(page.locator(".leaflet-popup-content")).to_contain_text("ASSOCIATION BETA")
@@ -249,6 +254,7 @@ def test_sign_up_declare_interest_and_accept(
     # Small screens: the page stays usable (no horizontal scroll of the body).
     page.set_viewport_size({"width": 375, "height": 800})
     page.reload()
+    expect_map_drawn(page, "carte-grappe")
     assert page.evaluate("document.body.scrollWidth <= window.innerWidth + 1")
     page.screenshot(path=artifacts / "08-grappe-mobile.png", full_page=True)
 

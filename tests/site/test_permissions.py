@@ -55,10 +55,12 @@ CASES = [
     Case("POST", "/essms/{a0}/declaration", ("og", "admin")),
     Case("GET", "/essms/{a0}/historique", EVERYONE),
     Case("GET", "/essms/{a0}/voisins", EVERYONE),
+    Case("GET", "/essms/{a0}/voisins.geojson", EVERYONE),
     Case("GET", "/api/editeurs?q=a", EVERYONE),
     Case("GET", "/mes-grappes", ("og",)),
     Case("GET", "/mes-grappes/{grappe}", EVERYONE),
     Case("POST", "/mes-grappes/{grappe}", ("og", "admin")),
+    Case("GET", "/mes-grappes/{grappe}/carte.geojson", EVERYONE),
 ]
 
 
@@ -103,6 +105,8 @@ def test_regional_users_of_another_region_see_nothing(
         f"/essms/{world.essms_a[0].finess_et}/historique",
         f"/essms/{world.essms_a[0].finess_et}/voisins",
         f"/mes-grappes/{grappe.id}",
+        f"/essms/{world.essms_a[0].finess_et}/voisins.geojson",
+        f"/mes-grappes/{grappe.id}/carte.geojson",
     ):
         assert client.get(path).status_code == 403, path
 
@@ -129,6 +133,8 @@ def test_the_table_covers_every_protected_site_route(app: Flask) -> None:
         "/essms/<finess_et>/historique": "/essms/{a0}/historique",
         "/essms/<finess_et>/voisins": "/essms/{a0}/voisins",
         "/mes-grappes/<int:grappe_id>": "/mes-grappes/{grappe}",
+        "/essms/<finess_et>/voisins.geojson": "/essms/{a0}/voisins.geojson",
+        "/mes-grappes/<int:grappe_id>/carte.geojson": "/mes-grappes/{grappe}/carte.geojson",
         "/demandes/<int:user_id>": "/demandes/999999",
     }
     for rule in app.url_map.iter_rules():
