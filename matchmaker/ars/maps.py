@@ -24,7 +24,7 @@ from typing import Any
 import folium
 
 from importers.geography import DEPARTMENTS
-from matchmaker import maps
+from matchmaker import formatting, maps
 from matchmaker.ars.dashboard import Row
 from matchmaker.ars.priorities import Target
 from matchmaker.ars.whatif import NO_EDITOR, WhatIf
@@ -57,7 +57,7 @@ class DepartmentRate:
 
     @property
     def label(self) -> str:
-        rate = "—" if self.rate is None else f"{self.rate * 100:.1f} %".replace(".", ",")
+        rate = formatting.percent(self.rate)
         return f"{self.name} ({self.code}) : {rate}, {self.embarked} embarqués sur {self.eligible}"
 
 
@@ -92,7 +92,7 @@ def target_points(targets: Sequence[Target]) -> list[MapPoint]:
                 f"FINESS {t.finess_et}",
                 t.og_name or t.finess_ej,
                 t.commune or "",
-                f"Score {t.score:.2f}",
+                f"Score {formatting.number(t.score, 2, fixed=True)}",
                 "Isolé" if t.isolated else "",
             ),
             colour=ISOLATED_COLOUR if t.isolated else TARGET_COLOUR,

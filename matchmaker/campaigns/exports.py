@@ -1,7 +1,7 @@
 """Exports in French, XLSX and CSV: per grappe, the « liste des structures engagées » the
 application needs, its funding estimate and its checklist; per run, every proposal and
-every ESSMS left out with its reason. CSV files are UTF-8 with BOM and ``;`` separators, as
-French Excel opens them."""
+every ESSMS left out with its reason. CSV files are UTF-8 with BOM, ``;`` separators and decimal
+commas, as French Excel opens them."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from matchmaker import formatting
 from matchmaker.campaigns.review import GrappeView, LeftOutView, MemberView
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -231,9 +232,16 @@ def _save(book: Workbook) -> bytes:
     return buffer.getvalue()
 
 
+def _csv_cell(value: object) -> object:
+    """Decimal numbers with a decimal comma, as French Excel reads them."""
+    if isinstance(value, float):
+        return formatting.decimal_comma(value)
+    return value
+
+
 def _csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

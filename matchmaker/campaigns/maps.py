@@ -19,6 +19,7 @@ from branca.element import MacroElement
 from folium.template import Template
 from markupsafe import Markup
 
+from matchmaker import formatting
 from matchmaker.maps import RenderedMap, main_bounds, safe_text
 
 #: Colours of the grappes, in turn (readable on the OpenStreetMap tiles).
@@ -164,7 +165,7 @@ def _member_row(grappe: MapGrappe, member: MapMember, colour: str) -> list[objec
     popup = (
         f"<strong>{safe_text(member.name)}</strong><br>FINESS {safe_text(member.finess_et)}"
         f"<br>Grappe n° {grappe.number} — {safe_text(grappe.editor)}"
-        f"<br>{member.distance_km:.1f} km du centre{carrier}"
+        f"<br>{formatting.km(member.distance_km)} du centre{carrier}"
     )
     return [
         round(member.latitude, 6),

@@ -22,6 +22,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from matchmaker import formatting
 from matchmaker.auth.decorators import ANY_ROLE, roles_required
 from matchmaker.auth.services import Forbidden
 from matchmaker.editors.services import thresholds_from
@@ -338,7 +339,7 @@ def proposal(grappe_id: int) -> ResponseReturnValue:
 
 
 def _km(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",") + " km"
+    return formatting.km(value)
 
 
 def _neighbours_figure(

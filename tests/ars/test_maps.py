@@ -30,7 +30,7 @@ def test_rate_classes(rate: float | None, colour: str) -> None:
 def test_circles_without_boundaries() -> None:
     figure = maps.rate_map([ARIEGE, GERS])
     assert figure.script.count("L.circleMarker(") == 2
-    assert "16,7 %, 1 embarqués sur 6" in figure.script
+    assert "16,7\u00a0%, 1 embarqués sur 6" in figure.script
     assert "Gers (32) : —" in figure.script
 
 
