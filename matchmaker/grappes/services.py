@@ -20,6 +20,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from importers.geography import DEPARTMENTS, REGIONS, departments_of_region
+from matchmaker.grappes import wording
 from matchmaker.models import (
     Campaign,
     Declaration,
@@ -392,6 +393,7 @@ def store_solution(
         ]
         session.add(grappe)
         total_km += result.total_km
+    numbers = {result.key: n for n, result in enumerate(solution.grappes, start=1)}
     for exclusion in solution.exclusions:
         session.add(
             Exclusion(
@@ -399,7 +401,11 @@ def store_solution(
                 finess_et=exclusion.finess_et,
                 reason_code=exclusion.reason_code,
                 reason=exclusion.reason,
-                near_miss=exclusion.near_miss.text if exclusion.near_miss else None,
+                near_miss=(
+                    wording.near_miss_text(exclusion.near_miss, numbers)
+                    if exclusion.near_miss
+                    else None
+                ),
             )
         )
     for aside in candidates.set_aside:
