@@ -1,4 +1,5 @@
-"""French formatting of numbers, percentages, amounts, file sizes and dates, in one place.
+"""French formatting of numbers, percentages, amounts, file sizes, dates and territories
+(departments and regions by name), in one place.
 
 Every template uses these through the Jinja filters registered by ``init_app``; exports
 and messages call the functions directly. Babel holds the French conventions (decimal
@@ -9,11 +10,14 @@ hand.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 from flask import Flask
+
+from importers.geography import DEPARTMENTS, REGIONS
 
 #: The site's only locale.
 LOCALE = "fr_FR"
@@ -107,6 +111,27 @@ def decimal_comma(value: Number | None, decimals: int = 2) -> str:
     return format_decimal(value, format="0." + "#" * decimals, locale=LOCALE)
 
 
+def department(code: str | None) -> str:
+    """« Loire-Atlantique (44) »: a department is never shown by its code alone."""
+    if not code:
+        return MISSING
+    found = DEPARTMENTS.get(code)
+    return f"{found.name} ({code})" if found else f"département {code}"
+
+
+def departments(codes: Iterable[str] | None) -> str:
+    """« Ille-et-Vilaine (35), Morbihan (56) »."""
+    return ", ".join(department(code) for code in codes or ())
+
+
+def region(code: str | None) -> str:
+    """« Pays de la Loire »: a region is never shown by its code alone."""
+    if not code:
+        return MISSING
+    found = REGIONS.get(code)
+    return found.name if found else f"région {code}"
+
+
 #: Jinja filter name → function. Templates never format numbers by hand.
 FILTERS = {
     "nombre": number,
@@ -117,6 +142,9 @@ FILTERS = {
     "taille": file_size,
     "date_fr": date,
     "date_heure": date_time,
+    "departement": department,
+    "departements": departments,
+    "region": region,
 }
 
 
