@@ -31,8 +31,8 @@ from matchmaker.funding.scales import load_scale
 from matchmaker.maps import MapPoint, RenderedMap, colour_for, grappe_map, neighbours_map
 from matchmaker.models import Role
 from matchmaker.organisations import neighbours as neighbour_services
+from matchmaker.organisations import next_steps, services
 from matchmaker.organisations import proposals as proposal_services
-from matchmaker.organisations import services
 from matchmaker.organisations.forms import (
     CHAMP_LABELS,
     AnswerForm,
@@ -115,9 +115,15 @@ def home() -> ResponseReturnValue:
 @domain_errors
 def show(finess_ej: str) -> ResponseReturnValue:
     view = services.overview(db.session, current_user, finess_ej)
+    steps = (
+        next_steps.next_steps(db.session, current_user, view)
+        if current_user.finess_ej == finess_ej
+        else None
+    )
     return render_template(
         "organisations/show.html",
         view=view,
+        steps=steps,
         interest_form=InterestForm(),
         withdraw_form=WithdrawForm(),
     )
