@@ -213,6 +213,7 @@ def assess(session: Session, grappe: Grappe, scale: Scale | None = None) -> Asse
             editor=editor,
             editor_referenced=referenced,
             carrier_siret=carrier.siret if carrier else None,
+            carrier_ej=grappe.carrier_ej,
             new_operation=None,
         ),
         scale=scale,

@@ -400,6 +400,7 @@ def proposal_detail(
             editor=grappe.editor_name or None,
             editor_referenced=referenced,
             carrier_siret=carrier.siret if carrier else None,
+            carrier_ej=grappe.carrier_ej,
             new_operation=None,
         ),
         scale=scale,
