@@ -41,6 +41,7 @@ from matchmaker.organisations.forms import (
     InterestForm,
     WithdrawForm,
 )
+from matchmaker.organisations.warnings import declaration_warnings
 
 bp = Blueprint("organisations", __name__)
 
@@ -65,6 +66,16 @@ def domain_errors(view: F) -> F:
             abort(404)
 
     return wrapped  # type: ignore[return-value]
+
+
+def _flash_warnings(declarations: list[Any]) -> None:
+    """What will block the grappe later, told now (one message per distinct warning)."""
+    seen: set[str] = set()
+    for declaration in declarations:
+        for warning in declaration_warnings(db.session, declaration):
+            if warning not in seen:
+                seen.add(warning)
+                flash(f"Attention : {warning}", "warning")
 
 
 def _input(form: DeclarationForm) -> services.DeclarationInput:
@@ -141,7 +152,7 @@ def declare(finess_et: str) -> ResponseReturnValue:
         _prefill(form, declaration, establishment.champ)
     elif form.validate_on_submit():
         try:
-            services.declare(
+            written = services.declare(
                 db.session,
                 current_user,
                 [finess_et],
@@ -154,6 +165,7 @@ def declare(finess_et: str) -> ResponseReturnValue:
         else:
             db.session.commit()
             flash(f"Déclaration enregistrée pour {establishment.short_name}.", "success")
+            _flash_warnings(written)
             return redirect(url_for("organisations.show", finess_ej=establishment.finess_ej))
     return render_template(
         "organisations/declare.html",
@@ -200,6 +212,7 @@ def declare_group(finess_ej: str) -> ResponseReturnValue:
         else:
             db.session.commit()
             flash(f"Déclaration enregistrée pour {len(written)} établissements.", "success")
+            _flash_warnings(written)
             return redirect(url_for("organisations.show", finess_ej=finess_ej))
     return render_template("organisations/declare_group.html", form=form, view=view)
 

@@ -152,3 +152,15 @@ def test_map_labels_cannot_inject_script() -> None:
             assert line.strip().startswith("var rows = ["), line
     origin = MapPoint(48.0, -1.0, "ici", kind="origin")
     assert neighbours_map(origin, [point], 10, 300).marker_count == 2
+
+
+def test_an_editor_that_is_only_a_preference_is_said_so(
+    client: CsrfClient, db_session: Session, auth: Auth, world: World, declared: dict[str, User]
+) -> None:
+    # Saint-Malo has no DUI yet but prefers Acme: it is not an Acme client.
+    declare(db_session, declared["b"], "350000202", "aucun", "Acme")
+    db_session.commit()
+    auth.login(declared["a"])
+    page = client.get("/essms/350000101/voisins?rayon=100").get_data(as_text=True)
+    row = page[page.index("FOYER BETA") :].split("</tr>", 1)[0]
+    assert "pas de DUI" in row and "préférence : Acme" in row
