@@ -135,7 +135,8 @@ def adjust_run(campaign_id: int, run_id: int) -> ResponseReturnValue:
     return attempt(
         lambda: adjust.adjust(db.session, current_user, campaign, run, adjustment),
         None,
-        url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id) + "#ajuster",
+        url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id, ajustement=1)
+        + "#ajuster-resultat",
     )
 
 
