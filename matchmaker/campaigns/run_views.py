@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from matchmaker.auth.decorators import roles_required
-from matchmaker.campaigns import adjust, exports, figures, maps, review, runs, services
+from matchmaker.campaigns import adjust, dossier, exports, figures, maps, review, runs, services
 from matchmaker.campaigns.blueprint import (
     MANAGERS,
     READERS,
@@ -221,7 +221,8 @@ def export_grappe(campaign_id: int, grappe_id: int, fmt: str) -> ResponseReturnV
     view = next(v for v in review.grappe_views(db.session, grappe.run) if v.grappe.id == grappe.id)
     name = f"structures-engagees-grappe-{grappe.number}-calcul-{grappe.run_id}"
     if fmt == "xlsx":
-        return download(exports.grappe_xlsx(view), f"{name}.xlsx", exports.XLSX_MIMETYPE)
+        workbook = dossier.engaged_structures_xlsx(db.session, view)
+        return download(workbook, f"{name}.xlsx", exports.XLSX_MIMETYPE)
     if fmt == "csv":
         return download(exports.grappe_csv(view), f"{name}.csv", exports.CSV_MIMETYPE)
     abort(404)
