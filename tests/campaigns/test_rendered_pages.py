@@ -118,4 +118,5 @@ def test_the_accessibility_statement(client: CsrfClient, app: Flask) -> None:
 def test_the_favicon_is_served(client: CsrfClient) -> None:
     page = client.get("/").get_data(as_text=True)
     assert '<link rel="icon" href="/static/favicon.svg"' in page
-    assert client.get("/static/favicon.svg").status_code == 200
+    with client.get("/static/favicon.svg") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
