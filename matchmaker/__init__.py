@@ -71,7 +71,7 @@ def create_app(
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
 
-    from matchmaker import errors
+    from matchmaker import errors, formatting
     from matchmaker.ars.views import bp as ars_bp
     from matchmaker.auth.views import bp as auth_bp
     from matchmaker.campaigns.views import bp as campaigns_bp
@@ -89,6 +89,7 @@ def create_app(
     app.register_blueprint(ars_bp)
     app.register_blueprint(campaigns_bp)
     errors.init_app(app)
+    formatting.init_app(app)
     register_commands(app)
     return app
 

@@ -148,6 +148,12 @@ SETTINGS: tuple[Setting, ...] = (
         "table that administrators read.",
     ),
     Setting("MAIL_FROM", "grappes@localhost", "Sender address of outgoing e-mail."),
+    Setting(
+        "ACCESSIBILITY_CONTACT",
+        None,
+        "E-mail address published on the accessibility statement for users who cannot "
+        "reach content or a service; default: the sender address of outgoing e-mail.",
+    ),
     Setting("MAIL_PORT", 587, "Port of the SMTP server."),
     Setting("MAIL_USE_TLS", True, "Use STARTTLS with the SMTP server."),
     Setting("MAIL_USERNAME", None, "SMTP login, when the server requires one."),

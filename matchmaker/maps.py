@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from matchmaker import formatting
+
 PointKind = Literal["origin", "member", "carrier", "neighbour", "centre", "other"]
 
 OUTLINES_ATTRIBUTION = "Contours : IGN Admin Express 2018, Licence Ouverte"
@@ -76,8 +78,8 @@ def colour_for(index: int) -> str:
 
 
 def km_text(value: float) -> str:
-    """« 12,3 km »."""
-    return f"{value:.1f}".replace(".", ",") + " km"
+    """« 12,3 km » (French conventions, :mod:`matchmaker.formatting`)."""
+    return formatting.km(value)
 
 
 def point_feature(point: MapPoint, **extra: Any) -> GeoJSON:

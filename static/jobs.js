@@ -17,8 +17,13 @@
         })
         .then(function (job) {
           bar.value = Math.round(job.progress * 100);
-          bar.textContent = bar.value + " %";
+          bar.textContent = bar.value + "\u00a0%";
           status.textContent = job.status_label;
+          // The page's own state (« État : en attente ») follows the job.
+          document.querySelectorAll("[data-state-labels]").forEach(function (element) {
+            var labels = JSON.parse(element.getAttribute("data-state-labels"));
+            if (labels[job.status]) { element.textContent = labels[job.status]; }
+          });
           message.textContent = job.message || "";
           if (job.error) { errorText.textContent = job.error; error.hidden = false; }
           if (job.finished) { window.location.reload(); } else { window.setTimeout(tick, 1000); }

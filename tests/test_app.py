@@ -48,12 +48,12 @@ def test_readme_table_is_generated_from_the_settings() -> None:
     assert markdown_table() in readme, "run `grappes settings` and paste the table in the README"
 
 
-def test_home_page_lists_imports(client: FlaskClient) -> None:
+def test_home_page_is_french(client: FlaskClient) -> None:
     response = client.get("/")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert '<html lang="fr">' in page
-    assert "Données importées" in page
+    assert "ESSMS déjà dans une grappe" in page
 
 
 def test_unknown_page_is_a_french_404(client: FlaskClient) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from importers.geography import DEPARTMENTS
-from matchmaker import maps
+from matchmaker import formatting, maps
 from matchmaker.ars.dashboard import Row
 from matchmaker.ars.priorities import Target
 from matchmaker.ars.whatif import NO_EDITOR, WhatIf
@@ -63,7 +63,7 @@ class DepartmentRate:
     @property
     def rate_text(self) -> str:
         """« 37,5 % », or « — » without eligible ESSMS."""
-        return "—" if self.rate is None else f"{self.rate * 100:.1f} %".replace(".", ",")
+        return "—" if self.rate is None else formatting.percent(self.rate)
 
 
 def department_rates(rows: Sequence[Row]) -> list[DepartmentRate]:
@@ -97,7 +97,7 @@ def target_points(targets: Sequence[Target]) -> list[MapPoint]:
                 f"FINESS {t.finess_et}",
                 t.og_name or t.finess_ej,
                 t.commune or "",
-                f"Score {t.score:.2f}",
+                f"Score {formatting.number(t.score, 2, fixed=True)}",
                 "Isolé" if t.isolated else "",
             ),
             colour=ISOLATED_COLOUR if t.isolated else TARGET_COLOUR,

@@ -75,7 +75,11 @@ def home_for(user: User) -> str:
     """Where a user lands after login."""
     if user.role == Role.OG:
         return url_for("organisations.home")
-    if user.role in (Role.COLLECTIF, Role.ADMIN):
+    if user.role == Role.COLLECTIF:
+        return url_for("campaigns.index")
+    if user.role == Role.ARS:
+        return url_for("ars.dashboard")
+    if user.role == Role.ADMIN:
         return url_for("auth.requests")
     return url_for("auth.account")
 

@@ -1,7 +1,7 @@
 """Exports in French, XLSX and CSV: per grappe, the « liste des structures engagées » the
 application needs, its funding estimate and its checklist; per run, every proposal and
-every ESSMS left out with its reason. CSV files are UTF-8 with BOM and ``;`` separators, as
-French Excel opens them."""
+every ESSMS left out with its reason. CSV files are UTF-8 with BOM, ``;`` separators and decimal
+commas, as French Excel opens them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from importers.formulas import SafeCsvWriter, neutralise_row
+from matchmaker import formatting
 from matchmaker.grappes.read_model import GrappeView, LeftOutView, MemberView
 
 if TYPE_CHECKING:  # openpyxl is imported by the functions that write a workbook
@@ -238,9 +239,16 @@ def _save(book: Workbook) -> bytes:
     return buffer.getvalue()
 
 
+def _csv_cell(value: object) -> object:
+    """Decimal numbers with a decimal comma, as French Excel reads them."""
+    if isinstance(value, float):
+        return formatting.decimal_comma(value)
+    return value
+
+
 def _csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     buffer = io.StringIO()
     writer = SafeCsvWriter(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

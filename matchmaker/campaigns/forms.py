@@ -96,7 +96,8 @@ class UploadForm(FlaskForm):
 
     kind = SelectField(
         "Type de fichier",
-        choices=choices(UPLOAD_KIND_LABELS.items()),
+        # Declarations first and by default: the file a collectif uploads most often.
+        choices=choices(sorted(UPLOAD_KIND_LABELS.items(), key=lambda kv: kv[0] != "declarations")),
         default="declarations",
         validators=[DataRequired(REQUIRED)],
     )

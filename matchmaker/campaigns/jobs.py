@@ -15,6 +15,7 @@ from importers.errors import ImportRefused, RowError
 from importers.finess import import_finess
 from importers.reports import ImportSummary
 from matchmaker.audit.services import record
+from matchmaker.campaigns import preview_checks
 from matchmaker.campaigns.uploads import upload_path
 from matchmaker.grappes import runs
 from matchmaker.jobs import JobCancelled, JobContext, JobError, job
@@ -178,7 +179,13 @@ def _run_import(
         summary = import_declarations(
             ctx.session, path, campaign, dry_run=dry_run, progress=_rows_progress(ctx)
         )
-        return _summary_preview(ctx, summary, upload.original_name)
+        scope_counts: dict[str, int] = {}
+        if dry_run:
+            warnings, scope_counts = preview_checks.scope_warnings(ctx.session, path, campaign)
+            summary.errors.extend(warnings)
+        preview = _summary_preview(ctx, summary, upload.original_name)
+        preview["counts"] += list(scope_counts.items())
+        return preview
     if upload.kind == "embarkation":
         summary = import_embarked(ctx.session, path, dry_run=dry_run)
         return _summary_preview(ctx, summary, upload.original_name)

@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from importers.geography import DEPARTMENTS
 from matchmaker.auth.decorators import roles_required
-from matchmaker.campaigns import adjust, exports, figures, maps, review, runs, services
+from matchmaker.campaigns import adjust, dossier, exports, figures, maps, review, runs, services
 from matchmaker.campaigns.blueprint import (
     MANAGERS,
     READERS,
@@ -190,7 +190,8 @@ def adjust_run(campaign_id: int, run_id: int) -> ResponseReturnValue:
     return attempt(
         lambda: adjust.adjust(db.session, current_user, campaign, run, adjustment),
         None,
-        url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id) + "#ajuster",
+        url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id, ajustement=1)
+        + "#ajuster-resultat",
     )
 
 
@@ -275,7 +276,8 @@ def export_grappe(campaign_id: int, grappe_id: int, fmt: str) -> ResponseReturnV
     view = next(v for v in review.grappe_views(db.session, grappe.run) if v.grappe.id == grappe.id)
     name = f"structures-engagees-grappe-{grappe.number}-calcul-{grappe.run_id}"
     if fmt == "xlsx":
-        return download(exports.grappe_xlsx(view), f"{name}.xlsx", exports.XLSX_MIMETYPE)
+        workbook = dossier.engaged_structures_xlsx(db.session, view)
+        return download(workbook, f"{name}.xlsx", exports.XLSX_MIMETYPE)
     if fmt == "csv":
         return download(exports.grappe_csv(view), f"{name}.csv", exports.CSV_MIMETYPE)
     abort(404)

@@ -12,6 +12,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from matchmaker.audit import sentences
 from matchmaker.auth.decorators import roles_required
 from matchmaker.campaigns import adjust, exports, run_views, runs, services, uploads
 from matchmaker.campaigns.blueprint import (
@@ -143,8 +144,8 @@ def change_status(campaign_id: int) -> ResponseReturnValue:
 @roles_required(*READERS)
 def audit_log(campaign_id: int) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id)
-    events = services.audit_log(db.session, campaign)
-    return render_template("campaigns/audit.html", campaign=campaign, events=events)
+    lines = sentences.describe(db.session, services.audit_log(db.session, campaign))
+    return render_template("campaigns/audit.html", campaign=campaign, lines=lines)
 
 
 # --- uploads -----------------------------------------------------------------------------------

@@ -75,6 +75,8 @@ class ChecklistGrappe:
     editor_referenced: bool | None
     carrier_siret: str | None
     new_operation: bool | None
+    #: The carrier's FINESS EJ, None when no carrier is designated yet.
+    carrier_ej: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,7 @@ def check_grappe(grappe: ChecklistGrappe, *, scale: Scale) -> Checklist:
             _check_eligible(members, ids),
             _check_min_size(members, ids, scale),
             _check_finess(members, ids),
-            _check_carrier_siret(grappe.carrier_siret),
+            _check_carrier_siret(grappe.carrier_ej, grappe.carrier_siret),
             _check_new_operation(grappe.new_operation),
             _check_no_european_funding(members, ids),
             _check_not_already_funded(members, ids),
@@ -232,10 +234,16 @@ class _Point:
     ) -> CheckResult:
         """Not met if any ESSMS fails; else to confirm if any is unknown; else met."""
         if failing:
-            return self.result(Status.NOT_MET, f"{len(failing)} ESSMS : {failing_text}.", failing)
+            return self.result(
+                Status.NOT_MET,
+                f"{len(failing)} ESSMS : {failing_text} ({_listing(failing)}).",
+                failing,
+            )
         if unknown:
             return self.result(
-                Status.TO_CONFIRM, f"{len(unknown)} ESSMS : {unknown_text}.", unknown
+                Status.TO_CONFIRM,
+                f"{len(unknown)} ESSMS : {unknown_text} ({_listing(unknown)}).",
+                unknown,
             )
         return self.result(Status.MET, met_text)
 
@@ -244,6 +252,17 @@ class _Point:
         if answer is None:
             return self.result(Status.TO_CONFIRM, unknown)
         return self.result(Status.MET, met) if answer else self.result(Status.NOT_MET, not_met)
+
+
+#: ESSMS named in a point's detail; beyond, « et N autres ».
+LISTED_ESSMS = 10
+
+
+def _listing(ids: Sequence[str]) -> str:
+    """« 350000101, 350000102 » or « 350000101, … et 5 autres »."""
+    shown = ", ".join(ids[:LISTED_ESSMS])
+    rest = len(ids) - LISTED_ESSMS
+    return shown + (f" et {rest} autre{'s' if rest > 1 else ''}" if rest > 0 else "")
 
 
 def _member_id(member: ChecklistMember, index: int) -> str:
@@ -322,11 +341,22 @@ def _check_finess(members: list[ChecklistMember], ids: list[str]) -> CheckResult
     )
 
 
-def _check_carrier_siret(siret: str | None) -> CheckResult:
-    """4. The carrier has a SIRET: to confirm when no carrier or no SIRET is recorded."""
+def _check_carrier_siret(carrier_ej: str | None, siret: str | None) -> CheckResult:
+    """4. The carrier has a SIRET: to confirm when no carrier is designated, or when the
+    carrier's SIRET is not recorded (the detail says which)."""
     point = _Point.named("carrier_siret")
     if siret is None or not siret.strip():
-        return point.result(Status.TO_CONFIRM, "Porteur non désigné ou SIRET non renseigné.")
+        if carrier_ej is None:
+            return point.result(
+                Status.TO_CONFIRM,
+                "Porteur non désigné : choisissez l'organisme qui portera le projet.",
+            )
+        return point.result(
+            Status.TO_CONFIRM,
+            f"Le porteur (FINESS EJ {carrier_ej}) est désigné, mais son SIRET n'est pas "
+            "renseigné.",
+            (carrier_ej,),
+        )
     if not is_valid_siret(siret):
         return point.result(
             Status.NOT_MET,

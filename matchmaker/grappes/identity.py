@@ -19,6 +19,7 @@ what changed and that it must answer again (:func:`answer_changes`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -78,6 +79,7 @@ def link(session: Session, run: SolverRun, reference: SolverRun) -> None:
         else:
             numbers[grappe.id] = next_number
             next_number += 1
+    _renumber_near_misses(run, {g.number: numbers[g.id] for g in run.grappes})
     # Two steps: numbers are unique within a run at every flush.
     for index, grappe in enumerate(run.grappes, start=1):
         grappe.number = -index
@@ -88,6 +90,22 @@ def link(session: Session, run: SolverRun, reference: SolverRun) -> None:
         grappe.previous_grappe_id = match.id if match else None
     session.flush()
     run.grappes.sort(key=lambda g: g.number)
+
+
+def _renumber_near_misses(run: SolverRun, renumbered: dict[int, int]) -> None:
+    """The near misses of the run's exclusions name grappes by number (« grappe n° 3 »):
+    they follow the grappes' new numbers, in one pass so that no number is mapped twice."""
+
+    def replace(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        return f"grappe n° {renumbered.get(number, number)}"
+
+    for exclusion in run.exclusions:
+        if exclusion.near_miss:
+            exclusion.near_miss = _GRAPPE_NUMBER.sub(replace, exclusion.near_miss)
+
+
+_GRAPPE_NUMBER = re.compile(r"grappe n° (\d+)")
 
 
 @dataclass(frozen=True)

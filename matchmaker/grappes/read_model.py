@@ -315,7 +315,9 @@ def grappe_views(
                 editor_referenced=editor_ref,
                 estimate=estimate,
                 estimate_error=error,
-                checklist=_checklist(members, editor, editor_ref, carrier, scale),
+                checklist=_checklist(
+                    members, editor, editor_ref, carrier, grappe.carrier_ej, scale
+                ),
                 answers=answers.get(grappe.id, {}),
             )
         )
@@ -422,6 +424,7 @@ def _checklist(
     editor: str | None,
     editor_referenced: bool | None,
     carrier: Organisation | None,
+    carrier_ej: str | None,
     scale: Scale,
 ) -> Checklist:
     return check_grappe(
@@ -442,6 +445,7 @@ def _checklist(
             editor=editor,
             editor_referenced=editor_referenced,
             carrier_siret=carrier.siret if carrier else None,
+            carrier_ej=carrier_ej,
             new_operation=None,
         ),
         scale=scale,

@@ -29,6 +29,7 @@ from matchmaker.grappes.carriers import CHOSEN_CARRIER, apply_chosen_carriers, c
 from matchmaker.grappes.errors import RunError
 from matchmaker.grappes.locks import grappe_key, solver_locks
 from matchmaker.grappes.params import params_as_json, params_of, solve_params, with_overrides
+from matchmaker.grappes.results import RESULT_COLUMNS, write_results_csv
 from matchmaker.grappes.run_figures import (
     cut_short_of,
     expected_duration_s,
@@ -36,7 +37,6 @@ from matchmaker.grappes.run_figures import (
     interest_count,
     solver_figures,
 )
-from matchmaker.grappes.results import RESULT_COLUMNS, write_results_csv
 from matchmaker.grappes.scope import campaign_scope, resolve_scope
 from matchmaker.grappes.storage import create_run, previous_solution, store_solution
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.grappes import wording
 from matchmaker.grappes.candidates import ALREADY_FUNDED, NO_COORDINATES, CandidateSet
 from matchmaker.grappes.locks import grappe_key
 from matchmaker.grappes.params import params_as_json, params_of
@@ -146,6 +147,7 @@ def store_solution(
         ]
         session.add(grappe)
         total_km += result.total_km
+    numbers = {result.key: n for n, result in enumerate(solution.grappes, start=1)}
     for exclusion in solution.exclusions:
         session.add(
             Exclusion(
@@ -153,7 +155,11 @@ def store_solution(
                 finess_et=exclusion.finess_et,
                 reason_code=exclusion.reason_code,
                 reason=exclusion.reason,
-                near_miss=exclusion.near_miss.text if exclusion.near_miss else None,
+                near_miss=(
+                    wording.near_miss_text(exclusion.near_miss, numbers)
+                    if exclusion.near_miss
+                    else None
+                ),
             )
         )
     for aside in candidates.set_aside:

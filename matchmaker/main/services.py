@@ -1,13 +1,62 @@
-"""Read models for the public pages."""
+"""Read models of the home page and of the administrators' imports log."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from matchmaker.models import Establishment, FinessImport, Organisation
+from matchmaker.models import (
+    Establishment,
+    FinessImport,
+    Grappe,
+    GrappeMember,
+    Organisation,
+    SolverRun,
+)
+from matchmaker.models.campaigns import Campaign
+from matchmaker.public.services import open_campaigns
+
+
+@dataclass(frozen=True)
+class HomeFigures:
+    """What a director wants to know: how many ESSMS are already in a grappe (proposed by
+    a published run, or constituted), in the region or in France, and the open campaigns."""
+
+    region: str | None
+    essms: int
+    in_grappe: int
+    constituted: int
+    campaigns: list[Campaign]
+
+    @property
+    def share(self) -> float | None:
+        return self.in_grappe / self.essms if self.essms else None
+
+
+def home_figures(session: Session, region: str | None = None) -> HomeFigures:
+    """Counted in SQL; ``region`` restricts to the ESSMS of that region."""
+    essms_filter = [Establishment.is_open.is_(True), Establishment.is_essms.is_(True)]
+    if region:
+        essms_filter.append(Establishment.region == region)
+    essms = session.scalar(select(func.count()).select_from(Establishment).where(*essms_filter))
+    members = (
+        select(func.count(distinct(GrappeMember.finess_et)))
+        .join(Grappe, Grappe.id == GrappeMember.grappe_id)
+        .join(SolverRun, SolverRun.id == Grappe.run_id)
+        .join(Establishment, Establishment.finess_et == GrappeMember.finess_et)
+        .where(SolverRun.published_at.is_not(None), *essms_filter)
+    )
+    in_grappe = session.scalar(members)
+    constituted = session.scalar(members.where(Grappe.status == "constituee"))
+    return HomeFigures(
+        region=region,
+        essms=essms or 0,
+        in_grappe=in_grappe or 0,
+        constituted=constituted or 0,
+        campaigns=open_campaigns(session, region),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,17 @@
-"""Home page."""
+"""Home page and the administrators' imports log."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from matchmaker.auth.decorators import public
+from matchmaker.auth.decorators import public, roles_required
 from matchmaker.extensions import db
 from matchmaker.main import services
+from matchmaker.models import Role
 from matchmaker.ops import figures_cache
 from matchmaker.ops import health as ops_health
+from matchmaker.public.services import region_choices, region_name
 
 bp = Blueprint("main", __name__)
 
@@ -17,14 +19,24 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @public
 def index() -> str:
+    region = request.args.get("region") or None
+    if region is not None and region_name(region) is None:
+        region = None
+    figures = services.home_figures(db.session, region)
+    return render_template("main/index.html", figures=figures, regions=region_choices())
+
+
+@bp.get("/imports")
+@roles_required(Role.ADMIN)
+def imports() -> str:
     figures = figures_cache.cached(
         current_app._get_current_object(),  # type: ignore[attr-defined]
-        "home",
+        "imports",
         figures_cache.finess_version(db.session),
         lambda: services.establishment_figures(db.session),
     )
-    summary = services.import_summary(db.session, figures=figures)
-    return render_template("main/index.html", summary=summary)
+    summary = services.import_summary(db.session, 20, figures=figures)
+    return render_template("main/imports.html", summary=summary)
 
 
 @bp.get("/sante")

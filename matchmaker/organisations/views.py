@@ -37,8 +37,8 @@ from matchmaker.maps import (
 )
 from matchmaker.models import Role
 from matchmaker.organisations import neighbours as neighbour_services
+from matchmaker.organisations import next_steps, services
 from matchmaker.organisations import proposals as proposal_services
-from matchmaker.organisations import services
 from matchmaker.organisations.forms import (
     CHAMP_LABELS,
     AnswerForm,
@@ -48,6 +48,7 @@ from matchmaker.organisations.forms import (
     InterestForm,
     WithdrawForm,
 )
+from matchmaker.organisations.warnings import declaration_warnings
 
 bp = Blueprint("organisations", __name__)
 
@@ -72,6 +73,16 @@ def domain_errors(view: F) -> F:
             abort(404)
 
     return wrapped  # type: ignore[return-value]
+
+
+def _flash_warnings(declarations: list[Any]) -> None:
+    """What will block the grappe later, told now (one message per distinct warning)."""
+    seen: set[str] = set()
+    for declaration in declarations:
+        for warning in declaration_warnings(db.session, declaration):
+            if warning not in seen:
+                seen.add(warning)
+                flash(f"Attention : {warning}", "warning")
 
 
 def _input(form: DeclarationForm) -> services.DeclarationInput:
@@ -122,9 +133,15 @@ def home() -> ResponseReturnValue:
 @domain_errors
 def show(finess_ej: str) -> ResponseReturnValue:
     view = services.overview(db.session, current_user, finess_ej)
+    steps = (
+        next_steps.next_steps(db.session, current_user, view)
+        if current_user.finess_ej == finess_ej
+        else None
+    )
     return render_template(
         "organisations/show.html",
         view=view,
+        steps=steps,
         interest_form=InterestForm(),
         withdraw_form=WithdrawForm(),
         confirm_form=ConfirmForm(),
@@ -142,7 +159,7 @@ def declare(finess_et: str) -> ResponseReturnValue:
         _prefill(form, context.declaration or context.carried, establishment.champ)
     elif form.validate_on_submit():
         try:
-            services.declare(
+            written = services.declare(
                 db.session,
                 current_user,
                 [finess_et],
@@ -155,6 +172,7 @@ def declare(finess_et: str) -> ResponseReturnValue:
         else:
             db.session.commit()
             flash(f"Déclaration enregistrée pour {establishment.short_name}.", "success")
+            _flash_warnings(written)
             return redirect(url_for("organisations.show", finess_ej=establishment.finess_ej))
     return render_template(
         "organisations/declare.html",
@@ -202,6 +220,7 @@ def declare_group(finess_ej: str) -> ResponseReturnValue:
         else:
             db.session.commit()
             flash(f"Déclaration enregistrée pour {len(written)} établissements.", "success")
+            _flash_warnings(written)
             return redirect(url_for("organisations.show", finess_ej=finess_ej))
     return render_template("organisations/declare_group.html", form=form, view=view)
 

@@ -26,6 +26,14 @@ def about() -> ResponseReturnValue:
     )
 
 
+@bp.get("/accessibilite")
+@public
+def accessibility() -> ResponseReturnValue:
+    """The accessibility statement (RGAA 4.1.2), linked from every footer."""
+    contact = current_app.config.get("ACCESSIBILITY_CONTACT") or current_app.config["MAIL_FROM"]
+    return render_template("public/accessibility.html", contact=contact)
+
+
 @bp.get("/campagnes")
 @public
 def campaigns() -> ResponseReturnValue:

@@ -70,7 +70,7 @@ def test_the_dashboard_shows_the_hand_counted_figures(client: CsrfClient, login:
     page = client.get("/ars/").get_data(as_text=True)
     assert re.search(r'id="chiffre-eligibles">10<', page)
     assert re.search(r'id="chiffre-embarques">4<', page)
-    assert re.search(r'id="chiffre-taux">40,0 %<', page)
+    assert re.search(r'id="chiffre-taux">40,0\u00a0%<', page)
     assert "Occitanie" in page and "Ariège" in page
     assert '<th scope="col">Taux d\'embarquement</th>' in page
     # The choropleth on the shipped outlines, each department labelled (no file to set).

@@ -189,3 +189,15 @@ def test_a_refused_adjustment_is_shown_on_the_page(client: CsrfClient, desk: Des
     page = response.get_data(as_text=True)
     assert "Ajustement refusé" in page
     assert "taille minimale" in page
+
+
+def test_the_adjustment_result_shows_where_the_user_acted(client: CsrfClient, desk: Desk) -> None:
+    login(client, desk.owner)
+    url = f"/console/campagnes/{desk.campaign.id}/calculs/{desk.run.id}"
+    response = client.post(f"{url}/ajuster", data={"action": "freeze", "grappe_id": desk.alpha.id})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("?ajustement=1#ajuster-resultat")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    section = page[page.index('id="ajuster"') :]
+    assert 'id="ajuster-resultat"' in section and "flash-success" in section
+    assert "flash-success" not in page[: page.index('id="ajuster"')]

@@ -8,6 +8,7 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from matchmaker.campaigns.dossier import MEMBER_COLUMNS
 from matchmaker.campaigns.exports import ENGAGED_COLUMNS, LEFT_OUT_COLUMNS
 from tests.campaigns.conftest import Desk, login
 from tests.helpers import CsrfClient
@@ -30,13 +31,20 @@ def test_the_grappe_workbook_lists_the_engaged_structures(
         "xlsx",
     )
     book = load_workbook(io.BytesIO(data), read_only=True)
-    assert book.sheetnames == ["Structures engagées", "Financement", "Recevabilité"]
+    assert book.sheetnames == [
+        "Porteur",
+        "Structures engagées",
+        "Réponses des OG",
+        "Financement",
+        "Recevabilité",
+    ]
     rows = list(book["Structures engagées"].iter_rows(values_only=True))
-    assert rows[0] == ENGAGED_COLUMNS
+    assert rows[0] == MEMBER_COLUMNS
+    column = {name: index for index, name in enumerate(MEMBER_COLUMNS)}
     assert {row[0] for row in rows[1:]} == {m.finess_et for m in desk.alpha.members}
-    carrier_rows = [row for row in rows[1:] if row[13] == "oui"]
-    assert [row[2] for row in carrier_rows] == [desk.alpha.carrier_ej]
-    assert all(row[8] == "Alpha Santé" for row in rows[1:])
+    carrier_rows = [row for row in rows[1:] if row[column["Porteur"]] == "oui"]
+    assert {row[column["FINESS EJ"]] for row in carrier_rows} == {desk.alpha.carrier_ej}
+    assert all(row[column["Éditeur de la grappe"]] == "Alpha Santé" for row in rows[1:])
     funding = {row[0]: row[3] for row in book["Financement"].iter_rows(values_only=True)}
     assert funding["Total estimé"] > 0
     checklist = list(book["Recevabilité"].iter_rows(values_only=True))

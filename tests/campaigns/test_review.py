@@ -168,8 +168,11 @@ def test_a_collectif_user_creates_a_campaign_with_the_configured_defaults(
     assert campaign.status == "open"
     client.post(f"/console/campagnes/{campaign.id}/etat", data={"action": "archive"})
     assert campaign.status == "archived"
-    log = client.get(f"/console/campagnes/{campaign.id}/journal").get_data(as_text=True)
-    assert "campaign.created" in log and "campaign.archive" in log and desk.owner.email in log
+    log = html.unescape(
+        client.get(f"/console/campagnes/{campaign.id}/journal").get_data(as_text=True)
+    )
+    assert f"créée par {desk.owner.email}" in log
+    assert f"passée de « déclarations ouvertes » à « clôturée » par {desk.owner.email}" in log
 
 
 def test_an_unknown_department_is_refused(client: CsrfClient, desk: Desk) -> None:

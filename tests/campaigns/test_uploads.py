@@ -20,6 +20,7 @@ from importers.synthetic import generate
 from matchmaker.extensions import db
 from matchmaker.jobs import backends
 from matchmaker.models import AuditEvent, Declaration, Establishment, Job, Role, Upload
+from matchmaker.models.embarkation import Embarkation
 from tests.campaigns.conftest import Desk, add_user, build_desk, login
 from tests.factories import make_establishment, make_organisation
 from tests.helpers import CsrfClient
@@ -287,3 +288,36 @@ def test_a_file_not_imported_can_be_dropped(
     assert client.post(url).status_code == 302
     assert upload.status == "discarded"
     assert not stored.exists()
+
+
+def test_the_preview_warns_about_rows_outside_the_campaign_and_embarked_essms(
+    committed: Committed,
+) -> None:
+    app, client, desk = committed.app, committed.client, committed.desk
+    with app.app_context():
+        outside = make_establishment(
+            db.session, make_organisation(db.session, name="OG MORBIHAN"), department="56"
+        ).finess_et
+        embarked = committed.new_finess[0]
+        db.session.add(Embarkation(finess_et=embarked, scheme="esms_numerique"))
+        db.session.commit()
+    lines = ["finess_et;editeur;statut_dui"]
+    lines += [f"{finess};Alpha Santé;référencé Ségur" for finess in (outside, embarked)]
+    content = ("\n".join(lines) + "\n").encode("utf-8")
+    post_file(client, desk.campaign.id, "declarations", "déclarations.csv", content)
+    backends.work(app, burst=True)
+    upload = upload_row(app)
+    assert upload.preview is not None
+    counts = dict(upload.preview["counts"])
+    assert counts["Hors des départements de la campagne"] == 1
+    assert counts["ESSMS déjà embarqués"] == 1
+    warnings = {e["ligne"]: e for e in upload.preview["errors"] if e["gravite"] == "avertissement"}
+    assert "Ille-et-Vilaine (35)" in warnings["2"]["attendu"]
+    assert "Morbihan (56)" in warnings["2"]["trouve"]
+    assert "déjà embarqué" in warnings["3"]["indication"]
+
+
+def test_the_default_file_type_is_declarations(committed: Committed) -> None:
+    page = committed.client.get(f"/console/campagnes/{committed.desk.campaign.id}")
+    text = page.get_data(as_text=True)
+    assert '<option selected value="declarations">' in text

@@ -244,3 +244,25 @@ def test_finess_format(finess: str | None, valid: bool) -> None:
 )
 def test_siret_check(siret: str | None, valid: bool) -> None:
     assert is_valid_siret(siret) is valid
+
+
+def test_point_4_says_whether_the_carrier_or_its_siret_is_missing(scale: Scale) -> None:
+    no_carrier = check_grappe(grappe(carrier_siret=None), scale=scale).point("carrier_siret")
+    assert no_carrier.status is Status.TO_CONFIRM
+    assert no_carrier.detail.startswith("Porteur non désigné")
+    named = grappe(carrier_siret=None, carrier_ej="690000001")
+    no_siret = check_grappe(named, scale=scale).point("carrier_siret")
+    assert no_siret.status is Status.TO_CONFIRM
+    assert "690000001" in no_siret.detail and "SIRET n'est pas renseigné" in no_siret.detail
+    assert "non désigné" not in no_siret.detail
+
+
+def test_a_failing_point_names_the_essms(scale: Scale) -> None:
+    edited = with_member(2, already_funded_esms_numerique=True)(grappe())
+    point = check_grappe(edited, scale=scale).point("not_already_funded")
+    assert point.detail == "1 ESSMS : déjà financé par ESMS numérique (690000002)."
+    many = grappe(
+        members=tuple(member(i, already_funded_esms_numerique=True) for i in range(1, 16))
+    )
+    listed = check_grappe(many, scale=scale).point("not_already_funded").detail
+    assert listed.endswith("690000010 et 5 autres).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,16 @@ def test_the_most_recent_carrier_choice_wins_within_a_grappe() -> None:
     assert (chosen.carrier_ej, chosen.carrier_reason) == ("EJ2", services.CHOSEN_CARRIER)
     [kept] = services.apply_chosen_carriers(solution, ["EJ9"]).grappes
     assert kept.carrier_ej == "EJ0"
+
+
+def test_near_misses_name_the_grappe_by_its_number_in_french(
+    runner: FlaskCliRunner, db_session: Session, campaign: Campaign, tmp_path: Path
+) -> None:
+    solve(runner, campaign, str(tmp_path / "run.csv"), "--seed", "1")
+    run = db_session.scalars(select(SolverRun)).one()
+    near_misses = [e.near_miss for e in run.exclusions if e.near_miss]
+    assert near_misses
+    for text in near_misses:
+        assert not re.search(r"\bG\d{4}\b", text), text
+        assert not re.search(r"\d\.\d", text), text
+    assert any("la grappe n° 1 " in text for text in near_misses), near_misses

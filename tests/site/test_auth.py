@@ -174,7 +174,7 @@ def test_post_without_csrf_token_is_refused(client: CsrfClient, make_user: MakeU
         "/connexion", data={"email": user.email, "password": PASSWORD}, csrf=False
     )
     assert response.status_code == 400
-    assert "Requête invalide" in response.get_data(as_text=True)
+    assert "Formulaire expiré" in response.get_data(as_text=True)
 
 
 def test_login_is_rate_limited(app: Flask, client: CsrfClient, make_user: MakeUser) -> None:

@@ -146,3 +146,15 @@ def test_many_markers_are_clustered(
     assert 'data-cluster-threshold="5"' in page  # the browser clusters above it
     data = client.get("/essms/350000101/voisins.geojson").get_json()
     assert sum(f["properties"]["kind"] == "neighbour" for f in data["features"]) > 5
+
+
+def test_an_editor_that_is_only_a_preference_is_said_so(
+    client: CsrfClient, db_session: Session, auth: Auth, world: World, declared: dict[str, User]
+) -> None:
+    # Saint-Malo has no DUI yet but prefers Acme: it is not an Acme client.
+    declare(db_session, declared["b"], "350000202", "aucun", "Acme")
+    db_session.commit()
+    auth.login(declared["a"])
+    page = client.get("/essms/350000101/voisins?rayon=100").get_data(as_text=True)
+    row = page[page.index("FOYER BETA") :].split("</tr>", 1)[0]
+    assert "pas de DUI" in row and "préférence : Acme" in row
