@@ -15,9 +15,7 @@ from flask import Flask
 
 from matchmaker import config as settings
 from matchmaker.extensions import csrf, db, limiter, login_manager
-
-#: The project root, holding ``templates/`` and ``static/``.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from matchmaker.resources import check_top_level_packages, data_folder
 
 
 class ConfigurationError(RuntimeError):
@@ -35,11 +33,12 @@ def create_app(
     only: imports and solves need no secret, and a server started that way loses its
     sessions when it stops.
     """
+    check_top_level_packages()
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(data_folder("templates")),
+        static_folder=str(data_folder("static")),
     )
     app.config.update(settings.defaults())
     app.config.update(
