@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from importers.declaration_columns import COLUMNS
-from matchmaker.models.declarations import CHAMPS, DUI_STATUSES, SONS_STATUSES
+from importers.vocabulary import CHAMPS, DUI_STATUSES, SONS_STATUSES
 
 #: Rows of the XLSX template that carry drop-down lists.
 TEMPLATE_ROWS = 5000

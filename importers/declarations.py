@@ -44,12 +44,12 @@ from importers.values import (
     parse_finess,
     parse_yes_no,
 )
+from importers.vocabulary import SONS_ORDERED
 from matchmaker.declarations.services import COMPARED_FIELDS
 from matchmaker.editors.normalise import Thresholds
 from matchmaker.editors.services import Resolution, record_pending, resolve_editors
 from matchmaker.models import Campaign, Declaration
 from matchmaker.models.base import utcnow
-from matchmaker.models.declarations import SONS_ORDERED
 
 #: DUI statuses that say there is a DUI, so an editor.
 DUI_PRESENT = ("non_reference", "reference_segur")

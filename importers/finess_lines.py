@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from importers.errors import ImportRefused
-from importers.finess_load import FINESS_NUMBER
+from importers.finess_records import FINESS_NUMBER
 
 METADATA_PREFIX = "finess;etalab"
 PROGRESS_EVERY = 2000

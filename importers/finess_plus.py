@@ -38,7 +38,7 @@ import ijson
 from importers.categories import category
 from importers.coordinates import Reprojector, is_degrees
 from importers.errors import ImportRefused, RowError, Severity
-from importers.finess_load import (
+from importers.finess_records import (
     FINESS_NUMBER,
     EstablishmentRecord,
     Extract,
