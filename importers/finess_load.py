@@ -64,9 +64,9 @@ def _table(model: type[Any]) -> Table:
 def _string_lengths(model: type[Any]) -> dict[str, int]:
     """Declared lengths of the model's string columns (PostgreSQL enforces them)."""
     return {
-        column.name: column.type.length
+        column.name: length
         for column in _table(model).columns
-        if isinstance(getattr(column.type, "length", None), int)
+        if isinstance(length := getattr(column.type, "length", None), int)
     }
 
 
@@ -156,7 +156,7 @@ def _load_organisations(
     for ej in sorted(wanted | (set(extract.organisations) & set(existing))):
         org = extract.organisations.get(ej)
         if ej not in existing:
-            values = (
+            values: dict[str, Any] = (
                 dict(zip(ORGANISATION_FIELDS, _organisation_values(org), strict=True))
                 if org
                 else {name: ej if name == "finess_ej" else None for name in ORGANISATION_FIELDS}

@@ -105,7 +105,7 @@ class _SheetHandler:
         if kind == "e":
             return text
         number: int | float = float(text)
-        if number.is_integer() and "." not in text and "E" not in text.upper():
+        if float(number).is_integer() and "." not in text and "E" not in text.upper():
             number = int(text)
         if self.cell_style in self.date_styles:
             converted: Any = from_excel(number)

@@ -16,10 +16,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import folium
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from folium.template import Template
 from markupsafe import Markup, escape
 
@@ -172,7 +172,7 @@ def base_map(points: Sequence[MapPoint], centre: tuple[float, float] | None) -> 
 
 def render(figure: folium.Map, marker_count: int, clustered: bool) -> RenderedMap:
     """The map's HTML and script, to place in a page (both produced by us: safe)."""
-    root = figure.get_root()
+    root = cast(Figure, figure.get_root())
     root.render()
     return RenderedMap(
         html=Markup(root.html.render()),

@@ -307,13 +307,12 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
                     "verrous incompatibles : « séparés » et « ensemble » (ou même OG) à la fois",
                 )
             continue
-        editor = editor_of[root]
         flexible = all(prep.bound_editor[i] is None for i in members)
         key = next((keys[i] for i in members if i in keys), None)
-        b = Block(
+        block = Block(
             index=len(prep.blocks),
             members=sorted(members),
-            editor=editor,
+            editor=editor_of[root],
             flexible=flexible,
             reduced=bool(prep.reduced[members].all()),
             key=key,
@@ -321,9 +320,9 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
             penalty=int(prep.priority[members].sum()),
             capable=any(cands[i].willing_carrier or not prep.small_og[i] for i in members),
         )
-        prep.blocks.append(b)
+        prep.blocks.append(block)
         for i in members:
-            prep.block_of[i] = b.index
+            prep.block_of[i] = block.index
 
 
 def _assign_flexible_by_neighbours(
@@ -350,7 +349,7 @@ def _assign_flexible_by_neighbours(
         for d, j in zip(drow, irow, strict=True):
             if d <= params.explain_radius_km:
                 editor = prep.bound_editor[fixed[j]]
-                scores[editor] += 1.0 / (1.0 + d / params.isolation_radius_km)  # type: ignore[index]
+                scores[editor] += 1.0 / (1.0 + d / params.isolation_radius_km)
         if scores:
             chosen: str | None = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
         elif params.allow_open_grappes:

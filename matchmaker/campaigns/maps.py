@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import folium
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from folium.template import Template
 from markupsafe import Markup
 
@@ -149,7 +150,7 @@ def run_map(
         for name, layer_rows in rows.items()
     ]
     EditorLayers(layers).add_to(figure)
-    root = figure.get_root()
+    root = cast(Figure, figure.get_root())
     root.render()
     return RenderedMap(
         html=Markup(root.html.render()),

@@ -227,14 +227,14 @@ def _facts(session: Session, finess: list[str], campaign_id: int | None) -> dict
     )
     declarations: dict[str, Declaration] = {}
     if campaign_id is not None:
-        for declaration in session.scalars(
+        for current in session.scalars(
             select(Declaration).where(
                 Declaration.campaign_id == campaign_id,
                 Declaration.is_current.is_(True),
                 Declaration.finess_et.in_(finess),
             )
         ):
-            declarations[declaration.finess_et] = declaration
+            declarations[current.finess_et] = current
     sons: dict[str, str | None] = {}
     funded: set[str] = set()
     for embarkation in session.scalars(

@@ -196,8 +196,8 @@ def _embarkations(session: Session, departments: list[str]) -> tuple[set[str], d
     for finess, scheme, editor_name, editor_raw in session.execute(query):
         if scheme == "esms_numerique":
             funded.add(finess)
-        elif editor_name or editor_raw:
-            sons[finess] = editor_name or _clean(editor_raw)
+        elif label := editor_name or _clean(editor_raw):
+            sons[finess] = label
     return funded, sons
 
 

@@ -29,6 +29,7 @@ from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, Worker
+from rq.worker import BaseWorker
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -211,7 +212,7 @@ def rq_queue(config: Mapping[str, Any], connection: Redis | None = None) -> Queu
     return Queue(str(config["JOB_RQ_QUEUE"]), connection=connection or redis_connection(config))
 
 
-def rq_worker(app: Flask, *, simple: bool = False) -> Worker:
+def rq_worker(app: Flask, *, simple: bool = False) -> BaseWorker:
     """An RQ worker on the jobs queue, after marking interrupted jobs failed. ``simple``
     runs jobs in the worker's own process (no fork), as tests do; call ``work()`` on it
     inside ``app.app_context()``."""

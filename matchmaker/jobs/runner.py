@@ -36,7 +36,7 @@ def execute(app: Flask, job_id: int) -> str | None:
         claimed = state.claim(engine, job_id)
         if claimed is None:
             return None
-        session = db.session()
+        session = db.scoped()
         beat = _Heartbeat(
             engine,
             job_id,
@@ -48,7 +48,7 @@ def execute(app: Flask, job_id: int) -> str | None:
             return _run(app, engine, claimed)
         finally:
             beat.stop()
-            db.session.remove()
+            db.scoped.remove()
 
 
 def run_rq_job(job_id: int) -> str | None:
@@ -68,7 +68,7 @@ def run_rq_job(job_id: int) -> str | None:
 
 
 def _run(app: Flask, engine: Engine, claimed: state.ClaimedJob) -> str:
-    session = db.session()
+    session = db.scoped()
     context = JobContext(
         job_id=claimed.id,
         kind=claimed.kind,

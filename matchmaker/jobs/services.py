@@ -7,10 +7,10 @@ the job is handed to its backend only when the caller's transaction commits.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session, object_session
 
 from matchmaker.audit.services import record
@@ -76,7 +76,7 @@ def cancel(session: Session, job: Job, user: User | None) -> Job:
     if job.is_finished:
         raise JobNotCancellable(f"La tâche est déjà {job.status_label}.")
     now = utcnow()
-    cancelled = session.execute(
+    cancelled = cast(CursorResult[Any], session.execute(
         update(Job)
         .where(Job.id == job.id, Job.status == "queued")
         .values(
@@ -86,7 +86,7 @@ def cancel(session: Session, job: Job, user: User | None) -> Job:
             message="Annulée avant son démarrage.",
         )
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if cancelled == 1:
         hook = registry.abandon_hook(job.kind)
         if hook is not None:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import CursorResult, Engine, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -52,11 +52,11 @@ def claim(engine: Engine, job_id: int) -> ClaimedJob | None:
     took it, or it was cancelled). The conditional update makes the claim atomic."""
     now = utcnow()
     with Session(engine) as session:
-        claimed = session.execute(
+        claimed = cast(CursorResult[Any], session.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == "queued")
             .values(status="running", started_at=now, heartbeat_at=now)
-        ).rowcount
+        )).rowcount
         session.commit()
         if claimed != 1:
             return None
