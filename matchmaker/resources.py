@@ -9,6 +9,7 @@ through the package, never through the current directory. Flask-free.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import importlib.util
 from importlib import metadata, resources
@@ -43,13 +44,14 @@ class InstallationError(RuntimeError):
     """Another installed distribution shadows or overwrote one of Grappes' packages."""
 
 
+@functools.cache
 def check_top_level_packages() -> None:
     """Refuse to start when ``solver`` or ``importers`` is not Grappes' own package.
 
     Two ways it can go wrong: another distribution's package of the same name comes first on
     ``sys.path`` (the package is then not beside ``matchmaker``), or it was installed over
     ours in the same folder (its ``__init__.py`` then differs from the one recorded in our
-    wheel's RECORD). Cheap: nothing is imported, two small files are hashed.
+    wheel's RECORD). Cheap: nothing is imported, two small files are hashed, once per process.
     """
     home = Path(str(resources.files("matchmaker"))).resolve().parent
     recorded = _recorded_hashes()
