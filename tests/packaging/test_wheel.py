@@ -59,6 +59,7 @@ def test_wheel_installs_migrates_and_serves(tmp_path: Path) -> None:
         "solver/core.py",
     ):
         assert shipped in names, shipped
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp_path)
