@@ -111,9 +111,7 @@ class SolveParams:
             raise ValueError(f"Paramètres inconnus : {', '.join(sorted(unknown))}")
         values: dict[str, Any] = dict(data)
         if "reduced_minimum_departments" in values:
-            values["reduced_minimum_departments"] = frozenset(
-                values["reduced_minimum_departments"]
-            )
+            values["reduced_minimum_departments"] = frozenset(values["reduced_minimum_departments"])
         return cls(**values)
 
 

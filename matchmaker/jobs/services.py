@@ -76,17 +76,20 @@ def cancel(session: Session, job: Job, user: User | None) -> Job:
     if job.is_finished:
         raise JobNotCancellable(f"La tâche est déjà {job.status_label}.")
     now = utcnow()
-    cancelled = cast(CursorResult[Any], session.execute(
-        update(Job)
-        .where(Job.id == job.id, Job.status == "queued")
-        .values(
-            status="cancelled",
-            finished_at=now,
-            cancel_requested=True,
-            message="Annulée avant son démarrage.",
-        )
-        .execution_options(synchronize_session=False)
-    )).rowcount
+    cancelled = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Job)
+            .where(Job.id == job.id, Job.status == "queued")
+            .values(
+                status="cancelled",
+                finished_at=now,
+                cancel_requested=True,
+                message="Annulée avant son démarrage.",
+            )
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
     if cancelled == 1:
         hook = registry.abandon_hook(job.kind)
         if hook is not None:

@@ -52,11 +52,14 @@ def claim(engine: Engine, job_id: int) -> ClaimedJob | None:
     took it, or it was cancelled). The conditional update makes the claim atomic."""
     now = utcnow()
     with Session(engine) as session:
-        claimed = cast(CursorResult[Any], session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == "queued")
-            .values(status="running", started_at=now, heartbeat_at=now)
-        )).rowcount
+        claimed = cast(
+            CursorResult[Any],
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == "queued")
+                .values(status="running", started_at=now, heartbeat_at=now)
+            ),
+        ).rowcount
         session.commit()
         if claimed != 1:
             return None
