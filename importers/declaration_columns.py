@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importers.spreadsheets import Column
 from importers.values import choice_parser
-from matchmaker.models.declarations import CHAMPS, DUI_STATUSES, SONS_STATUSES
+from importers.vocabulary import CHAMPS, DUI_STATUSES, SONS_STATUSES
 
 #: Canonical columns of the template, in order, with the headers people write instead.
 COLUMNS = (

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from importers.declaration_columns import COLUMNS
 from importers.formulas import SafeCsvWriter, neutralise_workbook
-from matchmaker.models.declarations import CHAMPS, DUI_STATUSES, SONS_STATUSES
+from importers.vocabulary import CHAMPS, DUI_STATUSES, SONS_STATUSES
 
 #: Rows of the XLSX template that carry drop-down lists.
 TEMPLATE_ROWS = 5000

@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import TableClause, insert, select, update
 from sqlalchemy.orm import Session
 
 from importers.declaration_columns import (
@@ -44,12 +45,12 @@ from importers.values import (
     parse_finess,
     parse_yes_no,
 )
+from importers.vocabulary import SONS_ORDERED
 from matchmaker.declarations.services import COMPARED_FIELDS
 from matchmaker.editors.normalise import Thresholds
 from matchmaker.editors.services import Resolution, record_pending, resolve_editors
 from matchmaker.models import Campaign, Declaration
 from matchmaker.models.base import utcnow
-from matchmaker.models.declarations import SONS_ORDERED
 
 #: DUI statuses that say there is a DUI, so an editor.
 DUI_PRESENT = ("non_reference", "reference_segur")
@@ -264,12 +265,12 @@ def load(
     current: dict[str, tuple[int, tuple[object, ...]]] = {}
     if campaign.id is not None:
         columns = [getattr(Declaration, name) for name in COMPARED]
-        for row in session.execute(
+        for stored in session.execute(
             select(Declaration.finess_et, Declaration.id, *columns).where(
                 Declaration.campaign_id == campaign.id, Declaration.is_current.is_(True)
             )
         ):
-            current[row[0]] = (row[1], tuple(row[2:]))
+            current[stored[0]] = (stored[1], tuple(stored[2:]))
     inserts: list[dict[str, object]] = []
     superseded: dict[str, int] = {}
     created = unchanged = 0
@@ -305,7 +306,7 @@ def load(
             update(Declaration), [{"id": old, "is_current": False} for old in superseded.values()]
         )
     # Core executemany: every row has the same keys, so the driver batches them all.
-    session.execute(insert(Declaration.__table__), inserts)
+    session.execute(insert(cast(TableClause, Declaration.__table__)), inserts)
     if superseded:
         # The new rows are the current ones now; link each old row to its successor.
         new_ids = session.execute(

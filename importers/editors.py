@@ -90,7 +90,7 @@ def load(session: Session, rows: list[EditorRow], *, dry_run: bool = False) -> d
             [{"name": name, "key": key} for key, name in new_editors.items()],
         )
         editors.update({key: (id_, name) for id_, key, name in created})
-    solutions = {
+    solutions: dict[tuple[int | None, str], tuple[int, bool]] = {
         (editor_id, key): (id_, segur)
         for id_, editor_id, key, segur in session.execute(
             select(Solution.id, Solution.editor_id, Solution.key, Solution.reference_segur)

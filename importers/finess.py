@@ -29,9 +29,7 @@ import csv
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
-
-from sqlalchemy.orm import Session
+from typing import IO, TYPE_CHECKING
 
 from importers import finess_plus
 from importers.categories import category
@@ -54,18 +52,20 @@ from importers.finess_lines import (
     split_fields,
     street_address,
 )
-from importers.finess_load import (
+from importers.finess_records import (
     CATEGORY_FIELDS,
     FINESS_NUMBER,
     POSITION_FIELDS,
     EstablishmentRecord,
     Extract,
-    Forecast,
-    forecast,
-    load,
 )
 from importers.geography import DEPARTMENTS, UnknownDepartment, insee_department, territory
-from matchmaker.models import FinessImport
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from importers.finess_load import Forecast
+    from matchmaker.models import FinessImport
 
 LEGACY_FORMAT = "legacy_csv"
 #: ``structureet``: 32 fields (the last, numuai, followed by nothing); files before numuai
@@ -480,6 +480,9 @@ def import_finess(
     Legacy extracts close the establishments they lack (within their departments); the
     FINESS+ flow carries each establishment's state and closes nothing by absence.
     """
+    # The loader (and the database models) load only here: parsing needs no database.
+    from importers.finess_load import forecast, load
+
     extract = read_finess(path, ej_path=ej_path, progress=progress)
     if strict and extract.rejected:
         raise ImportRefused(

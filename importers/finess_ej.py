@@ -26,7 +26,7 @@ from importers.finess_lines import (
     split_fields,
     street_address,
 )
-from importers.finess_load import OrganisationRecord
+from importers.finess_records import OrganisationRecord
 from importers.geography import UnknownDepartment, insee_department, territory
 from importers.legal_status import KNOWN_LABELS, legal_sector
 

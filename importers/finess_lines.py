@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from importers.errors import ImportRefused
-from importers.finess_load import FINESS_NUMBER
+from importers.finess_records import FINESS_NUMBER
 
 METADATA_PREFIX = "finess;etalab"
 PROGRESS_EVERY = 2000
@@ -134,7 +134,7 @@ def open_binary(path: Path) -> IO[bytes]:
     handle.seek(0)
     if magic == b"\x1f\x8b":
         handle.close()
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     return handle
 
 

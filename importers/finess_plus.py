@@ -43,7 +43,7 @@ from importers.categories import category
 from importers.coordinates import Reprojector, is_degrees
 from importers.errors import ImportRefused, RowError, Severity
 from importers.finess_lines import GZIP_ERRORS, gzip_refused
-from importers.finess_load import (
+from importers.finess_records import (
     CATEGORY_FIELDS,
     FINESS_NUMBER,
     POSITION_FIELDS,

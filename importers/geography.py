@@ -275,14 +275,8 @@ _OVERSEAS: tuple[tuple[str, str, str, str, float, float, float, float, float, fl
 )
 
 DEPARTMENTS: dict[str, Department] = {
-    **{
-        row[0]: Department(*row, epsg=LAMBERT_93)  # type: ignore[misc]
-        for row in _MAINLAND
-    },
-    **{
-        row[0]: Department(*row[:10], epsg=row[10], overseas=True)  # type: ignore[misc]
-        for row in _OVERSEAS
-    },
+    **{row[0]: Department(*row, epsg=LAMBERT_93) for row in _MAINLAND},
+    **{row[0]: Department(*row[:10], epsg=row[10], overseas=True) for row in _OVERSEAS},
 }
 
 #: FINESS's own overseas department codes (field ``departement``) → INSEE code.

@@ -65,7 +65,8 @@ def write_report(source: Path, errors: Sequence[RowError]) -> Path:
 
 
 class _Lined(Protocol):
-    line: int
+    @property
+    def line(self) -> int: ...
 
 
 RowT = TypeVar("RowT", bound=_Lined)

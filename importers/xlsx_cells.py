@@ -123,7 +123,7 @@ class _SheetHandler:
         if not text:
             return None
         number: int | float = float(text)
-        if number.is_integer() and "." not in text and "E" not in text.upper():
+        if float(number).is_integer() and "." not in text and "E" not in text.upper():
             number = int(text)
         if self.cell_style in self.date_styles:
             from openpyxl.utils.datetime import from_excel

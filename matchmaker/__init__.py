@@ -2,6 +2,10 @@
 
 ``create_app`` only wires: configuration, extensions, blueprints, error handlers and CLI
 commands. It connects to nothing, migrates nothing and prompts for nothing.
+
+Flask and the extensions are imported inside ``create_app``: importing a pure module of the
+package (``matchmaker.funding.estimate``, ``matchmaker.config``) loads neither Flask nor
+SQLAlchemy (``tests/test_layers.py``, the import-linter contracts in ``pyproject.toml``).
 """
 
 from __future__ import annotations
@@ -9,17 +13,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from matchmaker import config as settings
-from matchmaker import security
-from matchmaker.extensions import csrf, db, limiter, login_manager
-from matchmaker.ops import logs
+from matchmaker.resources import check_top_level_packages, data_folder
 
-#: The project root, holding ``templates/`` and ``static/``.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 class ConfigurationError(RuntimeError):
@@ -37,11 +37,18 @@ def create_app(
     only: imports and solves need no secret, and a server started that way loses its
     sessions when it stops.
     """
+    from flask import Flask
+
+    from matchmaker import security
+    from matchmaker.extensions import csrf, db, limiter, login_manager
+    from matchmaker.ops import logs
+
+    check_top_level_packages()
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(data_folder("templates")),
+        static_folder=str(data_folder("static")),
     )
     app.config.update(settings.defaults())
     app.config.update(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app
 from flask_limiter import Limiter
@@ -29,14 +29,17 @@ class Database:
     """The database handle: one engine per app, one scoped session per app context.
 
     Each app created by ``create_app`` keeps its own engine in ``app.extensions``, so that
-    several apps (tests, jobs) never share or overwrite each other's. ``session`` is a
-    ``scoped_session`` removed at the end of every app context. Services receive it as an
-    argument; the CLI and jobs use ``db.session`` inside an app context.
+    several apps (tests, jobs) never share or overwrite each other's. ``scoped`` is a
+    ``scoped_session`` removed at the end of every app context; ``session`` is the same
+    object typed as the ``Session`` it proxies, which is what services take. Services receive
+    it as an argument; the CLI and jobs use ``db.session`` inside an app context.
     """
 
     def __init__(self) -> None:
         self.session_factory = sessionmaker(class_=AppSession, expire_on_commit=False)
-        self.session: scoped_session[Session] = scoped_session(self.session_factory)
+        self.scoped: scoped_session[AppSession] = scoped_session(self.session_factory)
+        #: The current app context's session (``scoped`` proxies every ``Session`` method).
+        self.session = cast(Session, self.scoped)
 
     def init_app(self, app: Flask) -> None:
         """Create the app's engine from ``DATABASE_URL`` and register the teardown."""
@@ -44,7 +47,7 @@ class Database:
 
         @app.teardown_appcontext
         def remove_session(exc: BaseException | None) -> None:
-            self.session.remove()
+            self.scoped.remove()
 
     @property
     def engine(self) -> Engine:

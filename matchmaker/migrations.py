@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -11,14 +9,13 @@ from flask import current_app
 from sqlalchemy import Engine
 
 from matchmaker.extensions import db
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+from matchmaker.resources import data_folder
 
 
 def alembic_config(engine: Engine) -> Config:
     """An Alembic configuration bound to ``engine`` (no alembic.ini needed)."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(data_folder("migrations")))
     config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
     config.attributes["engine"] = engine
     return config

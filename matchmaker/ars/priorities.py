@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -276,7 +276,10 @@ def filtered(targets: Sequence[Target], filters: Filters) -> list[Target]:
     return [target for target in targets if filters.keep(target)]
 
 
-def page_of(items: Sequence[Target], number: int, per_page: int) -> Page[Target]:
+T = TypeVar("T")
+
+
+def page_of(items: Sequence[T], number: int, per_page: int) -> Page[T]:
     """Page ``number`` (from 1; out-of-range numbers give the nearest page)."""
     pages = max(1, -(-len(items) // per_page))
     number = min(max(1, number), pages)

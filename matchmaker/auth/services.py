@@ -23,7 +23,7 @@ from functools import cache
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import exists, func, select
+from sqlalchemy import Exists, exists, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -275,7 +275,7 @@ def authenticate(session: Session, email: str, password: str, now: datetime | No
     return user
 
 
-def _in_region(region: str | None):  # type: ignore[no-untyped-def]
+def _in_region(region: str | None) -> Exists:
     """SQL: the requested OG of a user runs an establishment in ``region``."""
     return exists().where(
         Establishment.finess_ej == User.requested_finess_ej, Establishment.region == region

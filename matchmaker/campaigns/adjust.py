@@ -125,8 +125,7 @@ def _plan(
     where = solution.grappe_of()
     target = _grappe(run, adj.grappe_id) if adj.grappe_id is not None else None
     if adj.action in ("move", "remove", "together", "apart"):
-        _require(adj.finess_et, "Indiquez le FINESS de l'ESSMS.")
-        _known(adj.finess_et, candidates, where)
+        _known(_require(adj.finess_et, "Indiquez le FINESS de l'ESSMS."), candidates, where)
     if adj.action == "move":
         if target is None:
             raise CampaignError("Choisissez la grappe de destination.")
@@ -282,9 +281,9 @@ def _write(
             and not plan.carrier
         ):
             continue
-        for finess, member in current.items():
+        for finess, old in current.items():
             if finess not in target:
-                row.members.remove(member)
+                row.members.remove(old)
         session.flush()
         for finess, result_member in target.items():
             member = current.get(finess)
@@ -303,9 +302,9 @@ def _write(
         row.og_count = len({m.finess_ej for m in result.members})
         row.small_og_count = result.n_small_og
     excluded_now = {e.finess_et: e for e in plan.solution.exclusions}
-    for exclusion in list(run.exclusions):
-        if exclusion.finess_et not in excluded_now:
-            run.exclusions.remove(exclusion)
+    for stale in list(run.exclusions):
+        if stale.finess_et not in excluded_now:
+            run.exclusions.remove(stale)
     stored = {e.finess_et for e in run.exclusions}
     for finess, exclusion in excluded_now.items():
         if finess not in stored:

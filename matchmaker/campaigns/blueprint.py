@@ -97,4 +97,5 @@ def _job_payload(job: Job | None) -> dict[str, Any] | None:
 
 
 bp.add_app_template_global(_job_payload, "job_payload")
-bp.add_app_template_global(runs.RUN_STATUS_LABELS, "run_status_labels")
+# A mapping, not a function: Flask stores any value as a template global.
+bp.add_app_template_global(runs.RUN_STATUS_LABELS, "run_status_labels")  # type: ignore[arg-type]

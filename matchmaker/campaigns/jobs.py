@@ -59,11 +59,11 @@ def preview_upload(ctx: JobContext) -> dict[str, Any]:
         preview = _run_import(ctx, upload, campaign, dry_run=True)
     # A dry run must leave nothing behind, whatever an importer flushed.
     ctx.session.rollback()
-    upload = ctx.session.get(Upload, upload.id)
-    assert upload is not None
-    upload.preview = preview
-    upload.status = "previewed"
-    return {"upload_id": upload.id, "counts": preview["counts"]}
+    reloaded = ctx.session.get(Upload, upload.id)
+    assert reloaded is not None
+    reloaded.preview = preview
+    reloaded.status = "previewed"
+    return {"upload_id": reloaded.id, "counts": preview["counts"]}
 
 
 @job("campaign.load_upload", on_abandon=_abandon_upload)

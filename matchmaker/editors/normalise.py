@@ -183,16 +183,16 @@ class EditorMatcher:
                     )
                 )
             else:
-                score, reference, runner_up, runner_score = computed[key]
+                score, best, runner_up, runner_score = computed[key]
                 matches.append(
                     Match(
                         raw,
                         key,
-                        reference.editor if reference else None,
+                        best.editor if best else None,
                         score,
                         self._decide(score, runner_score),
-                        reference.text if reference else None,
-                        reference.solution if reference else None,
+                        best.text if best else None,
+                        best.solution if best else None,
                         runner_up,
                         runner_score,
                     )

@@ -258,7 +258,7 @@ def _apply_to_imported(session: Session, key: str, editor_id: int) -> None:
         rows = session.execute(
             select(model.id, raw_column).where(id_column.is_(None), raw_column.is_not(None))
         )
-        ids = [row_id for row_id, raw in rows if normalise_name(raw) == key]
+        ids = [row_id for row_id, raw in rows if raw is not None and normalise_name(raw) == key]
         if ids:
             session.execute(update(model), [{"id": row_id, attribute: editor_id} for row_id in ids])
     session.flush()

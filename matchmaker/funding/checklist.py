@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from matchmaker.funding.scales import Scale
 
@@ -179,7 +179,7 @@ def check_grappe(grappe: ChecklistGrappe, *, scale: Scale) -> Checklist:
     )
 
 
-def is_valid_finess(finess: str | None) -> bool:
+def is_valid_finess(finess: str | None) -> TypeGuard[str]:
     """Nine characters: a department (two digits, or 2A/2B) then seven digits."""
     return finess is not None and FINESS_PATTERN.fullmatch(finess.strip().upper()) is not None
 

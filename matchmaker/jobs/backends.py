@@ -34,7 +34,7 @@ from matchmaker.jobs import registry, runner, state
 
 if TYPE_CHECKING:  # Redis and RQ are imported when a queue is used, not at start-up
     from redis import Redis
-    from rq import Queue, Worker
+    from rq import Queue
 
 logger = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ def rq_queue(config: Mapping[str, Any], connection: Redis | None = None) -> Queu
     return Queue(str(config["JOB_RQ_QUEUE"]), connection=connection or redis_connection(config))
 
 
-def rq_worker(app: Flask, *, simple: bool = False) -> Worker:
+def rq_worker(app: Flask, *, simple: bool = False) -> BaseWorker:
     """An RQ worker on the jobs queue, after marking interrupted jobs failed. ``simple``
     runs jobs in the worker's own process (no fork), as tests do; call ``work()`` on it
     inside ``app.app_context()``."""

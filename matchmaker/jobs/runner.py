@@ -37,7 +37,7 @@ def execute(app: Flask, job_id: int) -> str | None:
         claimed = state.claim(engine, job_id)
         if claimed is None:
             return None
-        session = db.session()
+        session = db.scoped()
         beat = _Heartbeat(
             engine,
             job_id,
@@ -52,7 +52,7 @@ def execute(app: Flask, job_id: int) -> str | None:
                 return _run(app, engine, claimed, log)
         finally:
             beat.stop()
-            db.session.remove()
+            db.scoped.remove()
 
 
 def run_rq_job(job_id: int) -> str | None:
@@ -72,7 +72,7 @@ def run_rq_job(job_id: int) -> str | None:
 
 
 def _run(app: Flask, engine: Engine, claimed: state.ClaimedJob, log: logs.JobLog) -> str:
-    session = db.session()
+    session = db.scoped()
     context = JobContext(
         job_id=claimed.id,
         kind=claimed.kind,

@@ -7,10 +7,10 @@ the job is handed to its backend only when the caller's transaction commits.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session, object_session
 
 from matchmaker.audit.services import record
@@ -78,16 +78,19 @@ def cancel(session: Session, job: Job, user: User | None) -> Job:
     if job.is_finished:
         raise JobNotCancellable(f"La tâche est déjà {job.status_label}.")
     now = utcnow()
-    cancelled = session.execute(
-        update(Job)
-        .where(Job.id == job.id, Job.status == "queued")
-        .values(
-            status="cancelled",
-            finished_at=now,
-            cancel_requested=True,
-            message="Annulée avant son démarrage.",
-        )
-        .execution_options(synchronize_session=False)
+    cancelled = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Job)
+            .where(Job.id == job.id, Job.status == "queued")
+            .values(
+                status="cancelled",
+                finished_at=now,
+                cancel_requested=True,
+                message="Annulée avant son démarrage.",
+            )
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if cancelled == 1:
         hook = registry.abandon_hook(job.kind)

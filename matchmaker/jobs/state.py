@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import CursorResult, Engine, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -53,10 +53,13 @@ def claim(engine: Engine, job_id: int) -> ClaimedJob | None:
     took it, or it was cancelled). The conditional update makes the claim atomic."""
     now = utcnow()
     with Session(engine) as session:
-        claimed = session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == "queued")
-            .values(status="running", started_at=now, heartbeat_at=now)
+        claimed = cast(
+            CursorResult[Any],
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == "queued")
+                .values(status="running", started_at=now, heartbeat_at=now)
+            ),
         ).rowcount
         session.commit()
         if claimed != 1:

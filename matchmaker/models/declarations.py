@@ -17,16 +17,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from importers.vocabulary import CHAMPS, DUI_STATUSES, SONS_ORDERED, SONS_STATUSES
 from matchmaker.models.base import Base, FinessNumber, utcnow
 from matchmaker.models.editors import Editor
 
-#: Accepted values, in the order the template lists them.
-CHAMPS = ("PA", "PH", "DOM", "PDS", "PDE", "AHI", "PJM")
-DUI_STATUSES = ("aucun", "non_reference", "reference_segur")
-SONS_STATUSES = ("aucun", "commande", "realise")
+__all__ = ["CHAMPS", "DUI_STATUSES", "SONS_ORDERED", "SONS_STATUSES", "Declaration"]
+
 SOURCE_KINDS = ("file", "web")
-#: SONS statuses that mean an order exists, which binds the ESSMS to the SONS editor.
-SONS_ORDERED = ("commande", "realise")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

@@ -105,7 +105,7 @@ class DeclarationForm(FlaskForm):
 class GroupDeclarationForm(DeclarationForm):
     """The same declaration for several ESSMS of the OG."""
 
-    champ = None  # type: ignore[assignment]
+    champ = None
     establishments = MultiCheckboxField(
         "Établissements concernés", description="Chacun garde son champ FINESS."
     )

@@ -122,9 +122,10 @@ def _current_of(session: Session, finess_ets: list[str]) -> dict[str, DeclaredEd
                 Declaration.already_funded,
             ).where(*scope, Declaration.finess_et.in_(finess_ets[start : start + 900]))
         )
-        for finess, declaration_id, *rest in rows:
+        for finess, declaration_id, editor_id, editor_raw, dui_status, funded in rows:
             if finess not in found or found[finess][0] < declaration_id:
-                found[finess] = (declaration_id, DeclaredEditor(*rest))
+                declared = DeclaredEditor(editor_id, editor_raw, dui_status, funded)
+                found[finess] = (declaration_id, declared)
     return {finess: declared for finess, (_, declared) in found.items()}
 
 
@@ -146,7 +147,7 @@ def shared_contacts(session: Session, finess_ejs: Collection[str]) -> dict[str, 
 
 
 def _editor_key(
-    declaration: Declaration | None, names: dict[int, str]
+    declaration: Declaration | DeclaredEditor | None, names: dict[int, str]
 ) -> tuple[str | None, str | None]:
     """(display name, comparison key) of a declaration's editor."""
     if declaration is None:

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -146,7 +146,7 @@ def search_establishments(
         total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     else:
         total = 0
-    hits = [EstablishmentHit(*row[:-1]) for row in rows]
+    hits = [EstablishmentHit(*cast(tuple[Any, ...], row[:-1])) for row in rows]
     return Page(items=hits, number=page, per_page=per_page, total=total)
 
 
