@@ -137,7 +137,7 @@ def _hint_from_previous(prep: Prepared, subs: list[Subproblem], previous: Soluti
     for sp in subs:
         local_centre = {prep.candidates[c].finess_et: j for j, c in enumerate(sp.centres)}
         arcs = {(b, c) for b, c, _ in sp.arcs}
-        hint: list[int] = []
+        hint = []
         for gb in sp.blocks:
             first = prep.candidates[prep.blocks[gb].members[0]].finess_et
             c = local_centre.get(centre_of.get(first, ""), -1)
@@ -360,9 +360,9 @@ def _insert_left_out(state: _State) -> None:
     size = {k: len(groups[k]) for k in keys}
     members = {k: set(groups[k]) for k in keys}
     apart: dict[int, set[int]] = defaultdict(set)
-    for one, other in prep.apart_pairs:
-        apart[one].add(other)
-        apart[other].add(one)
+    for a, b in prep.apart_pairs:
+        apart[a].add(b)
+        apart[b].add(a)
     pools: dict[str | None, list[tuple[str | None, int]]] = {None: keys}
     for k in keys:
         if k[0] is not None:

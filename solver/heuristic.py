@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Callable
 
 from solver.decompose import Subproblem
 
@@ -80,8 +79,8 @@ def _greedy(sp: Subproblem, compact: bool) -> list[int]:
         by_block[b].append((k, c))
     for lst in by_centre.values():
         lst.sort()
-    for options in by_block.values():
-        options.sort()
+    for lst in by_block.values():
+        lst.sort()
     apart: dict[int, set[int]] = defaultdict(set)
     for a, b in sp.apart:
         apart[a].add(b)
@@ -183,14 +182,7 @@ def _improve(
 MAX_ROUNDS = 8
 
 
-def _reassign(
-    sp: Subproblem,
-    assign: list[int],
-    by_block: dict[int, list[tuple[int, int]]],
-    size: dict[int, int],
-    members: dict[int, set[int]],
-    fits: Callable[[int, int], bool],
-) -> bool:
+def _reassign(sp, assign, by_block, size, members, fits) -> bool:  # type: ignore[no-untyped-def]
     """Move blocks to a cheaper open centre while the grappe they leave keeps its minimum."""
     moved = False
     for b in range(len(assign)):
@@ -213,15 +205,7 @@ def _reassign(
     return moved
 
 
-def _recentre(
-    sp: Subproblem,
-    assign: list[int],
-    cost: dict[tuple[int, int], int],
-    centres_of_block: dict[int, list[int]],
-    size: dict[int, int],
-    members: dict[int, set[int]],
-    is_open: set[int],
-) -> bool:
+def _recentre(sp, assign, cost, centres_of_block, size, members, is_open) -> bool:  # type: ignore[no-untyped-def]
     """Move each grappe's centre to the member that minimises its total distance."""
     moved = False
     for c in sorted(is_open):

@@ -305,12 +305,13 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
                     "verrous incompatibles : « séparés » et « ensemble » (ou même OG) à la fois",
                 )
             continue
+        editor = editor_of[root]
         flexible = all(prep.bound_editor[i] is None for i in members)
         key = next((keys[i] for i in members if i in keys), None)
-        block = Block(
+        b = Block(
             index=len(prep.blocks),
             members=sorted(members),
-            editor=editor_of[root],
+            editor=editor,
             flexible=flexible,
             reduced=bool(prep.reduced[members].all()),
             key=key,
@@ -319,9 +320,9 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
             capable=any(cands[i].willing_carrier or not prep.small_og[i] for i in members),
             preferences=_preferences([cands[i] for i in members]) if flexible else {},
         )
-        prep.blocks.append(block)
+        prep.blocks.append(b)
         for i in members:
-            prep.block_of[i] = block.index
+            prep.block_of[i] = b.index
 
 
 def _release_followers_of_oversize_og(

@@ -8,7 +8,7 @@ default and a help line (`SolveParams.help()` lists them).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Literal
 
 DuiStatus = Literal["aucun", "non_reference", "reference_segur"]
 DUI_STATUSES: tuple[str, ...] = ("aucun", "non_reference", "reference_segur")
@@ -123,10 +123,12 @@ class SolveParams:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"Paramètres inconnus : {', '.join(sorted(unknown))}")
-        values: dict[str, Any] = dict(data)
+        values = dict(data)
         if "reduced_minimum_departments" in values:
-            values["reduced_minimum_departments"] = frozenset(values["reduced_minimum_departments"])
-        return cls(**values)
+            values["reduced_minimum_departments"] = frozenset(
+                values["reduced_minimum_departments"]  # type: ignore[arg-type]
+            )
+        return cls(**values)  # type: ignore[arg-type]
 
 
 PARAM_HELP: dict[str, str] = {

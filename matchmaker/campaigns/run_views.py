@@ -87,8 +87,6 @@ def start_run(campaign_id: int) -> ResponseReturnValue:
 @bp.get("/campagnes/<int:campaign_id>/calculs/<int:run_id>")
 @roles_required(*READERS)
 def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
-    from matchmaker.campaigns import maps  # folium: loaded by the map pages only
-
     campaign = load_campaign(campaign_id)
     run = load_run(campaign, run_id)
     views = review.grappe_views(db.session, run) if run.status == "succeeded" else []

@@ -35,6 +35,7 @@ from matchmaker.jobs import registry, runner, state
 if TYPE_CHECKING:  # Redis and RQ are imported when a queue is used, not at start-up
     from redis import Redis
     from rq import Queue
+    from rq.worker import BaseWorker
 
 logger = logging.getLogger(__name__)
 
@@ -212,6 +213,7 @@ def redis_connection(config: Mapping[str, Any]) -> Redis:
 def rq_queue(config: Mapping[str, Any], connection: Redis | None = None) -> Queue:
     """The RQ queue of the jobs (``JOB_RQ_QUEUE``)."""
     from rq import Queue
+    from rq.worker import BaseWorker
 
     return Queue(str(config["JOB_RQ_QUEUE"]), connection=connection or redis_connection(config))
 
