@@ -143,7 +143,7 @@ def _demo_organisation(
             return in_grappes
     return session.scalar(
         select(Organisation)
-        .join(Establishment, Establishment.finess_ej == Organisation.finess_ej)
+        .join(Organisation.establishments)
         .where(Establishment.region == region if region else Establishment.region.is_not(None))
         .group_by(Organisation.finess_ej)
         .order_by(func.count().desc(), Organisation.finess_ej)

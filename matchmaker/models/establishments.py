@@ -141,7 +141,9 @@ class Establishment(Base):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
 
-    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    organisation: Mapped[Organisation] = relationship(
+        back_populates="establishments", lazy="joined", innerjoin=True
+    )
 
     @property
     def has_coordinates(self) -> bool:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, FinessNumber, utcnow
+
+if TYPE_CHECKING:
+    from matchmaker.models.establishments import Establishment
 
 
 class Organisation(Base):
@@ -40,6 +44,11 @@ class Organisation(Base):
     last_import_id: Mapped[int | None] = mapped_column(ForeignKey("finess_imports.id"))
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    #: The OG's establishments (open or closed), for joins; load them explicitly.
+    establishments: Mapped[list[Establishment]] = relationship(
+        back_populates="organisation", lazy="raise_on_sql"
     )
 
     def __repr__(self) -> str:

@@ -1,5 +1,5 @@
-"""A stored run shows what the solver saw: a declaration changed after the run changes
-nothing in the run's review, exports or funding."""
+"""A stored run shows what the solver saw: a declaration or a FINESS fact changed after the
+run changes nothing in the run's review, exports, funding or adjustments."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.campaigns import exports, review
+from matchmaker.auth import services as auth_services
+from matchmaker.campaigns import adjust, exports, review
 from matchmaker.funding.scales import ProjectType
 from matchmaker.grappes.assessment import assess
-from matchmaker.models import Campaign, Declaration, SolverRun
+from matchmaker.models import Campaign, Declaration, Establishment, Role, SolverRun
 from tests.factories import make_editor
 from tests.grappes.conftest import solve
 
@@ -59,3 +60,25 @@ def test_a_declaration_changed_after_the_run_leaves_the_run_as_the_solver_saw_it
     exported = exports.run_csv([view], list(left.values())).decode("utf-8-sig")
     line = next(row for row in exported.splitlines() if member in row)
     assert "Alpha Santé" in line and "Gamma Info" not in exported
+
+
+def test_an_adjustment_checks_the_run_against_what_its_solver_saw(
+    runner: FlaskCliRunner, db_session: Session, campaign: Campaign, tmp_path: Path
+) -> None:
+    solve(runner, campaign, str(tmp_path / "run.csv"), "--seed", "1")
+    run = db_session.scalars(select(SolverRun)).one()
+    [grappe] = run.grappes
+    member = grappe.members[-1].finess_et
+    # After the run, FINESS loses the member's coordinates: today it would be set aside.
+    establishment = db_session.get(Establishment, member)
+    assert establishment is not None
+    establishment.latitude = establishment.longitude = None
+    db_session.flush()
+    admin = auth_services.create_user(
+        db_session, email="admin@grappes.fr", password="x" * 12, role=Role.ADMIN
+    )
+    message = adjust.adjust(
+        db_session, admin, campaign, run, adjust.Adjustment("remove", finess_et=member)
+    )
+    assert "retiré" in message
+    assert member not in {m.finess_et for m in grappe.members}
