@@ -105,7 +105,7 @@ def baseline(candidates: list[Candidate], params: SolveParams, seed: int) -> Sol
         model = KMeansConstrained(
             n_clusters=k,
             size_min=minimum,
-            size_max=params.max_size,
+            size_max=min(params.max_size, n - 1),
             n_init=1,
             max_iter=50,
             random_state=seed,

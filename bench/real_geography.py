@@ -13,8 +13,10 @@ The operators and editors are invented, with the features the issue asks for:
   associations (20-120 ESSMS) spread over several departments of their region;
 - editor markets that differ by region: each (old) region has its own leading editors
   (Zipf shares over a random order of a national list); `fragmented=True` gives many small
-  editors so that editor groups are near 15 (the « sparse rural region » of the issue);
-- about 35 % of ESSMS without DUI, a third of them naming a preferred editor;
+  editors so that editor groups are near 15 (the « sparse rural region » of the issue:
+  « rural-centre », 1,500 ESSMS over Limousin, Auvergne and Centre);
+- about 35 % of ESSMS without DUI (15 % in a fragmented market), a third of them naming a
+  preferred editor;
 - overseas departments with their own small markets (reduced minimum applies).
 """
 
@@ -35,7 +37,7 @@ EDITORS = tuple(f"E{k:02d}" for k in range(1, 31))
 #: Named regional instances: (old GeoNames regions, number of ESSMS, fragmented market).
 REGIONAL = {
     "occitanie": (("Midi-Pyrenees", "Languedoc-Roussillon"), 3000, False),
-    "rural-centre": (("Limousin", "Auvergne", "Centre"), 2500, True),
+    "rural-centre": (("Limousin", "Auvergne", "Centre"), 1500, True),
 }
 
 
@@ -126,7 +128,7 @@ def generate_real(
                 )[: max(3, 4 * size)]
                 sites = [near[int(rng.integers(len(near)))] for _ in range(size)]
             editor = editors[int(rng.choice(len(editors), p=shares))]
-            no_dui = rng.random() < 0.35
+            no_dui = rng.random() < (0.15 if fragmented else 0.35)
             for town in sites:
                 lat, lon = place(town)
                 flexible = no_dui or rng.random() < 0.1

@@ -63,6 +63,8 @@ def create_app(
     if test_config is not None:
         app.config.update(test_config)
     _finish_config(app, ephemeral_secret)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "grappes")
 
     db.init_app(app)
     csrf.init_app(app)

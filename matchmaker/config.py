@@ -52,6 +52,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Send the session cookie over HTTPS only. Default: on, except in debug and testing "
         "(the demo script sets it off to serve over plain http on localhost).",
     ),
+    Setting(
+        "SQLITE_BUSY_TIMEOUT_S",
+        30,
+        "SQLite only (the embedded default): how long a write waits for another one to "
+        "finish (WAL journal, busy timeout) before failing with « database is locked ».",
+    ),
     Setting("MAX_CONTENT_LENGTH", 64 * 1024 * 1024, "Largest accepted upload, in bytes."),
     Setting(
         "UPLOAD_FOLDER",
@@ -140,6 +146,16 @@ SETTINGS: tuple[Setting, ...] = (
         "RATELIMIT_LOGIN",
         "10 per minute",
         "Rate limit on login attempts per client address.",
+    ),
+    Setting(
+        "RATELIMIT_SIGNUP",
+        "5 per hour",
+        "Rate limit on sign-ups per client address (each one sends a mail).",
+    ),
+    Setting(
+        "RATELIMIT_MAIL",
+        "5 per hour",
+        "Rate limit on password-reset and confirmation-resend requests per client address.",
     ),
     Setting(
         "MAIL_SERVER",

@@ -43,7 +43,10 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         """Create the app's engine from ``DATABASE_URL`` and register the teardown."""
-        app.extensions[EXTENSION_KEY] = make_engine(app.config["DATABASE_URL"])
+        app.extensions[EXTENSION_KEY] = make_engine(
+            app.config["DATABASE_URL"],
+            sqlite_busy_timeout_s=float(app.config.get("SQLITE_BUSY_TIMEOUT_S") or 30),
+        )
 
         @app.teardown_appcontext
         def remove_session(exc: BaseException | None) -> None:
@@ -61,10 +64,13 @@ class Database:
         return engine
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the project's settings: SQLite gets foreign keys and WAL."""
+def make_engine(url: str, *, sqlite_busy_timeout_s: float = 30.0, **kwargs: Any) -> Engine:
+    """An engine with the project's settings: SQLite gets foreign keys, WAL and a busy
+    timeout (a write waits up to ``sqlite_busy_timeout_s`` for another one to finish
+    instead of failing at once with « database is locked »)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, **kwargs)
+        connect_args = {"timeout": sqlite_busy_timeout_s, **kwargs.pop("connect_args", {})}
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
 
         @event.listens_for(engine, "connect")
         def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -74,6 +80,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout_s * 1000)}")
             if ":memory:" not in url and url != "sqlite://":
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
@@ -90,4 +97,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 db = Database()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+#: Counters live where ``RATELIMIT_STORAGE_URI`` says: Redis when ``REDIS_URL`` is set, so
+#: that every worker shares them, memory otherwise (see ``create_app``).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -51,8 +51,15 @@ def summary(solution: Solution) -> str:
         f"Grappes : {len(solution.grappes)} ; ESSMS couverts : {covered} / "
         f"{solution.n_candidates} ({100 * solution.coverage:.1f} %)",
         f"Distance moyenne au centre : {km / covered:.1f} km" if covered else "Aucune grappe",
-        f"Objectif : {solution.objective:.0f} ; borne : {solution.best_bound:.0f} ; "
-        f"écart : {100 * solution.gap:.2f} % ; durée : {solution.wall_time_s:.1f} s",
+        f"Objectif : {solution.objective:.0f} ; borne globale : {solution.global_bound:.0f} "
+        f"(écart {100 * solution.global_gap:.2f} %) ; borne du modèle décomposé : "
+        f"{solution.best_bound:.0f} (écart {100 * solution.gap:.2f} %)",
+        f"Durée : {solution.wall_time_s:.1f} s sur {solution.time_limit_s:.0f} s"
+        + (
+            " (interrompu par la limite de temps : meilleure solution gardée)"
+            if solution.cut_short
+            else ""
+        ),
     ]
     lines += [f"  exclus ({code}) : {n}" for code, n in sorted(reasons.items())]
     return "\n".join(lines)

@@ -89,6 +89,7 @@ def solve(
     report(0.85, "ESSMS restants rattachés aux grappes qui ont de la place")
     _regroup_left_out(state)
     _insert_left_out(state)
+    _pull_flexible(state)
     report(0.9, "ESSMS restants regroupés en grappes supplémentaires")
     state.cut_short |= time.perf_counter() > deadline
     solution = state.assemble(previous, time.perf_counter() - start, time_limit)
@@ -476,3 +477,74 @@ def apart_members(block: Block, apart: dict[int, set[int]]) -> set[int]:
     for i in block.members:
         out |= apart.get(i, set())
     return out
+
+
+def _pull_flexible(state: _State) -> None:
+    """An editor group left out because it is short of the minimum pulls in the nearest
+    ESSMS without DUI that can move: left out, or in a grappe that keeps its minimum without
+    them (never a grappe's centre). It happens only when the ESSMS it covers are worth more
+    than the distances it adds (coverage first), and within every hard rule (maximum size,
+    distance limit, reduced minimum, apart locks)."""
+    prep = state.prep
+    params = prep.params
+    left = [b for b in prep.blocks if b.key is None and b.index not in state.block_grappe]
+    by_editor: dict[str, list[Block]] = defaultdict(list)
+    for b in left:
+        if not b.flexible and b.editor is not None:
+            by_editor[b.editor].append(b)
+    if not by_editor:
+        return
+    apart: dict[int, set[int]] = defaultdict(set)
+    for a, b in prep.apart_pairs:
+        apart[a].add(b)
+        apart[b].add(a)
+    flexible = [b for b in prep.blocks if b.flexible and b.key is None]
+    for editor in sorted(by_editor, key=lambda e: (-sum(b.weight for b in by_editor[e]), e)):
+        group = by_editor[editor]
+        seed = max(group, key=lambda b: (b.weight, -b.index))
+        centre = seed.members[0]
+        minimum = params.min_size_overseas if prep.reduced[centre] else params.min_size
+        sizes: dict[tuple[str | None, int], int] = defaultdict(int)
+        for b, key in state.block_grappe.items():
+            sizes[key] += prep.blocks[b].weight
+        take: list[Block] = []
+        banned: set[int] = set()
+        total, gain, cost = 0, 0, 0
+        pool = sorted(
+            group + flexible,
+            key=lambda b: (
+                float(geo.pairwise_km(prep.points[b.members[:1]], prep.points[[centre]])[0, 0]),
+                b.index,
+            ),
+        )
+        for b in pool:
+            if total >= minimum and not (not b.flexible and b.editor == editor):
+                continue
+            if total + b.weight > params.max_size or banned & set(b.members):
+                continue
+            if prep.reduced[centre] and not b.reduced:
+                continue
+            d = geo.pairwise_km(prep.points[b.members], prep.points[[centre]])[:, 0]
+            if params.max_distance_km is not None and d.max() > params.max_distance_km:
+                continue
+            source = state.block_grappe.get(b.index)
+            if source is not None:
+                source_min = (
+                    params.min_size_overseas if prep.reduced[source[1]] else params.min_size
+                )
+                if b.flexible is False or centre in b.members:
+                    continue
+                if source[1] in b.members or sizes[source] - b.weight < source_min:
+                    continue
+            if source is not None:
+                sizes[source] -= b.weight
+            take.append(b)
+            total += b.weight
+            banned |= apart_members(b, apart)
+            cost += params.distance_weight * int(np.rint(d * 10).sum())
+            if source is None:
+                gain += b.penalty
+        if total < minimum or gain <= cost:
+            continue
+        for b in take:
+            state.block_grappe[b.index] = (editor, centre)

@@ -27,6 +27,13 @@ class SignUpForm(FlaskForm):
         ),
         render_kw={"inputmode": "text", "autocomplete": "off"},
     )
+    job_title = StringField(
+        "Votre fonction dans l'organisme",
+        validators=[DataRequired(REQUIRED), Length(max=120)],
+        description="Par exemple « directrice », « responsable des systèmes d'information » : "
+        "le collectif SI MS la voit avant de valider votre rattachement.",
+        render_kw={"autocomplete": "organization-title"},
+    )
     password = PasswordField(
         "Mot de passe",
         validators=[DataRequired(REQUIRED)],

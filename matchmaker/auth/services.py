@@ -137,25 +137,46 @@ def sign_up(
     finess: str,
     share_contact: bool,
     confirm_url: Callable[[str], str],
-) -> User:
+    login_url: str = "",
+    reset_url: str = "",
+    job_title: str | None = None,
+) -> User | None:
     """Create an OG representative's account (pending) and mail the confirmation link.
 
-    ``confirm_url`` turns a token into the absolute link (the view's ``url_for``).
+    ``confirm_url`` turns a token into the absolute link (the view's ``url_for``). When the
+    address already has an account nothing is created and the answer is the same (the page
+    does not reveal who has an account): the mail tells its owner to log in or reset the
+    password instead; ``None`` is returned.
     """
     email = normalise_email(email)
     check_password_rules(settings, password)
     organisation = resolve_organisation(session, finess)
-    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
-        raise AuthError(
-            "Un compte existe déjà avec cette adresse. Connectez-vous, ou contactez votre "
-            "collectif SI MS si vous avez perdu l'accès."
+    existing = session.scalar(select(User).where(func.lower(User.email) == email))
+    if existing is not None:
+        send_mail(
+            session,
+            settings.mail,
+            to=existing.email,
+            subject="Grappes : vous avez déjà un compte",
+            body=(
+                "Bonjour,\n\n"
+                "Quelqu'un (sans doute vous) a demandé à créer un compte Grappes avec cette "
+                "adresse, qui en a déjà un. Connectez-vous :\n\n"
+                f"{login_url}\n\n"
+                "Mot de passe perdu ? Choisissez-en un nouveau :\n\n"
+                f"{reset_url}\n\n"
+                "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.\n"
+            ),
+            user_id=existing.id,
         )
+        return None
     user = User(
         email=email,
         role=Role.OG,
         requested_finess_ej=organisation.finess_ej,
         approval_status=ApprovalStatus.PENDING,
         share_contact=share_contact,
+        job_title=(job_title or "").strip() or None,
     )
     user.set_password(password)
     session.add(user)

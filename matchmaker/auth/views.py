@@ -90,6 +90,7 @@ RESEND_PREFIX = "renvoi"
 
 @bp.route("/inscription", methods=["GET", "POST"])
 @public
+@limiter.limit(lambda: current_app.config["RATELIMIT_SIGNUP"], methods=["POST"])
 def sign_up() -> ResponseReturnValue:
     form = SignUpForm()
     settings = _settings()
@@ -103,7 +104,10 @@ def sign_up() -> ResponseReturnValue:
                 password=form.password.data or "",
                 finess=form.finess.data or "",
                 share_contact=bool(form.share_contact.data),
+                job_title=form.job_title.data,
                 confirm_url=_confirm_url,
+                login_url=url_for("auth.login", _external=True),
+                reset_url=url_for("auth.forgot_password", _external=True),
             )
         except services.AuthError as error:
             db.session.rollback()
@@ -151,7 +155,7 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/confirmer/renvoyer")
 @public
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MAIL"])
 def resend() -> ResponseReturnValue:
     form = ResendForm(prefix=RESEND_PREFIX)
     if form.validate_on_submit():
@@ -166,7 +170,7 @@ def resend() -> ResponseReturnValue:
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MAIL"], methods=["POST"])
 def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():

@@ -14,6 +14,7 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session, object_session
 
 from matchmaker.audit.services import record
+from matchmaker.campaigns import services as campaign_services
 from matchmaker.jobs import backends, registry
 from matchmaker.models import Campaign, Job, Role, User
 from matchmaker.models.base import utcnow
@@ -124,7 +125,7 @@ def can_view(session: Session, user: User, job: Job) -> bool:
     if job.campaign_id is None or user.role not in (Role.COLLECTIF, Role.ARS):
         return False
     campaign = session.get(Campaign, job.campaign_id)
-    return campaign is not None and campaign.region is not None and campaign.region == user.region
+    return campaign is not None and campaign_services.can_read(session, user, campaign)
 
 
 def can_cancel(session: Session, user: User, job: Job) -> bool:

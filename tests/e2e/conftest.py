@@ -93,3 +93,29 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+#: axe-core, from its npm package, installed on first use under .cache/npm (gitignored).
+AXE_PREFIX = ROOT / ".cache" / "npm"
+AXE_SCRIPT = AXE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
+AXE_PACKAGE = "axe-core@4"
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """The path of ``axe.min.js``: installed with npm when missing (``npm install --prefix
+    .cache/npm axe-core@4``). Offline without it: skipped locally, a failure under CI."""
+    if not AXE_SCRIPT.is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            _missing("npm introuvable : installez Node.js pour les contrôles axe-core")
+        result = subprocess.run(
+            [npm, "install", "--prefix", str(AXE_PREFIX), "--no-audit", "--no-fund", AXE_PACKAGE],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if result.returncode != 0 or not AXE_SCRIPT.is_file():
+            _missing(f"installation d'axe-core impossible : {result.stderr.strip()[-500:]}")
+    return AXE_SCRIPT

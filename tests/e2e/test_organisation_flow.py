@@ -167,6 +167,7 @@ def test_sign_up_declare_interest_and_accept(
     # Sign up (every field is found by its label).
     page.get_by_label("Adresse électronique professionnelle").fill(EMAIL)
     page.get_by_label("Numéro FINESS de votre organisme").fill("350000101")
+    page.get_by_label("Votre fonction dans l'organisme").fill("Directrice")
     page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
     page.get_by_label("Confirmez le mot de passe").fill(PASSWORD)
     page.screenshot(path=artifacts / "01-inscription.png", full_page=True)

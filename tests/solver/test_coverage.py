@@ -129,3 +129,18 @@ def test_time_budget_follows_the_size_of_the_run():
     assert params.effective_time_limit(3000) == 29.0
     assert params.effective_time_limit(35_000) == params.auto_time_max_s
     assert SolveParams(time_limit_s=12.0).effective_time_limit(35_000) == 12.0
+
+
+def test_a_short_editor_group_pulls_flexible_essms_from_a_grappe_with_slack(
+    make_cluster, fast_params
+):
+    """Ten ESSMS of A, 200 km from editor B's 40 ESSMS and 8 ESSMS without DUI: the arcs
+    (k_neighbours=10) never link A to them, so the sub-problems give all 48 to B; the repair
+    moves 5 ESSMS without DUI to A (coverage first), and B keeps its minimum."""
+    a = make_cluster(10, 0.0, 0.0, editor="A")
+    b = make_cluster(40, 200.0, 0.0, editor="B")
+    free = make_cluster(8, 200.0, 1.0, editor=None, dui_status="aucun", radius_km=1.0)
+    params = replace(fast_params, k_neighbours=10)
+    solution = solved(a + b + free, params)
+    assert solution.coverage == 1.0
+    assert [g.size for g in solution.grappes if g.editor == "A"] == [15]

