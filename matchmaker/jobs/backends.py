@@ -213,7 +213,6 @@ def redis_connection(config: Mapping[str, Any]) -> Redis:
 def rq_queue(config: Mapping[str, Any], connection: Redis | None = None) -> Queue:
     """The RQ queue of the jobs (``JOB_RQ_QUEUE``)."""
     from rq import Queue
-    from rq.worker import BaseWorker
 
     return Queue(str(config["JOB_RQ_QUEUE"]), connection=connection or redis_connection(config))
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3c1e9a7d5b20"
-down_revision: str | None = "f7d01cb07e54"
+down_revision: str | None = "5ec0a11d2026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5ec0a11d2026"
-down_revision: str | None = "f7d01cb07e54"
+down_revision: str | None = "3c5a9e1d7b20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
