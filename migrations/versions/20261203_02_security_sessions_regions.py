@@ -1,7 +1,7 @@
 """security: session version, deactivation, granted regions, stated function of users
 
 Revision ID: 5ec0a11d2026
-Revises: f7d01cb07e54
+Revises: 3c5a9e1d7b20
 Create Date: 2026-12-03 07:40:00
 """
 

@@ -1,7 +1,7 @@
 """prod: establishment search column (pg_trgm, unaccent), spatial index (cube), job log
 
 Revision ID: 3c1e9a7d5b20
-Revises: f7d01cb07e54
+Revises: 5ec0a11d2026
 Create Date: 2026-12-03 08:00:00
 
 - ``establishments.search_text``: names and town folded for the search (case, accents,
