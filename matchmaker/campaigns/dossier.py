@@ -77,7 +77,6 @@ def _establishment_address(establishment: Establishment | None) -> str:
 def engaged_structures_xlsx(session: Session, view: GrappeView) -> bytes:
     """The grappe's workbook for the funding dossier (see the module's docstring)."""
     grappe = view.grappe
-    facts = {f.finess_et: f for f in assessment._facts(session, grappe)}
     finess = [m.finess_et for m in view.members]
     establishments = {
         e.finess_et: e
@@ -114,12 +113,11 @@ def engaged_structures_xlsx(session: Session, view: GrappeView) -> bytes:
 
     def member_rows() -> Iterable[list[object]]:
         for member in view.members:
-            fact = facts.get(member.finess_et)
             establishment = establishments.get(member.finess_et)
             organisation = organisations.get(member.finess_ej)
-            dui_status = fact.dui_status if fact else None
+            dui_status = member.dui_status if member.declared else None
             has_dui = assessment.has_dui(dui_status)
-            declared_editor = (fact.editor if fact else None) or ""
+            declared_editor = member.dui_editor
             answer = answers.get(member.finess_ej)
             yield [
                 member.finess_et,
@@ -137,7 +135,7 @@ def engaged_structures_xlsx(session: Session, view: GrappeView) -> bytes:
                 DUI_LABELS.get(dui_status or "", "non déclaré"),
                 declared_editor if has_dui else "",
                 "" if has_dui else declared_editor,
-                (fact.sons_editor or "") if fact else "",
+                member.sons_editor or "",
                 view.editor_label,
                 member.project_type.label,
                 "oui" if member.is_carrier else "non",

@@ -31,7 +31,7 @@ def test_the_rate_map_labels_each_department_of_the_region() -> None:
     data = maps.rate_geojson([ARIEGE, GERS])
     assert data["meta"]["mode"] == "choropleth" and data["features"] == []
     ariege, gers = data["meta"]["areas"]["09"], data["meta"]["areas"]["32"]
-    assert ariege["short"] == "09 : 16,7 %" and ariege["colour"] == maps.rate_colour(1 / 6)
+    assert ariege["short"] == "09 : 16,7\u00a0%" and ariege["colour"] == maps.rate_colour(1 / 6)
     assert "1 embarqués sur 6 ESSMS éligibles" in ariege["lines"]
     assert gers["short"] == "32 : —" and gers["colour"] == maps.NO_DATA_COLOUR
     assert set(data["meta"]["areas"]) == {"09", "32"}
