@@ -113,7 +113,7 @@ def test_run_geojson_draws_one_grappe_with_lines_and_many_with_areas() -> None:
     assert single["meta"]["centre_lines"] and not single["meta"]["hulls"]
     carrier = single["features"][0]["properties"]
     assert carrier["kind"] == "carrier" and carrier["label"] == "EHPAD <b>"
-    assert "3,2 km du centre" in carrier["lines"]
+    assert "3,2\u00a0km du centre" in carrier["lines"]
     many = maps.run_geojson(
         [maps.MapGrappe(n, "Alpha", "", None, None, [member]) for n in range(1, 15)]
     )

@@ -32,7 +32,7 @@ def test_expected_duration_then_global_gap(make_app: MakeApp) -> None:
         assert "Distance maximale acceptable (km)" in form
         page = html.unescape(client.get(base).get_data(as_text=True))
         expected = round(5 + 8 * n / 1000)
-        assert re.search(rf"Durée prévue : environ {expected} s pour les {n} ESSMS", page)
+        assert re.search(rf"Durée prévue : environ {expected}[ \u00a0]s pour les {n} ESSMS", page)
 
         assert client.post(f"{base}/calculs", data={"mode": "interest"}).status_code == 302
         assert backends.work(app, burst=True) == 1

@@ -48,6 +48,9 @@ def make_app(app: Flask, committed_database_url: str, tmp_path: Path) -> Iterato
             "UPLOAD_FOLDER": str(tmp_path / "uploads"),
             "JOB_BACKEND": "worker",
             "JOB_PROGRESS_INTERVAL_S": 0,
+            # The limiter is one object for every app of the process: keep its counters in
+            # memory even when a test points REDIS_URL at a (possibly unreachable) server.
+            "RATELIMIT_STORAGE_URI": "memory://",
         }
         settings.update(config)
         new_app = create_app(settings)
