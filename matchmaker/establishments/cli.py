@@ -114,7 +114,12 @@ def _echo_summary(outcome: ImportOutcome) -> None:
     help="Extrait des entités juridiques (cs1100501) : noms, statuts et SIREN des OG.",
 )
 @click.option("--strict", is_flag=True, help="Refuser tout le fichier à la moindre erreur.")
-@click.option("--dry-run", is_flag=True, help="Vérifier le fichier sans rien écrire.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Vérifier le fichier sans rien écrire et afficher la prévision (créés, modifiés, "
+    "fermés, inchangés).",
+)
 @click.option(
     "--allow-mass-close",
     is_flag=True,

@@ -539,8 +539,9 @@ def set_interest(
 ) -> int:
     """Express (or withdraw) interest in the campaign for these ESSMS in one action.
 
-    Returns how many declarations changed. An ESSMS without a declaration gets a minimal
-    one (champ and department from FINESS, the rest to complete later).
+    Returns how many declarations changed. An ESSMS without a declaration in the campaign
+    starts from its latest declaration in another campaign (carried over), else gets a
+    minimal one (champ and department from FINESS, the rest to complete later).
     """
     campaigns = open_campaigns(session)
     changed = 0
@@ -554,6 +555,11 @@ def set_interest(
                 f"Aucune campagne ouverte ne couvre le département {establishment.department}."
             )
         previous = _current(session, campaign.id, [finess_et]).get(finess_et)
+        if previous is None:  # start from the latest declaration of another campaign
+            carried = latest_declarations(
+                session, [finess_et], except_campaign={finess_et: campaign.id}
+            ).get(finess_et)
+            previous = carried[0] if carried else None
         if previous is not None:
             values = {name: getattr(previous, name) for name in DECLARED_FIELDS}
         else:

@@ -99,3 +99,18 @@ def test_two_open_campaigns_are_explained_never_blank(
         "« Bretagne 2027 »" in page
     )
     assert "Acme Santé" in page and "(campagne Bretagne 2026) — à confirmer" in page
+
+
+def test_interest_in_a_new_campaign_keeps_the_carried_declaration(
+    client: CsrfClient, auth: Auth, world: World, db_session: Session
+) -> None:
+    """« Signaler mon intérêt » in the new campaign starts from the latest declaration,
+    never from a blank one."""
+    auth.login(Role.OG)
+    finess = world.essms_a[0].finess_et
+    client.post(f"/essms/{finess}/declaration", data=declaration_form(interested=None))
+    new = second_campaign(db_session, close_first=world.campaign, region="53")
+    client.post(f"/organismes/{world.og_a.finess_ej}/interet", data={"essms": finess})
+    [declaration] = declarations_in(db_session, new, finess)
+    assert declaration.interested is True
+    assert (declaration.editor_raw, declaration.dui_status) == ("Acme Santé", "reference_segur")
