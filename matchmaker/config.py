@@ -222,8 +222,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "MAP_SUMMARY_THRESHOLD",
         5000,
-        "A console run map with more located ESSMS than this (after its filters) opens on "
-        "a summary per department and loads a department's ESSMS on demand.",
+        "A console run map or an ARS non-embarked map with more located ESSMS than this "
+        "(after its filters) opens on a summary per department and loads a department's "
+        "ESSMS, or the viewport's once zoomed in, on demand.",
     ),
     Setting(
         "JOB_BACKEND",

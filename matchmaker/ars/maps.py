@@ -13,7 +13,8 @@ does not say.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from importers.geography import DEPARTMENTS
@@ -28,6 +29,7 @@ from matchmaker.maps import (
     collection,
     colour_for,
     point_feature,
+    summary_feature,
 )
 
 #: Rate classes of the rate map: (upper bound, colour, French label), light to dark.
@@ -185,6 +187,42 @@ def targets_geojson(points: Sequence[MapPoint]) -> GeoJSON:
     )
 
 
+def targets_summary_geojson(targets: Sequence[Target], links: Mapping[str, str]) -> GeoJSON:
+    """One labelled circle per department (its number of non-embarked ESSMS); a click opens
+    the department (``links``: the page's address filtered on each department)."""
+    counts = Counter(t.department for t in targets)
+    isolated = Counter(t.department for t in targets if t.isolated)
+    features = []
+    for code, count in sorted(counts.items()):
+        department = DEPARTMENTS.get(code)
+        if department is None:
+            continue
+        features.append(
+            summary_feature(
+                department.latitude,
+                department.longitude,
+                str(count),
+                f"{department.name} ({code})",
+                (
+                    f"{count} ESSMS non embarqués, dont {isolated[code]} isolés",
+                    "Cliquez pour afficher ses ESSMS.",
+                ),
+                code=code,
+                count=count,
+                colour=TARGET_COLOUR,
+                href=links.get(code),
+            )
+        )
+    return collection(
+        features,
+        mode="summary",
+        status=(
+            f"Vue d'ensemble de {len(targets)} ESSMS non embarqués : choisissez un département "
+            "(cercle ou filtre) pour les afficher un à un."
+        ),
+    )
+
+
 def what_if_geojson(grappes: Sequence[Sequence[MapPoint]], isolated: Sequence[MapPoint]) -> GeoJSON:
     """Members coloured by grappe, one area per grappe (pass points already coloured with
     ``colour_for`` and grouped), and the isolated ESSMS, outlined."""
@@ -206,5 +244,6 @@ __all__ = [
     "colour_for",
     "rate_geojson",
     "targets_geojson",
+    "targets_summary_geojson",
     "what_if_geojson",
 ]

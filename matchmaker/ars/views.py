@@ -33,6 +33,7 @@ from matchmaker.ars.forms import ContactForm, FilterForm, WhatIfForm, champ_weig
 from matchmaker.ars.services import DeskNotFound, Forbidden, check_department, desk_region
 from matchmaker.auth.decorators import roles_required
 from matchmaker.extensions import db
+from matchmaker.maps import in_bbox, parse_bbox
 from matchmaker.models import Role
 
 bp = Blueprint("ars", __name__, url_prefix="/ars")
@@ -194,11 +195,28 @@ def targets() -> ResponseReturnValue:
 @roles_required(*DESK_ROLES)
 @desk_errors
 def targets_map() -> ResponseReturnValue:
-    """The non-embarked page's map data, with the page's filters."""
+    """The non-embarked page's map data, with the page's filters and the viewport
+    (``bbox``); a summary per department when more than ``MAP_SUMMARY_THRESHOLD``."""
     region = _region()
     _form, filters = _filters(region)
     selected = priorities.filtered(_scored_targets(region), filters)
-    return jsonify(ars_maps.targets_geojson(ars_maps.target_points(selected)))
+    bbox = parse_bbox(request.args.get("bbox"))
+    located = [
+        t
+        for t in selected
+        if t.latitude is not None
+        and t.longitude is not None
+        and in_bbox(t.latitude, t.longitude, bbox)
+    ]
+    narrow = filters.department is not None or bbox is not None
+    if not narrow and len(located) > int(current_app.config["MAP_SUMMARY_THRESHOLD"]):
+        args = {k: v for k, v in request.args.items() if k not in ("page", "bbox")}
+        links = {
+            code: url_for("ars.targets", **{**args, "region": region, "departement": code})
+            for code in {t.department for t in located}
+        }
+        return jsonify(ars_maps.targets_summary_geojson(located, links))
+    return jsonify(ars_maps.targets_geojson(ars_maps.target_points(located)))
 
 
 @bp.get("/non-embarques.<any(xlsx, csv):fmt>")

@@ -364,7 +364,9 @@
         permanent: true, direction: "center", className: "grappes-label"
       });
       circle.bindPopup(function () { return popupOf(p); });
-      if (p.code && self.filterForm) {
+      if (p.href) {
+        circle.on("click", function () { window.location.assign(p.href); });
+      } else if (p.code && self.filterForm) {
         circle.on("click", function () { self.setFilter("departement", p.code); });
       }
       self.add(circle);

@@ -236,3 +236,23 @@ def test_an_administrator_logs_a_contact_in_the_region_it_chose(
     assert action is not None and action.region == "76"
     # Without choosing, the administrator is on the first region: not this ESSMS's.
     assert client.get(f"/ars/contacts/essms/{world.n3.finess_et}").status_code == 403
+
+
+def test_the_non_embarked_map_opens_on_a_summary_when_large(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, client: CsrfClient, login: Login, world: World
+) -> None:
+    monkeypatch.setitem(app.config, "MAP_SUMMARY_THRESHOLD", 3)
+    login(Role.ARS)
+    data = client.get("/ars/non-embarques.geojson").get_json()
+    assert data["meta"]["mode"] == "summary"
+    circles = {f["properties"]["code"]: f["properties"] for f in data["features"]}
+    assert sum(c["count"] for c in circles.values()) == 6
+    assert circles["31"]["short"] == "1"
+    assert circles["09"]["href"] == "/ars/non-embarques?region=76&departement=09"
+    # A department, or a viewport, is drawn point by point.
+    ariege = client.get("/ars/non-embarques.geojson?departement=09").get_json()
+    assert ariege["meta"].get("mode") != "summary" and len(ariege["features"]) == 5
+    toulouse = client.get("/ars/non-embarques.geojson?bbox=1.0,43.3,1.8,43.9").get_json()
+    assert [f["properties"]["lines"][0] for f in toulouse["features"]] == [
+        f"FINESS {world.b1.finess_et}"
+    ]

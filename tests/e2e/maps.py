@@ -32,12 +32,11 @@ def watch_errors(page: Page) -> list[str]:
     return errors
 
 
-def expect_map_drawn(page: Page, map_id: str) -> Locator:
-    """The map ``map_id`` is ready, with every outline drawn as SVG paths."""
+def expect_map_drawn(page: Page, map_id: str, *, tiles: bool = False) -> Locator:
+    """The map ``map_id`` is ready, with every outline drawn as SVG paths (and tiles only
+    when ``tiles``: the setting is off by default)."""
     box = page.locator(f"#{map_id}")
-    expect(box).to_have_attribute(
-        "data-map-state", re.compile("ready|error"), timeout=MAP_WAIT_MS
-    )
+    expect(box).to_have_attribute("data-map-state", re.compile("ready|error"), timeout=MAP_WAIT_MS)
     status = page.locator(f"#{map_id}-etat").text_content()
     assert box.get_attribute("data-map-state") == "ready", status
     expect(box.locator("path.grappes-outline-department")).to_have_count(DEPARTMENTS)
@@ -49,5 +48,8 @@ def expect_map_drawn(page: Page, map_id: str) -> Locator:
     expect(scale).to_have_count(1)  # metric only: no second line in miles or feet
     expect(scale).to_have_text(re.compile(r"^\d+ k?m$"))
     expect(box.locator(".grappes-territories select")).to_be_visible()
-    expect(box.locator("img.leaflet-tile")).to_have_count(0)  # no tile server by default
+    if tiles:
+        expect(box.locator("img.leaflet-tile").first).to_be_attached()
+    else:
+        expect(box.locator("img.leaflet-tile")).to_have_count(0)  # no tile server by default
     return box

@@ -164,3 +164,28 @@ def test_the_establishment_page_shows_its_position(
     page.screenshot(path=artifacts / "cartes-06-etablissement.png", full_page=True)
     assert errors == []
     context.close()
+
+
+@pytest.fixture
+def tile_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The live server draws tiles from a tile URL of its own (no internet here)."""
+    monkeypatch.setenv(
+        "GRAPPES_MAP_TILES_URL", "/static/vendor/leaflet/images/layers.png?{z}/{x}/{y}"
+    )
+    monkeypatch.setenv("GRAPPES_MAP_TILES_ATTRIBUTION", "Fond de carte de test")
+
+
+def test_tiles_are_an_optional_layer_above_the_outlines(
+    tile_setting: None, browser: object, live_server: LiveServer, artifacts: Path
+) -> None:
+    with Session(live_server.engine) as session:
+        seed(session)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")  # type: ignore[attr-defined]
+    page = context.new_page()
+    errors = watch_errors(page)
+    page.goto(f"{live_server.url}/etablissements/359000001")
+    box = expect_map_drawn(page, "carte-position", tiles=True)
+    expect(box.locator(".leaflet-control-attribution")).to_contain_text("Fond de carte de test")
+    page.screenshot(path=artifacts / "cartes-08-tuiles.png", full_page=True)
+    assert errors == []
+    context.close()
