@@ -96,9 +96,15 @@ def parse(table: Table) -> tuple[list[EmbarkationRow], list[RowError], set[int]]
 
 
 def validate(
-    rows: list[EmbarkationRow], index: EstablishmentIndex, *, file: str, headers: dict[str, str]
+    rows: list[EmbarkationRow],
+    index: EstablishmentIndex,
+    *,
+    file: str,
+    headers: dict[str, str],
+    departments: frozenset[str] | None = None,
 ) -> list[RowError]:
-    """Unknown FINESS ET (with hints), SONS without editor, duplicates (pure)."""
+    """Unknown FINESS ET (with hints), SONS without editor, duplicates, and, when
+    ``departments`` is given (a campaign's upload), ESSMS outside them (pure)."""
     errors: list[RowError] = []
     seen: dict[tuple[str, str], int] = {}
     for row in rows:
@@ -106,6 +112,19 @@ def validate(
             expected, hint = index.explain_unknown(row.finess_et)
             errors.append(
                 RowError(file, row.line, headers["finess_et"], expected, row.finess_et, hint=hint)
+            )
+        elif departments is not None and (
+            index.establishments[row.finess_et].department not in departments
+        ):
+            errors.append(
+                RowError(
+                    file,
+                    row.line,
+                    headers["finess_et"],
+                    f"un ESSMS des départements de la campagne ({', '.join(sorted(departments))})",
+                    row.finess_et,
+                    hint=f"ESSMS du département {index.establishments[row.finess_et].department}",
+                )
             )
         if row.scheme == "sons" and not row.editor_raw:
             errors.append(
@@ -197,14 +216,18 @@ def import_embarked(
     strict: bool = False,
     thresholds: Thresholds | None = None,
     index: EstablishmentIndex | None = None,
+    departments: frozenset[str] | None = None,
 ) -> ImportSummary:
     """Import an embarkation list (flushed, not committed). Same contract as
-    ``importers.declarations.import_declarations``."""
+    ``importers.declarations.import_declarations``. ``departments``: a campaign's upload
+    may only mark ESSMS of the campaign's departments (other lines are errors)."""
     path = Path(path)
     table = read_table(path, COLUMNS)
     rows, errors, bad = parse(table)
     index = index or EstablishmentIndex.from_session(session)
-    errors.extend(validate(rows, index, file=table.file, headers=table.headers))
+    errors.extend(
+        validate(rows, index, file=table.file, headers=table.headers, departments=departments)
+    )
     accepted, summary = triage(
         rows,
         errors,

@@ -8,9 +8,9 @@ import sys
 import click
 from flask import current_app
 
-from matchmaker.auth import services
+from matchmaker.auth import admin, services
 from matchmaker.extensions import db
-from matchmaker.models import Role
+from matchmaker.models import Organisation, Role
 
 
 @click.group("users")
@@ -56,3 +56,20 @@ def create_user(
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Compte créé : {user.email} ({user.role.label}).")
+
+
+@users_group.command("domains")
+@click.argument("finess_ej")
+@click.argument("domains", nargs=-1)
+def set_domains(finess_ej: str, domains: tuple[str, ...]) -> None:
+    """Fixe les noms de domaine connus d'un organisme (aucun : les efface)."""
+    organisation = db.session.get(Organisation, finess_ej.strip())
+    if organisation is None:
+        raise click.ClickException(f"Organisme inconnu : « {finess_ej} ».")
+    try:
+        cleaned = admin.set_known_domains(db.session, None, organisation, domains)
+    except services.AuthError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Domaines connus de {finess_ej} : {', '.join(cleaned) or 'aucun'}.")

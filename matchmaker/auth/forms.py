@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from matchmaker.models import Role
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -116,3 +126,32 @@ class ResetPasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Enregistrer le mot de passe")
+
+
+class AdminAccountForm(FlaskForm):
+    """An administrator changes one account: role, region, granted regions, or its state."""
+
+    role = SelectField("Rôle", choices=[SelectChoice(role.value, role.label) for role in Role])
+    region = StringField("Région (code INSEE)", validators=[Optional(), Length(max=3)])
+    granted_regions = StringField(
+        "Régions accordées en plus",
+        validators=[Optional(), Length(max=100)],
+        description="Codes INSEE séparés par des virgules (collectif couvrant plusieurs régions).",
+    )
+    save = SubmitField("Enregistrer")
+    deactivate = SubmitField("Désactiver")
+    reactivate = SubmitField("Réactiver")
+
+
+class DomainsForm(FlaskForm):
+    """The known e-mail domains of an OG."""
+
+    finess_ej = StringField(
+        "FINESS EJ de l'organisme", validators=[DataRequired(REQUIRED), Length(min=9, max=9)]
+    )
+    domains = StringField(
+        "Noms de domaine connus",
+        validators=[Optional(), Length(max=120)],
+        description="Séparés par des virgules, par exemple asso-alpha.fr ; vide : aucun.",
+    )
+    submit = SubmitField("Enregistrer les domaines")

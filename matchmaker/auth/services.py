@@ -243,9 +243,12 @@ def confirm_email(
         and organisation is not None
         and user.approval_status == ApprovalStatus.PENDING
     ):
-        if organisation.email_domain and email_domain(user.email) == (
-            organisation.email_domain.strip().lower().lstrip("@")
-        ):
+        known = {
+            part.strip().lower().lstrip("@")
+            for part in (organisation.email_domain or "").split(",")
+            if part.strip()
+        }
+        if email_domain(user.email) in known:
             _attach(session, None, user, now)
         else:
             _notify_approvers(session, settings, user, organisation)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -18,11 +19,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from matchmaker.auth import passwords, services
+from matchmaker.auth import admin, passwords, services
 from matchmaker.auth.decorators import ANY_ROLE, public, roles_required
 from matchmaker.auth.forms import (
     AccountForm,
+    AdminAccountForm,
     DecisionForm,
+    DomainsForm,
     ForgotPasswordForm,
     LoginForm,
     LogoutForm,
@@ -31,7 +34,7 @@ from matchmaker.auth.forms import (
     SignUpForm,
 )
 from matchmaker.extensions import db, limiter, login_manager
-from matchmaker.models import OutboxMail, Role, User
+from matchmaker.models import Organisation, OutboxMail, Role, User
 
 bp = Blueprint("auth", __name__)
 
@@ -237,7 +240,8 @@ def account() -> ResponseReturnValue:
 @roles_required(Role.COLLECTIF, Role.ADMIN)
 def requests() -> ResponseReturnValue:
     pending = services.pending_requests(db.session, current_user)
-    return render_template("auth/requests.html", pending=pending, form=DecisionForm())
+    requesters = [admin.describe_request(db.session, user) for user in pending]
+    return render_template("auth/requests.html", requesters=requesters, form=DecisionForm())
 
 
 @bp.post("/demandes/<int:user_id>")
@@ -264,3 +268,84 @@ def decide(user_id: int) -> ResponseReturnValue:
 def outbox() -> ResponseReturnValue:
     mails = db.session.scalars(select(OutboxMail).order_by(OutboxMail.id.desc()).limit(200))
     return render_template("auth/outbox.html", mails=list(mails))
+
+
+# --- administration of accounts ----------------------------------------------------------------
+
+
+@bp.get("/admin/comptes")
+@roles_required(Role.ADMIN)
+def accounts() -> ResponseReturnValue:
+    filters = {key: request.args.get(key) or None for key in ("role", "region", "text", "state")}
+    users = admin.list_accounts(db.session, current_user, **filters)
+    return render_template(
+        "auth/accounts.html",
+        users=users,
+        filters=filters,
+        roles=list(Role),
+        form=AdminAccountForm(),
+        domains_form=DomainsForm(),
+    )
+
+
+@bp.post("/admin/comptes/<int:user_id>")
+@roles_required(Role.ADMIN)
+def update_account(user_id: int) -> ResponseReturnValue:
+    user = db.session.get(User, user_id)
+    if user is None:
+        flash("Ce compte n'existe pas (ou plus).", "error")
+        return redirect(url_for("auth.accounts")), 303
+    form = AdminAccountForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        if form.deactivate.data or form.reactivate.data:
+            admin.set_active(db.session, current_user, user, active=bool(form.reactivate.data))
+            message = f"Compte {user.email} {'réactivé' if user.is_active else 'désactivé'}."
+        else:
+            changed = admin.update_account(
+                db.session,
+                current_user,
+                user,
+                role=Role(form.role.data),
+                region=form.region.data,
+                granted_regions=(form.granted_regions.data or "").split(","),
+            )
+            message = f"Compte {user.email} modifié." if changed else "Aucun changement."
+    except services.AuthError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("auth.accounts")), 303
+
+
+@bp.post("/admin/domaines")
+@roles_required(Role.ADMIN)
+def known_domains() -> ResponseReturnValue:
+    form = DomainsForm()
+    if form.validate_on_submit():
+        organisation = db.session.get(Organisation, (form.finess_ej.data or "").strip())
+        if organisation is None:
+            flash(f"Organisme inconnu : « {form.finess_ej.data} ».", "error")
+            return redirect(url_for("auth.accounts")), 303
+        try:
+            domains = admin.set_known_domains(
+                db.session, current_user, organisation, (form.domains.data or "").split(",")
+            )
+        except services.AuthError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(
+                f"Domaines connus de {organisation.name or organisation.finess_ej} : "
+                f"{', '.join(domains) or 'aucun'}.",
+                "success",
+            )
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+    return redirect(url_for("auth.accounts")), 303

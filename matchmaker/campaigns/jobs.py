@@ -16,6 +16,7 @@ from importers.finess import import_finess
 from importers.reports import ImportSummary
 from matchmaker.audit.services import record
 from matchmaker.campaigns import preview_checks
+from matchmaker.campaigns.services import campaign_departments
 from matchmaker.campaigns.uploads import upload_path
 from matchmaker.grappes import runs
 from matchmaker.jobs import JobCancelled, JobContext, JobError, job
@@ -187,7 +188,13 @@ def _run_import(
         preview["counts"] += list(scope_counts.items())
         return preview
     if upload.kind == "embarkation":
-        summary = import_embarked(ctx.session, path, dry_run=dry_run)
+        # A collectif's file touches its own campaign only: ESSMS of its departments.
+        summary = import_embarked(
+            ctx.session,
+            path,
+            dry_run=dry_run,
+            departments=frozenset(campaign_departments(campaign)),
+        )
         return _summary_preview(ctx, summary, upload.original_name)
     outcome = import_finess(
         ctx.session, path, dry_run=dry_run, progress=_bytes_progress(ctx, path.stat().st_size)

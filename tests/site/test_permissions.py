@@ -46,6 +46,9 @@ CASES = [
     Case("GET", "/demandes", ("collectif", "admin")),
     Case("POST", "/demandes/999999", ("collectif", "admin")),
     Case("GET", "/admin/courriels", ("admin",)),
+    Case("GET", "/admin/comptes", ("admin",)),
+    Case("POST", "/admin/comptes/999999", ("admin",)),
+    Case("POST", "/admin/domaines", ("admin",)),
     Case("GET", "/mon-organisme", ("og", "admin")),
     Case("GET", "/organismes/{ej}", EVERYONE),
     Case("GET", "/organismes/{ej}/declaration-groupee", ("og", "admin")),
@@ -136,6 +139,7 @@ def test_the_table_covers_every_protected_site_route(app: Flask) -> None:
         "/essms/<finess_et>/voisins.geojson": "/essms/{a0}/voisins.geojson",
         "/mes-grappes/<int:grappe_id>/carte.geojson": "/mes-grappes/{grappe}/carte.geojson",
         "/demandes/<int:user_id>": "/demandes/999999",
+        "/admin/comptes/<int:user_id>": "/admin/comptes/999999",
     }
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] not in SITE_BLUEPRINTS:
