@@ -445,7 +445,7 @@ def _regroup_left_out(state: _State) -> None:
             minimum = params.min_size_overseas if prep.reduced[centre] else params.min_size
             if sum(b.weight for b in pool) < minimum:
                 break
-            d = [geo.pairwise_km(prep.points[b.members], prep.points[[centre]])[:, 0] for b in pool]
+            d = _block_distances(prep, pool, centre)
             order = sorted(range(len(pool)), key=lambda j: (float(d[j].max()), pool[j].index))
             take, total, banned = [seed], seed.weight, set(apart_members(seed, apart))
             for j in order:
@@ -510,13 +510,11 @@ def _pull_flexible(state: _State) -> None:
         take: list[Block] = []
         banned: set[int] = set()
         total, gain, cost = 0, 0, 0
-        pool = sorted(
-            group + flexible,
-            key=lambda b: (
-                float(geo.pairwise_km(prep.points[b.members[:1]], prep.points[[centre]])[0, 0]),
-                b.index,
-            ),
-        )
+        pool = group + flexible
+        first = geo.pairwise_km(prep.points[[b.members[0] for b in pool]], prep.points[[centre]])[
+            :, 0
+        ]
+        pool = [pool[j] for j in np.lexsort(([b.index for b in pool], first))]
         for b in pool:
             if total >= minimum and not (not b.flexible and b.editor == editor):
                 continue
@@ -548,3 +546,13 @@ def _pull_flexible(state: _State) -> None:
             continue
         for b in take:
             state.block_grappe[b.index] = (editor, centre)
+
+
+def _block_distances(prep: Prepared, blocks: list[Block], centre: int) -> list[np.ndarray]:
+    """Distances (km) of every member of each block to `centre`, in one vectorised call."""
+    if not blocks:
+        return []
+    members = [i for b in blocks for i in b.members]
+    d = geo.pairwise_km(prep.points[members], prep.points[[centre]])[:, 0]
+    cuts = np.cumsum([b.weight for b in blocks])[:-1]
+    return np.split(d, cuts)
