@@ -43,6 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from matchmaker.funding.scales import load_scale  # noqa: E402
 from solver import (  # noqa: E402
     Candidate,
     Exclusion,
@@ -269,7 +270,13 @@ def run(
     with_baseline: bool,
 ) -> tuple[str, str]:
     """Solve one instance and its baseline; return the report and a summary row."""
-    params = SolveParams(time_limit_s=time_limit, num_workers=workers, random_seed=seed)
+    params = SolveParams(
+        time_limit_s=time_limit,
+        num_workers=workers,
+        random_seed=seed,
+        # The territories with the reduced minimum come from the programme's scale file.
+        reduced_minimum_departments=frozenset(load_scale().overseas_corsica_departments),
+    )
     load_before = os.getloadavg()
     start = time.perf_counter()
     solution = solve(candidates, params)
