@@ -201,7 +201,11 @@ def test_every_page_of_every_role_is_accessible_and_fits(
     problems: list[str] = []
     checked = 0
     for role, email in accounts.items():
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")  # type: ignore[attr-defined]
+        # axe-core is injected as a script tag: the site's CSP (tested on its own in
+        # test_security_headers.py) would refuse it, so this context bypasses the CSP.
+        context = browser.new_context(  # type: ignore[attr-defined]
+            viewport={"width": 1280, "height": 900}, locale="fr-FR", bypass_csp=True
+        )
         page = context.new_page()
         if email:
             log_in_with_keyboard(page, base, email)

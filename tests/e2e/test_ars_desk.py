@@ -82,7 +82,7 @@ def test_dashboard_map_and_contact_log(
     count = len(departments_of_region("76"))
     expect(rate_map).to_have_attribute("data-map-areas", str(count))
     expect(rate_map.locator(".grappes-label")).to_have_count(count)
-    ariege = rate_map.locator(".grappes-label", has_text=re.compile(r"^09 : \d+,\d %$"))
+    ariege = rate_map.locator(".grappes-label", has_text=re.compile(r"^09 : \d+,\d[ \u00a0]%$"))
     expect(ariege).to_have_count(1)
     expect(page.get_by_role("table", name="Par département")).to_be_visible()
     page.screenshot(path=artifacts / "ars-01-tableau-de-bord.png", full_page=True)

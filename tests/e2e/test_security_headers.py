@@ -45,7 +45,7 @@ def test_maps_render_under_the_csp_and_framing_is_refused(
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_role("link", name="Bureau ARS").click()
     expect(page.locator(".leaflet-container").first).to_be_visible()
-    expect(page.locator("path.grappes-department").first).to_be_attached()
+    expect(page.locator("path.grappes-outline-department").first).to_be_attached()
     assert page.evaluate("window.__violations") == []
     page.goto(f"{base}/ars/non-embarques")
     expect(page.locator(".leaflet-container").first).to_be_visible()
