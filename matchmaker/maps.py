@@ -246,6 +246,9 @@ def grappe_map(
                 class_name="grappes-centre-icon",
             ),
             tooltip=safe_text(centre_label),
+            # Leaflet gives a keyboard-focusable marker role="button": it needs a name.
+            title=safe_text(centre_label),
+            alt=safe_text(centre_label),
         ).add_to(figure)
     count, clustered = add_points(figure, members, cluster_threshold)
     return render(figure, count, clustered)

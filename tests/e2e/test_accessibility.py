@@ -215,7 +215,7 @@ def test_every_page_of_every_role_is_accessible_and_fits(
             checked += 1
         context.close()
     assert checked >= 5 * 25, checked
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_the_three_main_journeys_with_the_keyboard_only(
