@@ -75,5 +75,5 @@ def test_a_run_whose_job_is_done_does_not_say_it_waits(
     db_session.flush()
     login(client, desk.owner)
     page = client.get(f"/console/campagnes/{desk.campaign.id}/calculs/{desk.run.id}")
-    lead = visible_text(page.get_data(as_text=True))
+    lead = " ".join(visible_text(page.get_data(as_text=True)).split())
     assert "État : terminé" in lead and "État : en attente" not in lead
