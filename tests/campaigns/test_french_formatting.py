@@ -10,6 +10,7 @@ import re
 
 from sqlalchemy.orm import Session
 
+from matchmaker.models import Job
 from tests.campaigns.conftest import Desk, login
 from tests.helpers import CsrfClient
 
@@ -55,3 +56,24 @@ def test_the_csv_export_uses_semicolons_and_decimal_commas(
     values = [row[distance] for row in rows[1:]]
     assert any("," in value for value in values), values
     assert not any("." in value for value in values), values
+
+
+def test_a_run_whose_job_is_done_does_not_say_it_waits(
+    client: CsrfClient, db_session: Session, desk: Desk
+) -> None:
+    """A run still marked « queued » whose job succeeded reads « terminé »."""
+    desk.run.status = "queued"
+    db_session.add(
+        Job(
+            kind="campaign.solve",
+            status="succeeded",
+            progress=1.0,
+            params={"run_id": desk.run.id},
+            campaign_id=desk.campaign.id,
+        )
+    )
+    db_session.flush()
+    login(client, desk.owner)
+    page = client.get(f"/console/campagnes/{desk.campaign.id}/calculs/{desk.run.id}")
+    lead = " ".join(visible_text(page.get_data(as_text=True)).split())
+    assert "État : terminé" in lead and "État : en attente" not in lead

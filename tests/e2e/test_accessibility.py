@@ -2,7 +2,8 @@
 
 - axe-core (from its npm package, injected by Playwright) finds no « serious » or
   « critical » violation;
-- at 390 px wide no page overflows horizontally, and no id is used twice;
+- no page overflows horizontally, at 1280 px or at 390 px (a 2,100-character word in an
+  upload preview wraps), and no id is used twice;
 - the three main journeys are completed with the keyboard only: an OG declares an ESSMS,
   the collectif publishes a run, the OG answers the proposed grappe.
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from matchmaker import create_app
-from matchmaker.models import ApprovalStatus, Role, SolverRun, User
+from matchmaker.models import ApprovalStatus, Role, SolverRun, Upload, User
 from matchmaker.models.base import utcnow
 from tests.e2e.conftest import LiveServer
 from tests.e2e.test_organisation_flow import COLLECTIF_EMAIL, PASSWORD, seed, store_run
@@ -153,6 +154,9 @@ def check_page(page: Page, axe: Path, shots: Path, label: str) -> list[str]:
     )
     if duplicates:
         problems.append(f"{label}: ids used twice {sorted(set(duplicates))}")
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    if wide > 1281:
+        problems.append(f"{label}: {wide} px wide at 1280 px")
     page.screenshot(path=shots / f"{label}-1280.png", full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -163,6 +167,43 @@ def check_page(page: Page, axe: Path, shots: Path, label: str) -> list[str]:
     return problems
 
 
+#: A comment made of one 2,100-character word: the preview must wrap it (it made the page
+#: 20,715 px wide).
+LONG_WORD = "commentaire" * 191
+
+
+def previewed_upload(campaign_id: int) -> Upload:
+    """A declarations file already previewed, whose warning quotes a very long comment."""
+    return Upload(
+        campaign_id=campaign_id,
+        kind="declarations",
+        original_name="déclarations.csv",
+        stored_name="e2e-declarations.csv",
+        size_bytes=34304,
+        sha256="0" * 64,
+        detected_format="csv",
+        status="previewed",
+        preview={
+            "counts": [["Lignes à créer", 1], ["Avertissements", 1]],
+            "refused": None,
+            "errors": [
+                {
+                    "fichier": "déclarations.csv",
+                    "ligne": "2",
+                    "colonne": "commentaire",
+                    "gravite": "avertissement",
+                    "attendu": "un commentaire lisible",
+                    "trouve": LONG_WORD,
+                    "indication": "",
+                }
+            ],
+            "error_count": 0,
+            "warning_count": 1,
+            "truncated": False,
+        },
+    )
+
+
 @pytest.fixture
 def site(live_server: LiveServer) -> dict[str, object]:
     with Session(live_server.engine) as session:
@@ -170,8 +211,13 @@ def site(live_server: LiveServer) -> dict[str, object]:
         campaign_id, run_id, grappe_id = store_run(session)
         for role, (email, values) in ACCOUNTS.items():
             add_account(session, email, Role(role), **values)
+        upload = previewed_upload(campaign_id)
+        session.add(upload)
+        session.flush()
+        upload_id = upload.id
         session.commit()
     return {
+        "upload_id": upload_id,
         "campaign_id": campaign_id,
         "run_id": run_id,
         "grappe_id": grappe_id,
@@ -219,7 +265,7 @@ def test_every_page_of_every_role_is_accessible_and_fits(
             checked += 1
         context.close()
     assert checked >= 5 * 25, checked
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_the_three_main_journeys_with_the_keyboard_only(
