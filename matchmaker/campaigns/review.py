@@ -18,7 +18,7 @@ from matchmaker.grappes.read_model import (
     left_out,
 )
 
-if TYPE_CHECKING:  # folium is loaded by the pages that draw a map
+if TYPE_CHECKING:  # the map module is loaded by the pages that draw a map
     from matchmaker.campaigns.maps import MapGrappe, MapLeftOut
 
 __all__ = [
