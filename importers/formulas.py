@@ -46,7 +46,7 @@ class SafeCsvWriter:
             self.writerow(row)
 
 
-class SafeDictWriter(csv.DictWriter):  # type: ignore[type-arg]
+class SafeDictWriter(csv.DictWriter):
     """``csv.DictWriter`` whose values are neutralised (the header is ours)."""
 
     def writerow(self, rowdict: Mapping[str, Any]) -> Any:

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from matchmaker import formatting
 
-PointKind = Literal["origin", "member", "carrier", "neighbour", "centre", "other"]
+PointKind = Literal["origin", "member", "carrier", "neighbour", "centre", "left-out", "other"]
 
 OUTLINES_ATTRIBUTION = "Contours : IGN Admin Express 2018, Licence Ouverte"
 

@@ -83,21 +83,21 @@ def global_lower_bound(prep: Prepared) -> GlobalBound:
     f = np.full(len(members), np.inf)
     for editor in [None, *editors]:
         for red in (False, True):
-            centres = [
+            own = [
                 j for j in range(len(members)) if cat[j] == editor and bool(reduced[j]) == red
             ]
-            if not centres:
+            if not own:
                 continue
             others = pool(editor, red)
             m = params.min_size_overseas if red else params.min_size
             if len(others) < m:
                 continue
             tree = geo.build_tree(points[others])
-            dist, _ = geo.knn(tree, points[centres], m)
+            dist, _ = geo.knn(tree, points[own], m)
             cost = _tenths(dist, params.distance_weight)
             if max_d is not None:
                 cost[dist > max_d + 1e-9] = np.inf
-            f[centres] = cost.sum(axis=1) / m
+            f[own] = cost.sum(axis=1) / m
     bonus = params.carrier_bonus / minimum
     # per ESSMS: nearest compatible centres
     n = len(members)

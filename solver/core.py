@@ -138,7 +138,7 @@ def _hint_from_previous(prep: Prepared, subs: list[Subproblem], previous: Soluti
     for sp in subs:
         local_centre = {prep.candidates[c].finess_et: j for j, c in enumerate(sp.centres)}
         arcs = {(b, c) for b, c, _ in sp.arcs}
-        hint = []
+        hint: list[int] = []
         for gb in sp.blocks:
             first = prep.candidates[prep.blocks[gb].members[0]].finess_et
             c = local_centre.get(centre_of.get(first, ""), -1)
@@ -361,9 +361,9 @@ def _insert_left_out(state: _State) -> None:
     size = {k: len(groups[k]) for k in keys}
     members = {k: set(groups[k]) for k in keys}
     apart: dict[int, set[int]] = defaultdict(set)
-    for a, b in prep.apart_pairs:
-        apart[a].add(b)
-        apart[b].add(a)
+    for one, other in prep.apart_pairs:
+        apart[one].add(other)
+        apart[other].add(one)
     pools: dict[str | None, list[tuple[str | None, int]]] = {None: keys}
     for k in keys:
         if k[0] is not None:
@@ -417,9 +417,9 @@ def _regroup_left_out(state: _State) -> None:
     if not left:
         return
     apart: dict[int, set[int]] = defaultdict(set)
-    for a, b in prep.apart_pairs:
-        apart[a].add(b)
-        apart[b].add(a)
+    for one, other in prep.apart_pairs:
+        apart[one].add(other)
+        apart[other].add(one)
     flexible = [b for b in left if b.flexible]
     by_editor: dict[str | None, list[Block]] = defaultdict(list)
     for b in left:
@@ -495,9 +495,9 @@ def _pull_flexible(state: _State) -> None:
     if not by_editor:
         return
     apart: dict[int, set[int]] = defaultdict(set)
-    for a, b in prep.apart_pairs:
-        apart[a].add(b)
-        apart[b].add(a)
+    for one, other in prep.apart_pairs:
+        apart[one].add(other)
+        apart[other].add(one)
     flexible = [b for b in prep.blocks if b.flexible and b.key is None]
     for editor in sorted(by_editor, key=lambda e: (-sum(b.weight for b in by_editor[e]), e)):
         group = by_editor[editor]
@@ -505,8 +505,8 @@ def _pull_flexible(state: _State) -> None:
         centre = seed.members[0]
         minimum = params.min_size_overseas if prep.reduced[centre] else params.min_size
         sizes: dict[tuple[str | None, int], int] = defaultdict(int)
-        for b, key in state.block_grappe.items():
-            sizes[key] += prep.blocks[b].weight
+        for block_index, key in state.block_grappe.items():
+            sizes[key] += prep.blocks[block_index].weight
         take: list[Block] = []
         banned: set[int] = set()
         total, gain, cost = 0, 0, 0

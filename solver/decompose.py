@@ -132,13 +132,13 @@ def block_arcs(prep: Prepared, block_ids: list[int]) -> dict[int, dict[int, int]
             arcs[b.index] = {}
             continue
         d = geo.pairwise_km(prep.points[b.members], prep.points[cands])
-        ok = np.ones(len(cands), dtype=bool)
+        within = np.ones(len(cands), dtype=bool)
         if max_d is not None:
-            ok = d.max(axis=0) <= max_d
+            within = d.max(axis=0) <= max_d
         cost = params.distance_weight * np.rint(d * 10).astype(np.int64).sum(axis=0)
         out: dict[int, int] = {}
         for j, c in enumerate(cands):
-            if not ok[j]:
+            if not within[j]:
                 continue
             e = centre_editor(prep, c)
             unwanted = sum(n for pref, n in b.preferences.items() if pref != e)
@@ -188,7 +188,7 @@ def build_subproblems(
             hopeless.extend(comp)
             continue
         parts.extend(_cut(prep, comp, params.max_subproblem_size))
-    subproblems = []
+    subproblems: list[Subproblem] = []
     for comp in parts:
         sp = _make_subproblem(prep, comp, arcs, editor, len(subproblems))
         if sp is None:

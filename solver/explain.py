@@ -133,7 +133,7 @@ def _available_peers(
         for pool, counts in pools:
             if pool and radius is None:
                 counts[group] = len(pool)
-            elif pool:
+            elif pool and radius is not None:
                 tree = geo.build_tree(prep.points[pool])
                 counts[group] = geo.count_within(tree, prep.points[group], radius)
     return same, flexible

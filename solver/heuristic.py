@@ -79,8 +79,8 @@ def _greedy(sp: Subproblem, compact: bool) -> list[int]:
         by_block[b].append((k, c))
     for lst in by_centre.values():
         lst.sort()
-    for lst in by_block.values():
-        lst.sort()
+    for options in by_block.values():
+        options.sort()
     apart: dict[int, set[int]] = defaultdict(set)
     for a, b in sp.apart:
         apart[a].add(b)
@@ -182,7 +182,7 @@ def _improve(
 MAX_ROUNDS = 8
 
 
-def _reassign(sp, assign, by_block, size, members, fits) -> bool:  # type: ignore[no-untyped-def]
+def _reassign(sp, assign, by_block, size, members, fits) -> bool:
     """Move blocks to a cheaper open centre while the grappe they leave keeps its minimum."""
     moved = False
     for b in range(len(assign)):
@@ -205,7 +205,7 @@ def _reassign(sp, assign, by_block, size, members, fits) -> bool:  # type: ignor
     return moved
 
 
-def _recentre(sp, assign, cost, centres_of_block, size, members, is_open) -> bool:  # type: ignore[no-untyped-def]
+def _recentre(sp, assign, cost, centres_of_block, size, members, is_open) -> bool:
     """Move each grappe's centre to the member that minimises its total distance."""
     moved = False
     for c in sorted(is_open):

@@ -63,7 +63,7 @@ def lock_from_dict(data: dict[str, Any]) -> Lock:
         raise ValueError(f"Type de verrou inconnu : {kind!r}")
     if kind == "frozen":
         values["members"] = tuple(values.get("members", ()))
-    return LOCK_TYPES[kind](**values)  # type: ignore[no-any-return]
+    return LOCK_TYPES[kind](**values)
 
 
 def lock_to_dict(lock: Lock) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def read_locks(
         )
     for key, fg in frozen_keys.items():
         members = [idx[f] for f in fg.members]
-        extra = []
+        extra: list[int] = []
         for i in joins_frozen.get(key, []):
             c = prep.candidates[i]
             if i in frozen_members or i in prep.exclusions:

@@ -207,8 +207,8 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
             by_key[k].append(i)
     # 1. lock groups and their editor
     lock_uf = UnionFind(n)
-    for a, b in links:
-        lock_uf.union(a, b)
+    for one, other in links:
+        lock_uf.union(one, other)
     for members in by_key.values():
         for m in members[1:]:
             lock_uf.union(members[0], m)
@@ -305,13 +305,13 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
                     "verrous incompatibles : « séparés » et « ensemble » (ou même OG) à la fois",
                 )
             continue
-        editor = editor_of[root]
+        block_editor = editor_of[root]
         flexible = all(prep.bound_editor[i] is None for i in members)
         key = next((keys[i] for i in members if i in keys), None)
         b = Block(
             index=len(prep.blocks),
             members=sorted(members),
-            editor=editor,
+            editor=block_editor,
             flexible=flexible,
             reduced=bool(prep.reduced[members].all()),
             key=key,

@@ -123,7 +123,7 @@ def _inside(lat: float, lon: float) -> bool:
 
 def make_departments(rng: np.random.Generator) -> list[Department]:
     """94 mainland departments of roughly equal area (Lloyd relaxation), Corsica, overseas."""
-    samples = []
+    samples: list[tuple[float, float]] = []
     while len(samples) < 6000:
         lat, lon = rng.uniform(42.3, 51.1), rng.uniform(-4.8, 8.3)
         if _inside(lat, lon):

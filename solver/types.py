@@ -7,8 +7,9 @@ default and a help line (`SolveParams.help()` lists them).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from typing import Literal
+from typing import Literal, cast
 
 DuiStatus = Literal["aucun", "non_reference", "reference_segur"]
 DUI_STATUSES: tuple[str, ...] = ("aucun", "non_reference", "reference_segur")
@@ -125,9 +126,8 @@ class SolveParams:
             raise ValueError(f"Paramètres inconnus : {', '.join(sorted(unknown))}")
         values = dict(data)
         if "reduced_minimum_departments" in values:
-            values["reduced_minimum_departments"] = frozenset(
-                values["reduced_minimum_departments"]  # type: ignore[arg-type]
-            )
+            departments = cast("Iterable[str]", values["reduced_minimum_departments"])
+            values["reduced_minimum_departments"] = frozenset(departments)
         return cls(**values)  # type: ignore[arg-type]
 
 

@@ -210,7 +210,8 @@ def targets_map() -> ResponseReturnValue:
     ]
     narrow = filters.department is not None or bbox is not None
     if not narrow and len(located) > int(current_app.config["MAP_SUMMARY_THRESHOLD"]):
-        args = {k: v for k, v in request.args.items() if k not in ("page", "bbox")}
+        # Any: url_for also has typed keywords (_external...) that **str values cannot fill
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("page", "bbox")}
         links = {
             code: url_for("ars.targets", **{**args, "region": region, "departement": code})
             for code in {t.department for t in located}

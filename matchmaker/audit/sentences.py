@@ -57,7 +57,7 @@ class Context:
     """What the sentences look up: grappe numbers and OG names."""
 
     grappes: Mapping[int, tuple[int, int]]  # grappe id → (number, run id)
-    organisations: Mapping[str, str]  # FINESS EJ → name
+    organisations: Mapping[str, str | None]  # FINESS EJ → name (unknown for some)
 
     def grappe(self, grappe_id: object) -> str:
         found = self.grappes.get(_int(grappe_id) or -1)

@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from importers.geography import DEPARTMENTS
@@ -131,7 +132,7 @@ def open_editor_label() -> str:
 # --- reading the run ------------------------------------------------------------------------
 
 
-def _member_rows(run: SolverRun, filters: RunMapFilters) -> Select[tuple]:  # type: ignore[type-arg]
+def _member_rows(run: SolverRun, filters: RunMapFilters) -> Select[*tuple[Any, ...]]:
     query = (
         select(
             Grappe.id,
@@ -179,7 +180,7 @@ def _member_rows(run: SolverRun, filters: RunMapFilters) -> Select[tuple]:  # ty
     return query.order_by(Grappe.number, GrappeMember.finess_et)
 
 
-def _left_out_rows(run: SolverRun, filters: RunMapFilters) -> Select[tuple]:  # type: ignore[type-arg]
+def _left_out_rows(run: SolverRun, filters: RunMapFilters) -> Select[*tuple[Any, ...]]:
     query = (
         select(
             Exclusion.finess_et,
@@ -219,7 +220,7 @@ def count_located(session: Session, run: SolverRun, filters: RunMapFilters) -> i
     members = session.scalar(
         select(func.count()).select_from(_member_rows(run, filters).order_by(None).subquery())
     )
-    left = 0
+    left: int | None = 0
     if _shows_left_out(filters):
         left = session.scalar(
             select(func.count()).select_from(_left_out_rows(run, filters).order_by(None).subquery())
@@ -231,7 +232,7 @@ def run_map_data(
     session: Session, run: SolverRun, filters: RunMapFilters
 ) -> tuple[list[MapGrappe], list[MapLeftOut]]:
     """The filtered grappes (located members only) and left-out ESSMS of ``run``."""
-    grouped: dict[int, tuple[tuple, list[MapMember]]] = {}  # type: ignore[type-arg]
+    grouped: dict[int, tuple[Row[*tuple[Any, ...]], list[MapMember]]] = {}
     carriers: set[str] = set()
     for row in session.execute(_member_rows(run, filters)):
         _head, members = grouped.setdefault(row.id, (row, []))

@@ -259,8 +259,8 @@ def _embarkations(
     for finess_et, scheme, editor_name, editor_raw in session.execute(query):
         if scheme == "esms_numerique":
             funded.add(finess_et)
-        elif editor_name or _clean(editor_raw):
-            sons[finess_et] = editor_name or _clean(editor_raw)
+        elif son := editor_name or _clean(editor_raw):
+            sons[finess_et] = son
     return funded, sons
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import ColumnElement, distinct, func, select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import (
@@ -37,7 +37,10 @@ class HomeFigures:
 
 def home_figures(session: Session, region: str | None = None) -> HomeFigures:
     """Counted in SQL; ``region`` restricts to the ESSMS of that region."""
-    essms_filter = [Establishment.is_open.is_(True), Establishment.is_essms.is_(True)]
+    essms_filter: list[ColumnElement[bool]] = [
+        Establishment.is_open.is_(True),
+        Establishment.is_essms.is_(True),
+    ]
     if region:
         essms_filter.append(Establishment.region == region)
     essms = session.scalar(select(func.count()).select_from(Establishment).where(*essms_filter))

@@ -145,7 +145,7 @@ class User(UserMixin, Base):
         return f"{self.id}:{self.session_version or 0}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.deactivated_at is None
 
     @property
