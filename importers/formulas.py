@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from openpyxl import Workbook
+if TYPE_CHECKING:  # openpyxl is loaded by the code that writes a workbook
+    from openpyxl import Workbook
+
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

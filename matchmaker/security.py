@@ -3,7 +3,8 @@
 - Content-Security-Policy: everything from the site itself; scripts only from files of
   the site or, inline, carrying the request's nonce (``csp_nonce()`` in templates; the maps
   are static files, ``static/js/maps.js``, fetching their GeoJSON from the site); styles may
-  be inline (Leaflet positions the map with style attributes); images also from ``https:`` (map tiles) and ``data:``; nothing may frame the
+  be inline (Leaflet positions the map with style attributes); images also from ``https:``
+  (map tiles) and ``data:``; nothing may frame the
   site (``frame-ancestors 'none'``, and ``X-Frame-Options: DENY`` for older browsers).
 - ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: strict-origin-when-cross-origin``.
 - ``Strict-Transport-Security`` on responses served over HTTPS (directly or behind a proxy

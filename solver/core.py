@@ -514,7 +514,7 @@ def _pull_flexible(state: _State) -> None:
         first = geo.pairwise_km(prep.points[[b.members[0] for b in pool]], prep.points[[centre]])[
             :, 0
         ]
-        pool = [pool[j] for j in np.lexsort(([b.index for b in pool], first))]
+        pool = [pool[j] for j in np.lexsort((np.asarray([b.index for b in pool]), first))]
         for b in pool:
             if total >= minimum and not (not b.flexible and b.editor == editor):
                 continue

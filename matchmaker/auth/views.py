@@ -277,7 +277,14 @@ def outbox() -> ResponseReturnValue:
 @roles_required(Role.ADMIN)
 def accounts() -> ResponseReturnValue:
     filters = {key: request.args.get(key) or None for key in ("role", "region", "text", "state")}
-    users = admin.list_accounts(db.session, current_user, **filters)
+    users = admin.list_accounts(
+        db.session,
+        current_user,
+        role=filters["role"],
+        region=filters["region"],
+        text=filters["text"],
+        state=filters["state"],
+    )
     return render_template(
         "auth/accounts.html",
         users=users,

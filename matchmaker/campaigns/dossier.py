@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -158,7 +157,7 @@ def engaged_structures_xlsx(session: Session, view: GrappeView) -> bytes:
                 (answer.comment or "") if answer else "",
             ]
 
-    book = Workbook(write_only=True)
+    book = exports.new_workbook()
     exports._sheet(book, "Porteur", CARRIER_COLUMNS, carrier_rows)
     exports._sheet(book, "Structures engagées", MEMBER_COLUMNS, member_rows())
     exports._sheet(book, "Réponses des OG", ANSWER_COLUMNS, answer_rows())

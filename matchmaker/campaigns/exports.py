@@ -216,6 +216,14 @@ def errors_csv(rows: Iterable[dict[str, str]], columns: Sequence[str]) -> bytes:
     return _csv(columns, ([row.get(column, "") for column in columns] for row in rows))
 
 
+def new_workbook() -> Workbook:
+    """A write-only workbook for an export: fill it with :func:`_sheet` (every cell goes
+    through ``importers.formulas``), then :func:`_save` it."""
+    from openpyxl import Workbook
+
+    return Workbook(write_only=True)
+
+
 def _sheet(
     book: Workbook, title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Callable
 
@@ -74,7 +75,11 @@ def test_the_dashboard_shows_the_hand_counted_figures(client: CsrfClient, login:
     assert "Occitanie" in page and "Ariège" in page
     assert '<th scope="col">Taux d\'embarquement</th>' in page
     # The choropleth on the shipped outlines, each department labelled (no file to set).
-    assert 'data-map-kind="choropleth"' in page and "09 : 16,7\u00a0%" in html.unescape(page)
+    assert 'data-map-kind="choropleth"' in page
+    found = re.search(r'data-map-data="([^"]*)"', page)
+    assert found, "the rate map carries its data"
+    areas = json.loads(html.unescape(found.group(1)))["meta"]["areas"]
+    assert areas["09"]["short"] == "09 : 16,7\u00a0%"
     ariege = client.get("/ars/?departement=09").get_data(as_text=True)
     assert re.search(r'id="chiffre-eligibles">6<', ariege)
 

@@ -8,6 +8,7 @@ import re
 
 from sqlalchemy import select
 
+from matchmaker import formatting
 from matchmaker.extensions import db
 from matchmaker.grappes import services
 from matchmaker.jobs import backends
@@ -45,6 +46,6 @@ def test_expected_duration_then_global_gap(make_app: MakeApp) -> None:
             run_id = run.id
         page = html.unescape(client.get(f"{base}/calculs/{run_id}").get_data(as_text=True))
         assert "Écart à la borne globale" in page
-        assert f"{round(gap * 100, 2)} %" in page
-        assert "ESSMS écartés (1)" in page
+        assert formatting.percent(gap, 2) in page
+        assert "ESSMS écartés (1 : 1 candidats non placés" in page
         assert "Motifs : trop peu d'ESSMS compatibles à portée (1)." in page

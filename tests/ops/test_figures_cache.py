@@ -1,5 +1,6 @@
-"""The home page's figures are computed once per FINESS import, not per request (issue 14,
-« Queries that scale »): a request between two imports reuses them; a new import
+"""The establishment figures (the administrators' imports page: totals and counts by
+department over the whole table) are computed once per FINESS import, not per request
+(issue 14, « Queries that scale »): a request between two imports reuses them; a new import
 refreshes them; without any import they are computed live."""
 
 from __future__ import annotations
@@ -9,17 +10,30 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from flask.testing import FlaskClient
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from matchmaker.models import FinessImport
+from matchmaker.auth.services import create_user
+from matchmaker.models import FinessImport, Role
 from matchmaker.models.base import utcnow
 from tests.factories import make_establishment, make_organisation
+from tests.helpers import PASSWORD, CsrfClient
 
 
-def open_establishments(client: FlaskClient) -> int:
-    page = client.get("/").get_data(as_text=True)
+@pytest.fixture
+def admin(app: Flask, db_session: Session) -> CsrfClient:
+    """A client logged in as an administrator (the imports page is theirs)."""
+    user = create_user(db_session, email="admin@grappes.test", password=PASSWORD, role=Role.ADMIN)
+    db_session.commit()
+    client = CsrfClient(app, app.response_class, use_cookies=True)
+    answer = client.post("/connexion", data={"email": user.email, "password": PASSWORD})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return client
+
+
+def open_establishments(client: CsrfClient) -> int:
+    page = client.get("/imports").get_data(as_text=True)
     found = re.search(r"Établissements ouverts</dt><dd>([\d\s ]+)</dd>", page)
     assert found, page
     return int(re.sub(r"\D", "", found.group(1)))
@@ -55,8 +69,9 @@ def counted(db_session: Session) -> Iterator[list[str]]:
 
 
 def test_figures_are_kept_between_imports(
-    client: FlaskClient, db_session: Session, counted: list[str]
+    admin: CsrfClient, db_session: Session, counted: list[str]
 ) -> None:
+    client = admin
     organisation = make_organisation(db_session)
     make_establishment(db_session, organisation)
     an_import(db_session)
@@ -70,7 +85,8 @@ def test_figures_are_kept_between_imports(
     assert counted  # the new import's version was computed
 
 
-def test_without_imports_figures_are_live(client: FlaskClient, db_session: Session) -> None:
+def test_without_imports_figures_are_live(admin: CsrfClient, db_session: Session) -> None:
+    client = admin
     organisation = make_organisation(db_session)
     make_establishment(db_session, organisation)
     assert open_establishments(client) == 1
