@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from matchmaker.grappes.candidates import ALREADY_FUNDED, NO_COORDINATES
-from matchmaker.grappes.read_model import GrappeView
 from matchmaker.grappes.run_figures import cut_short_of, global_gap_of
 from matchmaker.models import SolverRun
 
@@ -51,15 +50,16 @@ class RunFigures:
         return self.candidates - self.covered - self.not_placed
 
 
-def run_figures(run: SolverRun, views: list[GrappeView] | None = None) -> RunFigures:
-    """Coverage, distances, gap and time of a run."""
+def run_figures(run: SolverRun, small_og_members: int | None = None) -> RunFigures:
+    """Coverage, distances, gap and time of a run, from its stored columns.
+    ``small_og_members``: ESSMS of small OG in grappes, as the read model counts them
+    (:func:`matchmaker.grappes.read_model.small_og_members`); without it, the stored count
+    of small OG per grappe."""
     sizes = [g.size for g in run.grappes]
     covered_km = sum(g.total_km for g in run.grappes)
     covered = sum(sizes)
     small = (
-        sum(g.small_og_count for g in run.grappes)
-        if views is None
-        else sum(1 for v in views for m in v.members if m.small_og)
+        sum(g.small_og_count for g in run.grappes) if small_og_members is None else small_og_members
     )
     set_aside = sum(1 for e in run.exclusions if e.reason_code in SET_ASIDE_CODES)
     return RunFigures(

@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, joinedload
 
 from matchmaker.editors.normalise import normalise_name
 from matchmaker.funding.checklist import (
@@ -285,7 +285,19 @@ def grappe_views(
     """The run's grappes (``grappes``: only those) with members, funding and checklist."""
     scale = scale or default_scale()
     chosen = list(run.grappes if grappes is None else grappes)
-    facts = run_facts(session, run, [m.finess_et for g in chosen for m in g.members])
+    finess = [m.finess_et for g in chosen for m in g.members]
+    facts = run_facts(session, run, finess)
+    # The members' establishments and OG in a query per FEW members (not one per member).
+    establishments: dict[str, Establishment] = {}
+    for start in range(0, len(finess), FEW):
+        establishments.update(
+            (est.finess_et, est)
+            for est in session.scalars(
+                select(Establishment)
+                .options(joinedload(Establishment.organisation))
+                .where(Establishment.finess_et.in_(finess[start : start + FEW]))
+            )
+        )
     referenced = referenced_editors(session)
     carriers = {
         o.finess_ej: o
@@ -304,7 +316,10 @@ def grappe_views(
     for grappe in chosen:
         editor = grappe.editor_name or None
         editor_ref = referenced.get(normalise_name(editor)) if editor else None
-        members = [_member_view(m, facts.get(m.finess_et), editor) for m in grappe.members]
+        members = [
+            _member_view(m, establishments.get(m.finess_et), facts.get(m.finess_et), editor)
+            for m in grappe.members
+        ]
         carrier = carriers.get(grappe.carrier_ej or "")
         estimate, error = _estimate(members, editor_ref, scale)
         views.append(
@@ -322,6 +337,30 @@ def grappe_views(
             )
         )
     return views
+
+
+def small_og_members(session: Session, run: SolverRun) -> int:
+    """How many ESSMS in the run's grappes belong to a small OG, by the same facts as the
+    views (``MemberView.small_og``) but counted in the database: the run page's figure
+    without building every grappe's view. Members the snapshot lacks (runs stored before
+    snapshots) are judged by :func:`run_facts`."""
+    snapshot = and_(RunCandidate.run_id == run.id, RunCandidate.finess_et == GrappeMember.finess_et)
+    counted = session.scalar(
+        select(func.count(GrappeMember.id))
+        .join(Grappe, Grappe.id == GrappeMember.grappe_id)
+        .join(RunCandidate, snapshot)
+        .where(Grappe.run_id == run.id, RunCandidate.small_og.is_(True))
+    )
+    missing = session.scalars(
+        select(GrappeMember.finess_et)
+        .join(Grappe, Grappe.id == GrappeMember.grappe_id)
+        .outerjoin(RunCandidate, snapshot)
+        .where(Grappe.run_id == run.id, RunCandidate.id.is_(None))
+    ).all()
+    if missing:
+        facts = run_facts(session, run, missing)
+        counted = (counted or 0) + sum(1 for f in missing if f in facts and facts[f].small_og)
+    return counted or 0
 
 
 def grappe_view(session: Session, grappe: Grappe, scale: Scale | None = None) -> GrappeView:
@@ -365,9 +404,12 @@ def left_out(session: Session, run: SolverRun) -> list[LeftOutView]:
 
 
 def _member_view(
-    member: GrappeMember, seen: MemberFacts | None, grappe_editor: str | None
+    member: GrappeMember,
+    est: Establishment | None,
+    seen: MemberFacts | None,
+    grappe_editor: str | None,
 ) -> MemberView:
-    est = member.establishment
+    est = est or member.establishment
     facts = seen.facts if seen else None
     dui = facts.dui_status if facts else "aucun"
     editor = facts.editor if facts else None
