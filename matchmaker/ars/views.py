@@ -35,6 +35,7 @@ from matchmaker.auth.decorators import roles_required
 from matchmaker.extensions import db
 from matchmaker.maps import in_bbox, parse_bbox
 from matchmaker.models import Role
+from matchmaker.ops import figures_cache
 
 bp = Blueprint("ars", __name__, url_prefix="/ars")
 
@@ -138,11 +139,19 @@ def dashboard_xlsx() -> ResponseReturnValue:
 
 
 def _scored_targets(region: str) -> list[priorities.Target]:
-    """The region's scored non-embarked, computed once per request."""
+    """The region's scored non-embarked: computed once per version of what it is computed
+    from (``priorities.targets_version``) and kept by the process, so that the page, its
+    map data and its exports share one computation (issue 14)."""
     cache: dict[str, list[priorities.Target]] = g.setdefault("ars_targets", {})
     if region not in cache:
-        weights = priorities.champ_weights(db.session, region, current_app.config)
-        cache[region] = priorities.non_embarked(db.session, region, current_app.config, weights)
+        config = current_app.config
+        weights = priorities.champ_weights(db.session, region, config)
+        cache[region] = figures_cache.cached(
+            current_app._get_current_object(),  # type: ignore[attr-defined]
+            f"ars.non_embarked.{region}",
+            priorities.targets_version(db.session, region, weights),
+            lambda: priorities.non_embarked(db.session, region, config, weights),
+        )
     return cache[region]
 
 
