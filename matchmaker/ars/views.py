@@ -4,7 +4,7 @@ log and what-if simulations. ARS users see their own region; administrators choo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -91,7 +91,8 @@ def _context(region: str, **values: Any) -> dict[str, Any]:
     }
 
 
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
+def _download(data: bytes | Iterator[bytes], mimetype: str, filename: str) -> Response:
+    """A file to save (``data``: bytes, or the pieces of a streamed response)."""
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
@@ -237,7 +238,9 @@ def targets_export(fmt: str) -> ResponseReturnValue:
     selected = priorities.filtered(_scored_targets(region), filters)
     if fmt == "csv":
         return _download(
-            exports.targets_csv(selected), exports.CSV_MIMETYPE, f"non-embarques-{region}.csv"
+            exports.targets_csv_chunks(selected),
+            exports.CSV_MIMETYPE,
+            f"non-embarques-{region}.csv",
         )
     return _download(
         exports.targets_xlsx(selected), exports.XLSX_MIMETYPE, f"non-embarques-{region}.xlsx"

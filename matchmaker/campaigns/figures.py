@@ -50,17 +50,17 @@ class RunFigures:
         return self.candidates - self.covered - self.not_placed
 
 
-def run_figures(run: SolverRun, small_og_members: int | None = None) -> RunFigures:
-    """Coverage, distances, gap and time of a run, from its stored columns.
-    ``small_og_members``: ESSMS of small OG in grappes, as the read model counts them
-    (:func:`matchmaker.grappes.read_model.small_og_members`); without it, the stored count
-    of small OG per grappe."""
-    sizes = [g.size for g in run.grappes]
+def run_figures(run: SolverRun, counts: tuple[int, int] | None = None) -> RunFigures:
+    """Coverage, distances, gap and time of a run, from its stored columns. ``counts``:
+    the ESSMS in grappes and those of small OG among them, as the read model counts them
+    (:func:`matchmaker.grappes.read_model.member_counts`, one query); without it, from
+    the loaded grappes and their stored count of small OG."""
     covered_km = sum(g.total_km for g in run.grappes)
-    covered = sum(sizes)
-    small = (
-        sum(g.small_og_count for g in run.grappes) if small_og_members is None else small_og_members
-    )
+    if counts is None:
+        covered = sum(g.size for g in run.grappes)
+        small = sum(g.small_og_count for g in run.grappes)
+    else:
+        covered, small = counts
     set_aside = sum(1 for e in run.exclusions if e.reason_code in SET_ASIDE_CODES)
     return RunFigures(
         run_id=run.id,

@@ -3,7 +3,7 @@ left-out), adjust it, publish it, follow the answers, compare two runs, export."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
 from flask import (
@@ -14,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -38,6 +39,7 @@ from matchmaker.extensions import db
 from matchmaker.grappes import read_model
 from matchmaker.mail import MailSettings
 from matchmaker.maps import parse_bbox
+from matchmaker.models import SolverRun
 from matchmaker.public.services import Page
 
 #: Rows of the run page's tables (grappes, left-out): the page stays light nationally.
@@ -125,7 +127,7 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         ],
         no_editor_filter=maps.NO_EDITOR_FILTER,
         figures=(
-            figures.run_figures(run, read_model.small_og_members(db.session, run))
+            figures.run_figures(run, read_model.member_counts(db.session, run))
             if has_grappes or left
             else None
         ),
@@ -264,6 +266,23 @@ def compare(campaign_id: int) -> ResponseReturnValue:
     )
 
 
+#: Grappes whose views are built together by a streamed export (their members stay under
+#: the read model's one-query limit, ``read_model.FEW``).
+EXPORT_BATCH_GRAPPES = 20
+
+
+def _views_in_batches(run: SolverRun) -> Iterator[review.GrappeView]:
+    grappes = list(run.grappes)
+    for start in range(0, len(grappes), EXPORT_BATCH_GRAPPES):
+        yield from review.grappe_views(
+            db.session, run, grappes=grappes[start : start + EXPORT_BATCH_GRAPPES]
+        )
+
+
+def _left_out_lazily(run: SolverRun) -> Iterator[review.LeftOutView]:
+    yield from review.left_out(db.session, run)
+
+
 # --- exports --------------------------------------------------------------------------------------
 
 
@@ -272,13 +291,15 @@ def compare(campaign_id: int) -> ResponseReturnValue:
 def export_run(campaign_id: int, run_id: int, fmt: str) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id)
     run = load_run(campaign, run_id)
+    name = f"grappes-campagne-{campaign.id}-calcul-{run.id}"
+    if fmt == "csv":
+        # Streamed: the views are built a few grappes at a time while the file is sent.
+        chunks = exports.run_csv_chunks(_views_in_batches(run), _left_out_lazily(run))
+        return download(stream_with_context(chunks), f"{name}.csv", exports.CSV_MIMETYPE)
     views = review.grappe_views(db.session, run)
     left = review.left_out(db.session, run)
-    name = f"grappes-campagne-{campaign.id}-calcul-{run.id}"
     if fmt == "xlsx":
         return download(exports.run_xlsx(views, left), f"{name}.xlsx", exports.XLSX_MIMETYPE)
-    if fmt == "csv":
-        return download(exports.run_csv(views, left), f"{name}.csv", exports.CSV_MIMETYPE)
     abort(404)
 
 

@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from matchmaker.editors.normalise import normalise_name
 from matchmaker.funding.checklist import (
@@ -108,7 +108,7 @@ class MemberFacts:
     isolated: bool = False
 
 
-#: Up to this many ESSMS, their facts are read in one query; beyond, the whole snapshot.
+#: ESSMS whose facts are read in one query; beyond 20 times as many, the whole snapshot.
 FEW = 500
 
 
@@ -118,12 +118,20 @@ def run_facts(
     """The facts of the run's ESSMS (``finess``: only those), from the run's snapshot; for
     an ESSMS the snapshot lacks (a run stored before snapshots), today's facts."""
     wanted = None if finess is None else set(finess)
-    if wanted is not None and len(wanted) <= FEW:
-        rows: Iterable[RunCandidate] = session.scalars(
-            select(RunCandidate).where(
-                RunCandidate.run_id == run.id, RunCandidate.finess_et.in_(sorted(wanted))
+    rows: Iterable[RunCandidate]
+    if wanted is not None and len(wanted) <= 20 * FEW:
+        # A query per FEW ESSMS: a page of grappes reads its members' rows only.
+        ordered = sorted(wanted)
+        rows = [
+            row
+            for start in range(0, len(ordered), FEW)
+            for row in session.scalars(
+                select(RunCandidate).where(
+                    RunCandidate.run_id == run.id,
+                    RunCandidate.finess_et.in_(ordered[start : start + FEW]),
+                )
             )
-        )
+        ]
     else:
         rows = run.candidates
     out = {
@@ -285,6 +293,14 @@ def grappe_views(
     """The run's grappes (``grappes``: only those) with members, funding and checklist."""
     scale = scale or default_scale()
     chosen = list(run.grappes if grappes is None else grappes)
+    # Their member lists in one query per FEW grappes (not one per grappe).
+    ids = [g.id for g in chosen]
+    for start in range(0, len(ids), FEW):
+        session.scalars(
+            select(Grappe)
+            .options(selectinload(Grappe.members))
+            .where(Grappe.id.in_(ids[start : start + FEW]))
+        ).all()
     finess = [m.finess_et for g in chosen for m in g.members]
     facts = run_facts(session, run, finess)
     # The members' establishments and OG in a query per FEW members (not one per member).
@@ -339,28 +355,32 @@ def grappe_views(
     return views
 
 
-def small_og_members(session: Session, run: SolverRun) -> int:
-    """How many ESSMS in the run's grappes belong to a small OG, by the same facts as the
-    views (``MemberView.small_og``) but counted in the database: the run page's figure
-    without building every grappe's view. Members the snapshot lacks (runs stored before
-    snapshots) are judged by :func:`run_facts`."""
-    snapshot = and_(RunCandidate.run_id == run.id, RunCandidate.finess_et == GrappeMember.finess_et)
-    counted = session.scalar(
-        select(func.count(GrappeMember.id))
+def member_counts(session: Session, run: SolverRun) -> tuple[int, int]:
+    """The ESSMS in the run's grappes, and how many of them belong to a small OG by the
+    same facts as the views (``MemberView.small_og``), counted in the database: the run
+    page's figures without loading every grappe. Members the snapshot lacks (runs stored
+    before snapshots) are judged by :func:`run_facts`."""
+    in_run = (
+        select(GrappeMember.finess_et, RunCandidate.id, RunCandidate.small_og)
         .join(Grappe, Grappe.id == GrappeMember.grappe_id)
-        .join(RunCandidate, snapshot)
-        .where(Grappe.run_id == run.id, RunCandidate.small_og.is_(True))
+        .outerjoin(
+            RunCandidate,
+            and_(RunCandidate.run_id == run.id, RunCandidate.finess_et == GrappeMember.finess_et),
+        )
+        .where(Grappe.run_id == run.id)
     )
-    missing = session.scalars(
-        select(GrappeMember.finess_et)
-        .join(Grappe, Grappe.id == GrappeMember.grappe_id)
-        .outerjoin(RunCandidate, snapshot)
-        .where(Grappe.run_id == run.id, RunCandidate.id.is_(None))
-    ).all()
+    members = small = 0
+    missing = []
+    for finess_et, snapshot_id, small_og in session.execute(in_run):
+        members += 1
+        if snapshot_id is None:
+            missing.append(finess_et)
+        elif small_og:
+            small += 1
     if missing:
         facts = run_facts(session, run, missing)
-        counted = (counted or 0) + sum(1 for f in missing if f in facts and facts[f].small_og)
-    return counted or 0
+        small += sum(1 for f in missing if f in facts and facts[f].small_og)
+    return members, small
 
 
 def grappe_view(session: Session, grappe: Grappe, scale: Scale | None = None) -> GrappeView:

@@ -96,3 +96,15 @@ def test_a_published_run_shows_at_once(
     db_session.commit()
     page = client.get("/ars/non-embarques").get_data(as_text=True)
     assert "en grappe (publiée)" in _row_of(page, member.finess_et)
+
+
+def test_the_csv_is_streamed_with_every_cell_neutralised(
+    db_session: Session, client: CsrfClient, login: Login, world: World
+) -> None:
+    world.n3.short_name = '=HYPERLINK("http://x")'
+    db_session.commit()
+    login(Role.ARS)
+    response = client.get("/ars/non-embarques.csv")
+    assert response.status_code == 200 and response.is_streamed
+    text = response.get_data().decode("utf-8")
+    assert text.startswith("\ufeff") and "'=HYPERLINK" in text
