@@ -7,7 +7,7 @@ formatted as percentages. Each function returns the file's bytes.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from importers.formulas import SafeCsvWriter, neutralise_workbook
@@ -147,14 +147,29 @@ def targets_xlsx(targets: Sequence[Target]) -> bytes:
 
 def targets_csv(targets: Sequence[Target]) -> bytes:
     """The same list as CSV (``;``-separated, UTF-8 with BOM, for Excel)."""
+    return b"".join(targets_csv_chunks(targets))
+
+
+#: Rows per piece of a streamed CSV.
+CSV_CHUNK_ROWS = 500
+
+
+def targets_csv_chunks(targets: Iterable[Target]) -> Iterator[bytes]:
+    """:func:`targets_csv` in pieces of ``CSV_CHUNK_ROWS`` rows, for a streamed response;
+    every cell neutralised (``SafeCsvWriter``)."""
     buffer = io.StringIO()
     writer = SafeCsvWriter(buffer, delimiter=";")
+    buffer.write("\ufeff")
     writer.writerow(TARGET_HEADERS)
-    for target in targets:
+    for count, target in enumerate(targets, start=1):
         cells = _target_cells(target)
         cells[13] = f"{target.score:.3f}".replace(".", ",")
         writer.writerow(cells)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        if count % CSV_CHUNK_ROWS == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
 
 
 def what_if_xlsx(result: WhatIf) -> bytes:

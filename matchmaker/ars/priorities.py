@@ -12,11 +12,11 @@ after every target, followed up as « en grappe (publiée) », never as « Jamai
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from matchmaker.ars import scoring
@@ -33,6 +33,7 @@ from matchmaker.models import (
     ChampWeight,
     ContactAction,
     Declaration,
+    Embarkation,
     Establishment,
     Grappe,
     GrappeMember,
@@ -40,6 +41,7 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.models.declarations import CHAMPS
+from matchmaker.ops.figures_cache import finess_version
 from matchmaker.public.services import Page
 
 #: Values of the "editor" filter.
@@ -240,6 +242,41 @@ def non_embarked(
         )
     targets.sort(key=lambda t: (t.in_published_grappe, -t.score, t.finess_et))
     return targets
+
+
+def targets_version(session: Session, region: str, weights: Mapping[str, int]) -> Hashable:
+    """What :func:`non_embarked` of ``region`` is computed from, read cheaply: the latest
+    FINESS import and the last change of establishments and OG, the embarkation lists and
+    declarations (rows are added, superseded or removed: count and last id move), the
+    region's contact log, the published runs with their members, and the champ weights.
+    Equal versions give the same list (the settings are the app's, fixed per process)."""
+
+    def shape(*columns: Any) -> tuple[Any, ...]:
+        return tuple(session.execute(select(*columns)).one())
+
+    published = select(Campaign.published_run_id).where(Campaign.published_run_id.is_not(None))
+    members = (
+        select(func.count(GrappeMember.id), func.max(GrappeMember.id))
+        .join(Grappe, Grappe.id == GrappeMember.grappe_id)
+        .where(Grappe.run_id.in_(published))
+    )
+    return (
+        finess_version(session),
+        shape(func.count(Establishment.finess_et), func.max(Establishment.updated_at)),
+        shape(func.max(Organisation.updated_at)),
+        shape(func.count(Embarkation.id), func.max(Embarkation.id)),
+        shape(func.count(Declaration.id), func.max(Declaration.id)),
+        tuple(
+            session.execute(
+                select(func.count(ContactAction.id), func.max(ContactAction.id)).where(
+                    ContactAction.region == region
+                )
+            ).one()
+        ),
+        tuple(sorted(session.scalars(published))),
+        tuple(session.execute(members).one()),
+        tuple(sorted(weights.items())),
+    )
 
 
 def _in_published_grappe(session: Session, region: str) -> set[str]:

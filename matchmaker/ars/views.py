@@ -4,7 +4,7 @@ log and what-if simulations. ARS users see their own region; administrators choo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -35,6 +35,7 @@ from matchmaker.auth.decorators import roles_required
 from matchmaker.extensions import db
 from matchmaker.maps import in_bbox, parse_bbox
 from matchmaker.models import Role
+from matchmaker.ops import figures_cache
 
 bp = Blueprint("ars", __name__, url_prefix="/ars")
 
@@ -90,7 +91,8 @@ def _context(region: str, **values: Any) -> dict[str, Any]:
     }
 
 
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
+def _download(data: bytes | Iterator[bytes], mimetype: str, filename: str) -> Response:
+    """A file to save (``data``: bytes, or the pieces of a streamed response)."""
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
@@ -138,11 +140,19 @@ def dashboard_xlsx() -> ResponseReturnValue:
 
 
 def _scored_targets(region: str) -> list[priorities.Target]:
-    """The region's scored non-embarked, computed once per request."""
+    """The region's scored non-embarked: computed once per version of what it is computed
+    from (``priorities.targets_version``) and kept by the process, so that the page, its
+    map data and its exports share one computation (issue 14)."""
     cache: dict[str, list[priorities.Target]] = g.setdefault("ars_targets", {})
     if region not in cache:
-        weights = priorities.champ_weights(db.session, region, current_app.config)
-        cache[region] = priorities.non_embarked(db.session, region, current_app.config, weights)
+        config = current_app.config
+        weights = priorities.champ_weights(db.session, region, config)
+        cache[region] = figures_cache.cached(
+            current_app._get_current_object(),  # type: ignore[attr-defined]
+            f"ars.non_embarked.{region}",
+            priorities.targets_version(db.session, region, weights),
+            lambda: priorities.non_embarked(db.session, region, config, weights),
+        )
     return cache[region]
 
 
@@ -229,7 +239,9 @@ def targets_export(fmt: str) -> ResponseReturnValue:
     selected = priorities.filtered(_scored_targets(region), filters)
     if fmt == "csv":
         return _download(
-            exports.targets_csv(selected), exports.CSV_MIMETYPE, f"non-embarques-{region}.csv"
+            exports.targets_csv_chunks(selected),
+            exports.CSV_MIMETYPE,
+            f"non-embarques-{region}.csv",
         )
     return _download(
         exports.targets_xlsx(selected), exports.XLSX_MIMETYPE, f"non-embarques-{region}.xlsx"

@@ -3,7 +3,7 @@ access check (the one place), running a service action, sending a file."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template
@@ -86,7 +86,8 @@ def render_campaign_page(template: str, campaign: Campaign, **context: Any) -> s
     )
 
 
-def download(data: bytes, name: str, mimetype: str) -> Response:
+def download(data: bytes | Iterator[bytes], name: str, mimetype: str) -> Response:
+    """A file to save (``data``: bytes, or pieces of a streamed response)."""
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -6,7 +6,7 @@ commas, as French Excel opens them."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from importers.formulas import SafeCsvWriter, neutralise_row
@@ -188,27 +188,34 @@ def run_xlsx(views: Sequence[GrappeView], left_out: Sequence[LeftOutView]) -> by
     return _save(book)
 
 
-def run_csv(views: Sequence[GrappeView], left_out: Sequence[LeftOutView]) -> bytes:
+def run_csv(views: Iterable[GrappeView], left_out: Iterable[LeftOutView]) -> bytes:
     """One line per candidate: proposed in a grappe, or left out with its reason."""
-    rows: list[list[object]] = [
-        ["proposé", v.grappe.number, *engaged_row(v, m), "", ""] for v in views for m in v.members
-    ]
+    return b"".join(run_csv_chunks(views, left_out))
+
+
+def run_csv_chunks(views: Iterable[GrappeView], left_out: Iterable[LeftOutView]) -> Iterator[bytes]:
+    """:func:`run_csv` in pieces, for a streamed response (``views`` and ``left_out`` are
+    read lazily: a national run is never held whole)."""
     blanks = [""] * (len(ENGAGED_COLUMNS) - 4)
-    rows += [
-        [
-            "écarté",
-            "",
-            item.finess_et,
-            item.name,
-            item.finess_ej,
-            item.og_name,
-            *blanks,
-            item.reason,
-            item.near_miss or "",
-        ]
-        for item in left_out
-    ]
-    return _csv(RUN_CSV_COLUMNS, rows)
+
+    def rows() -> Iterator[list[object]]:
+        for v in views:
+            for m in v.members:
+                yield ["proposé", v.grappe.number, *engaged_row(v, m), "", ""]
+        for item in left_out:
+            yield [
+                "écarté",
+                "",
+                item.finess_et,
+                item.name,
+                item.finess_ej,
+                item.og_name,
+                *blanks,
+                item.reason,
+                item.near_miss or "",
+            ]
+
+    return csv_chunks(RUN_CSV_COLUMNS, rows())
 
 
 def errors_csv(rows: Iterable[dict[str, str]], columns: Sequence[str]) -> bytes:
@@ -255,8 +262,24 @@ def _csv_cell(value: object) -> object:
 
 
 def _csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    return b"".join(csv_chunks(columns, rows))
+
+
+#: Rows per piece of a streamed CSV.
+CSV_CHUNK_ROWS = 500
+
+
+def csv_chunks(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[bytes]:
+    """A ``;``-separated CSV (UTF-8 with BOM, for Excel) in pieces of ``CSV_CHUNK_ROWS``
+    rows; every cell neutralised (``SafeCsvWriter``)."""
     buffer = io.StringIO()
     writer = SafeCsvWriter(buffer, delimiter=";", lineterminator="\r\n")
+    buffer.write("\ufeff")
     writer.writerow(columns)
-    writer.writerows([_csv_cell(value) for value in row] for row in rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([_csv_cell(value) for value in row])
+        if count % CSV_CHUNK_ROWS == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from matchmaker.grappes.candidates import ALREADY_FUNDED, NO_COORDINATES
-from matchmaker.grappes.read_model import GrappeView
 from matchmaker.grappes.run_figures import cut_short_of, global_gap_of
 from matchmaker.models import SolverRun
 
@@ -51,16 +50,17 @@ class RunFigures:
         return self.candidates - self.covered - self.not_placed
 
 
-def run_figures(run: SolverRun, views: list[GrappeView] | None = None) -> RunFigures:
-    """Coverage, distances, gap and time of a run."""
-    sizes = [g.size for g in run.grappes]
+def run_figures(run: SolverRun, counts: tuple[int, int] | None = None) -> RunFigures:
+    """Coverage, distances, gap and time of a run, from its stored columns. ``counts``:
+    the ESSMS in grappes and those of small OG among them, as the read model counts them
+    (:func:`matchmaker.grappes.read_model.member_counts`, one query); without it, from
+    the loaded grappes and their stored count of small OG."""
     covered_km = sum(g.total_km for g in run.grappes)
-    covered = sum(sizes)
-    small = (
-        sum(g.small_og_count for g in run.grappes)
-        if views is None
-        else sum(1 for v in views for m in v.members if m.small_og)
-    )
+    if counts is None:
+        covered = sum(g.size for g in run.grappes)
+        small = sum(g.small_og_count for g in run.grappes)
+    else:
+        covered, small = counts
     set_aside = sum(1 for e in run.exclusions if e.reason_code in SET_ASIDE_CODES)
     return RunFigures(
         run_id=run.id,

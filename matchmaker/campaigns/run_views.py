@@ -3,7 +3,7 @@ left-out), adjust it, publish it, follow the answers, compare two runs, export."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
 from flask import (
@@ -14,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -35,8 +36,10 @@ from matchmaker.campaigns.blueprint import (
 )
 from matchmaker.campaigns.forms import ActionForm, AdjustForm, RunForm, choices
 from matchmaker.extensions import db
+from matchmaker.grappes import read_model
 from matchmaker.mail import MailSettings
 from matchmaker.maps import parse_bbox
+from matchmaker.models import SolverRun
 from matchmaker.public.services import Page
 
 #: Rows of the run page's tables (grappes, left-out): the page stays light nationally.
@@ -89,32 +92,45 @@ def start_run(campaign_id: int) -> ResponseReturnValue:
 def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id)
     run = load_run(campaign, run_id)
-    views = review.grappe_views(db.session, run) if run.status == "succeeded" else []
-    left = review.left_out(db.session, run) if run.status == "succeeded" else []
+    succeeded = run.status == "succeeded"
+    # Only the grappes of the shown page get a view (members, funding, checklist): a
+    # national run holds thousands; the figures come from stored columns and aggregates.
+    grappes_page = page_of(run.grappes if succeeded else [], request.args.get("page", 1, type=int))
+    views = (
+        review.grappe_views(db.session, run, grappes=grappes_page.items)
+        if grappes_page.items
+        else []
+    )
+    left = review.left_out(db.session, run) if succeeded else []
+    has_grappes = bool(grappes_page.total)
     adjust_form = AdjustForm()
     adjust_form.grappe_id.choices = choices(
         [("", "—")]
-        + [(str(v.grappe.id), f"n° {v.grappe.number} — {v.editor_label}") for v in views]
+        + [
+            (str(g.id), f"n° {g.number} — {g.editor_name or review.OPEN_EDITOR}")
+            for g in (run.grappes if succeeded else [])
+        ]
     )
-    editors, departments = (
-        maps.filter_options(db.session, run) if views or left else ([], [])
-    )
+    editors, departments = maps.filter_options(db.session, run) if has_grappes or left else ([], [])
     return render_campaign_page(
         "campaigns/run.html",
         campaign,
         run=run,
         job=runs.job_of_run(db.session, run),
-        views=views,
         left_out=left,
-        grappes_page=page_of(views, request.args.get("page", 1, type=int)),
+        grappes_page=Page(views, grappes_page.number, grappes_page.per_page, grappes_page.total),
         left_out_page=page_of(left, request.args.get("ecartes", 1, type=int)),
-        has_map=bool(views or left),
+        has_map=bool(has_grappes or left),
         map_editors=editors,
         map_departments=[
             (code, DEPARTMENTS[code].name if code in DEPARTMENTS else code) for code in departments
         ],
         no_editor_filter=maps.NO_EDITOR_FILTER,
-        figures=figures.run_figures(run, views) if views or left else None,
+        figures=(
+            figures.run_figures(run, read_model.member_counts(db.session, run))
+            if has_grappes or left
+            else None
+        ),
         adjust_form=adjust_form,
         run_form=RunForm(parent_run_id=str(run.id)),
         other_runs=[
@@ -132,7 +148,9 @@ def grappe_page(campaign_id: int, run_id: int, grappe_id: int) -> ResponseReturn
     campaign = load_campaign(campaign_id)
     run = load_run(campaign, run_id)
     grappe = load_grappe(campaign, grappe_id)
-    view = next(v for v in review.grappe_views(db.session, run) if v.grappe.id == grappe.id)
+    if grappe.run_id != run.id:
+        abort(404)
+    view = review.grappe_view(db.session, grappe)
     return render_campaign_page(
         "campaigns/grappe.html",
         campaign,
@@ -248,6 +266,23 @@ def compare(campaign_id: int) -> ResponseReturnValue:
     )
 
 
+#: Grappes whose views are built together by a streamed export (their members stay under
+#: the read model's one-query limit, ``read_model.FEW``).
+EXPORT_BATCH_GRAPPES = 20
+
+
+def _views_in_batches(run: SolverRun) -> Iterator[review.GrappeView]:
+    grappes = list(run.grappes)
+    for start in range(0, len(grappes), EXPORT_BATCH_GRAPPES):
+        yield from review.grappe_views(
+            db.session, run, grappes=grappes[start : start + EXPORT_BATCH_GRAPPES]
+        )
+
+
+def _left_out_lazily(run: SolverRun) -> Iterator[review.LeftOutView]:
+    yield from review.left_out(db.session, run)
+
+
 # --- exports --------------------------------------------------------------------------------------
 
 
@@ -256,13 +291,15 @@ def compare(campaign_id: int) -> ResponseReturnValue:
 def export_run(campaign_id: int, run_id: int, fmt: str) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id)
     run = load_run(campaign, run_id)
+    name = f"grappes-campagne-{campaign.id}-calcul-{run.id}"
+    if fmt == "csv":
+        # Streamed: the views are built a few grappes at a time while the file is sent.
+        chunks = exports.run_csv_chunks(_views_in_batches(run), _left_out_lazily(run))
+        return download(stream_with_context(chunks), f"{name}.csv", exports.CSV_MIMETYPE)
     views = review.grappe_views(db.session, run)
     left = review.left_out(db.session, run)
-    name = f"grappes-campagne-{campaign.id}-calcul-{run.id}"
     if fmt == "xlsx":
         return download(exports.run_xlsx(views, left), f"{name}.xlsx", exports.XLSX_MIMETYPE)
-    if fmt == "csv":
-        return download(exports.run_csv(views, left), f"{name}.csv", exports.CSV_MIMETYPE)
     abort(404)
 
 

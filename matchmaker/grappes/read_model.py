@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from matchmaker.editors.normalise import normalise_name
 from matchmaker.funding.checklist import (
@@ -108,7 +108,7 @@ class MemberFacts:
     isolated: bool = False
 
 
-#: Up to this many ESSMS, their facts are read in one query; beyond, the whole snapshot.
+#: ESSMS whose facts are read in one query; beyond 20 times as many, the whole snapshot.
 FEW = 500
 
 
@@ -118,12 +118,20 @@ def run_facts(
     """The facts of the run's ESSMS (``finess``: only those), from the run's snapshot; for
     an ESSMS the snapshot lacks (a run stored before snapshots), today's facts."""
     wanted = None if finess is None else set(finess)
-    if wanted is not None and len(wanted) <= FEW:
-        rows: Iterable[RunCandidate] = session.scalars(
-            select(RunCandidate).where(
-                RunCandidate.run_id == run.id, RunCandidate.finess_et.in_(sorted(wanted))
+    rows: Iterable[RunCandidate]
+    if wanted is not None and len(wanted) <= 20 * FEW:
+        # A query per FEW ESSMS: a page of grappes reads its members' rows only.
+        ordered = sorted(wanted)
+        rows = [
+            row
+            for start in range(0, len(ordered), FEW)
+            for row in session.scalars(
+                select(RunCandidate).where(
+                    RunCandidate.run_id == run.id,
+                    RunCandidate.finess_et.in_(ordered[start : start + FEW]),
+                )
             )
-        )
+        ]
     else:
         rows = run.candidates
     out = {
@@ -285,7 +293,27 @@ def grappe_views(
     """The run's grappes (``grappes``: only those) with members, funding and checklist."""
     scale = scale or default_scale()
     chosen = list(run.grappes if grappes is None else grappes)
-    facts = run_facts(session, run, [m.finess_et for g in chosen for m in g.members])
+    # Their member lists in one query per FEW grappes (not one per grappe).
+    ids = [g.id for g in chosen]
+    for start in range(0, len(ids), FEW):
+        session.scalars(
+            select(Grappe)
+            .options(selectinload(Grappe.members))
+            .where(Grappe.id.in_(ids[start : start + FEW]))
+        ).all()
+    finess = [m.finess_et for g in chosen for m in g.members]
+    facts = run_facts(session, run, finess)
+    # The members' establishments and OG in a query per FEW members (not one per member).
+    establishments: dict[str, Establishment] = {}
+    for start in range(0, len(finess), FEW):
+        establishments.update(
+            (est.finess_et, est)
+            for est in session.scalars(
+                select(Establishment)
+                .options(joinedload(Establishment.organisation))
+                .where(Establishment.finess_et.in_(finess[start : start + FEW]))
+            )
+        )
     referenced = referenced_editors(session)
     carriers = {
         o.finess_ej: o
@@ -304,7 +332,10 @@ def grappe_views(
     for grappe in chosen:
         editor = grappe.editor_name or None
         editor_ref = referenced.get(normalise_name(editor)) if editor else None
-        members = [_member_view(m, facts.get(m.finess_et), editor) for m in grappe.members]
+        members = [
+            _member_view(m, establishments.get(m.finess_et), facts.get(m.finess_et), editor)
+            for m in grappe.members
+        ]
         carrier = carriers.get(grappe.carrier_ej or "")
         estimate, error = _estimate(members, editor_ref, scale)
         views.append(
@@ -322,6 +353,34 @@ def grappe_views(
             )
         )
     return views
+
+
+def member_counts(session: Session, run: SolverRun) -> tuple[int, int]:
+    """The ESSMS in the run's grappes, and how many of them belong to a small OG by the
+    same facts as the views (``MemberView.small_og``), counted in the database: the run
+    page's figures without loading every grappe. Members the snapshot lacks (runs stored
+    before snapshots) are judged by :func:`run_facts`."""
+    in_run = (
+        select(GrappeMember.finess_et, RunCandidate.id, RunCandidate.small_og)
+        .join(Grappe, Grappe.id == GrappeMember.grappe_id)
+        .outerjoin(
+            RunCandidate,
+            and_(RunCandidate.run_id == run.id, RunCandidate.finess_et == GrappeMember.finess_et),
+        )
+        .where(Grappe.run_id == run.id)
+    )
+    members = small = 0
+    missing = []
+    for finess_et, snapshot_id, small_og in session.execute(in_run):
+        members += 1
+        if snapshot_id is None:
+            missing.append(finess_et)
+        elif small_og:
+            small += 1
+    if missing:
+        facts = run_facts(session, run, missing)
+        small += sum(1 for f in missing if f in facts and facts[f].small_og)
+    return members, small
 
 
 def grappe_view(session: Session, grappe: Grappe, scale: Scale | None = None) -> GrappeView:
@@ -365,9 +424,12 @@ def left_out(session: Session, run: SolverRun) -> list[LeftOutView]:
 
 
 def _member_view(
-    member: GrappeMember, seen: MemberFacts | None, grappe_editor: str | None
+    member: GrappeMember,
+    est: Establishment | None,
+    seen: MemberFacts | None,
+    grappe_editor: str | None,
 ) -> MemberView:
-    est = member.establishment
+    est = est or member.establishment
     facts = seen.facts if seen else None
     dui = facts.dui_status if facts else "aucun"
     editor = facts.editor if facts else None
