@@ -273,7 +273,7 @@ def targets_version(session: Session, region: str, weights: Mapping[str, int]) -
                 )
             ).one()
         ),
-        tuple(sorted(session.scalars(published))),
+        tuple(sorted(run_id for run_id in session.scalars(published) if run_id is not None)),
         tuple(session.execute(members).one()),
         tuple(sorted(weights.items())),
     )

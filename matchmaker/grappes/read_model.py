@@ -370,7 +370,7 @@ def member_counts(session: Session, run: SolverRun) -> tuple[int, int]:
         .where(Grappe.run_id == run.id)
     )
     members = small = 0
-    missing = []
+    missing: list[str] = []
     for finess_et, snapshot_id, small_og in session.execute(in_run):
         members += 1
         if snapshot_id is None:
