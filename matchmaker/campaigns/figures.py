@@ -93,9 +93,15 @@ class Comparison:
     moved: int
 
 
-def compare(first: SolverRun, second: SolverRun) -> Comparison:
+def compare(
+    first: SolverRun,
+    second: SolverRun,
+    counts: tuple[tuple[int, int], tuple[int, int]] | None = None,
+) -> Comparison:
     """Figures of both runs; ESSMS placed only in the second (``joined``) or only in the
-    first (``dropped``), and how many changed grappe (by editor and carrier)."""
+    first (``dropped``), and how many changed grappe (by editor and carrier). ``counts``:
+    each run's :func:`matchmaker.grappes.read_model.member_counts`, so that both runs count
+    the ESSMS of small OG as the run page does."""
 
     def placement(run: SolverRun) -> dict[str, tuple[str, str | None, frozenset[str]]]:
         out = {}
@@ -108,8 +114,8 @@ def compare(first: SolverRun, second: SolverRun) -> Comparison:
     a, b = placement(first), placement(second)
     moved = sum(1 for f in set(a) & set(b) if a[f][2] != b[f][2])
     return Comparison(
-        first=run_figures(first),
-        second=run_figures(second),
+        first=run_figures(first, counts[0] if counts else None),
+        second=run_figures(second, counts[1] if counts else None),
         joined=sorted(set(b) - set(a)),
         dropped=sorted(set(a) - set(b)),
         moved=moved,

@@ -262,7 +262,14 @@ def compare(campaign_id: int) -> ResponseReturnValue:
         campaign=campaign,
         first=first,
         second=second,
-        comparison=figures.compare(first, second),
+        comparison=figures.compare(
+            first,
+            second,
+            (
+                read_model.member_counts(db.session, first),
+                read_model.member_counts(db.session, second),
+            ),
+        ),
     )
 
 
