@@ -221,9 +221,7 @@ def build(url: str, work: Path, size: int, seed: int) -> World:
         auth_services.create_user(
             session, email=users["ars"], password=PASSWORD, role=Role.ARS, region=region
         )
-        auth_services.create_user(
-            session, email=users["admin"], password=PASSWORD, role=Role.ADMIN
-        )
+        auth_services.create_user(session, email=users["admin"], password=PASSWORD, role=Role.ADMIN)
         session.commit()
         world = World(campaign.id, run.id, first.id, member.finess_et, users)
         world.counts = {
@@ -410,9 +408,17 @@ def main() -> None:
             log = open(Path(tmp) / "gunicorn.log", "wb")  # noqa: SIM115 (closed with the folder)
             gunicorn = subprocess.Popen(
                 [
-                    str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                    "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                    "--timeout", str(int(args.timeout) + 30), "--access-logfile", "/dev/null",
+                    str(BIN / "gunicorn"),
+                    "-c",
+                    "deploy/gunicorn.conf.py",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    "2",
+                    "--timeout",
+                    str(int(args.timeout) + 30),
+                    "--access-logfile",
+                    "/dev/null",
                     "matchmaker:create_app()",
                 ],
                 cwd=ROOT,

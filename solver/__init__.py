@@ -41,6 +41,7 @@ def __getattr__(name: str) -> Any:
         return solve
     raise AttributeError(f"module 'solver' has no attribute {name!r}")
 
+
 __all__ = [
     "Apart",
     "Candidate",

@@ -83,9 +83,7 @@ def global_lower_bound(prep: Prepared) -> GlobalBound:
     f = np.full(len(members), np.inf)
     for editor in [None, *editors]:
         for red in (False, True):
-            own = [
-                j for j in range(len(members)) if cat[j] == editor and bool(reduced[j]) == red
-            ]
+            own = [j for j in range(len(members)) if cat[j] == editor and bool(reduced[j]) == red]
             if not own:
                 continue
             others = pool(editor, red)

@@ -14,6 +14,7 @@ from typing import Literal, cast
 DuiStatus = Literal["aucun", "non_reference", "reference_segur"]
 DUI_STATUSES: tuple[str, ...] = ("aucun", "non_reference", "reference_segur")
 
+
 @dataclass(frozen=True)
 class Candidate:
     """One ESSMS that may join a grappe.

@@ -118,6 +118,7 @@ class UploadForm(FlaskForm):
             )
             self.file.description = "CSV ou Excel .xlsx."
 
+
 class RunForm(FlaskForm):
     mode = SelectField(
         "Candidats",

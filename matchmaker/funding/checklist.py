@@ -353,8 +353,7 @@ def _check_carrier_siret(carrier_ej: str | None, siret: str | None) -> CheckResu
             )
         return point.result(
             Status.TO_CONFIRM,
-            f"Le porteur (FINESS EJ {carrier_ej}) est désigné, mais son SIRET n'est pas "
-            "renseigné.",
+            f"Le porteur (FINESS EJ {carrier_ej}) est désigné, mais son SIRET n'est pas renseigné.",
             (carrier_ej,),
         )
     if not is_valid_siret(siret):

@@ -88,9 +88,9 @@ class Establishment(Base):
         # The search (matchmaker/public/services.py): trigrams on PostgreSQL, so that
         # ``LIKE '%word%'`` uses the index; a plain index elsewhere.
         # The neighbour search on PostgreSQL: a GiST index of each point on the sphere.
-        Index(
-            "ix_establishments_earth", sql_text(EARTH_POINT_SQL), postgresql_using="gist"
-        ).ddl_if(dialect="postgresql"),
+        Index("ix_establishments_earth", sql_text(EARTH_POINT_SQL), postgresql_using="gist").ddl_if(
+            dialect="postgresql"
+        ),
         Index(
             "ix_establishments_search_text",
             "search_text",

@@ -29,9 +29,7 @@ _lock = threading.Lock()
 def finess_version(session: Session) -> Hashable | None:
     """The latest FINESS import (id, end), or None when there was none."""
     row = session.execute(
-        select(FinessImport.id, FinessImport.finished_at)
-        .order_by(FinessImport.id.desc())
-        .limit(1)
+        select(FinessImport.id, FinessImport.finished_at).order_by(FinessImport.id.desc()).limit(1)
     ).first()
     return None if row is None else (row[0], row[1])
 

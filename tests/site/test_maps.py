@@ -86,9 +86,7 @@ def test_the_neighbours_map_shows_the_radius_whole() -> None:
     assert west < -1.0 < east and east - west > north - south  # wider at 48° N
 
 
-def test_the_establishment_page_shows_its_position(
-    client: CsrfClient, db_session: Session
-) -> None:
+def test_the_establishment_page_shows_its_position(client: CsrfClient, db_session: Session) -> None:
     og = add_organisation(db_session, "350000001", "ASSO")
     hostile = 'EHPAD "<script>alert(1)</script>'
     add_establishment(db_session, "350000101", og, name=hostile)

@@ -56,8 +56,6 @@ def test_the_gist_index_serves_within_km(postgresql: Session) -> None:
         )
     postgresql.execute(text("SET LOCAL enable_seqscan = off"))
     statement = select(Establishment.finess_et).where(within_km(*TOULOUSE, radius_km=50))
-    compiled = statement.compile(
-        postgresql.get_bind(), compile_kwargs={"literal_binds": True}
-    )
+    compiled = statement.compile(postgresql.get_bind(), compile_kwargs={"literal_binds": True})
     plan = "\n".join(postgresql.execute(text(f"EXPLAIN {compiled}")).scalars())
     assert "ix_establishments_earth" in plan, plan
