@@ -546,14 +546,7 @@ def set_interest(
     campaigns = open_campaigns(session)
     changed = 0
     for finess_et in finess_ets:
-        establishment = get_establishment(session, finess_et)
-        if not can_edit_establishment(user, establishment):
-            raise Forbidden("Vous ne pouvez pas agir pour cet établissement.")
-        campaign = campaign_for(establishment, campaigns)
-        if campaign is None:
-            raise DeclarationError(
-                f"Aucune campagne ouverte ne couvre le département {establishment.department}."
-            )
+        campaign = _editable_campaign(session, user, finess_et, campaigns)
         previous = _current(session, campaign.id, [finess_et]).get(finess_et)
         if previous is None:  # start from the latest declaration of another campaign
             carried = latest_declarations(
@@ -572,6 +565,22 @@ def set_interest(
     return changed
 
 
+def _editable_campaign(
+    session: Session, user: User, finess_et: str, campaigns: Sequence[Campaign]
+) -> Campaign:
+    """The open campaign an ESSMS the user may act for declares in (``Forbidden`` when the
+    user may not act for it, ``DeclarationError`` when no open campaign covers it)."""
+    establishment = get_establishment(session, finess_et)
+    if not can_edit_establishment(user, establishment):
+        raise Forbidden("Vous ne pouvez pas agir pour cet établissement.")
+    campaign = campaign_for(establishment, campaigns)
+    if campaign is None:
+        raise DeclarationError(
+            f"Aucune campagne ouverte ne couvre le département {establishment.department}."
+        )
+    return campaign
+
+
 def confirm(
     session: Session,
     user: User,
@@ -585,14 +594,7 @@ def confirm(
     campaigns = open_campaigns(session)
     confirmed = 0
     for finess_et in finess_ets:
-        establishment = get_establishment(session, finess_et)
-        if not can_edit_establishment(user, establishment):
-            raise Forbidden("Vous ne pouvez pas agir pour cet établissement.")
-        campaign = campaign_for(establishment, campaigns)
-        if campaign is None:
-            raise DeclarationError(
-                f"Aucune campagne ouverte ne couvre le département {establishment.department}."
-            )
+        campaign = _editable_campaign(session, user, finess_et, campaigns)
         if _current(session, campaign.id, [finess_et]):
             continue
         previous = latest_declarations(
