@@ -20,6 +20,24 @@ from matchmaker.extensions import make_engine
 from matchmaker.models import Base
 
 PASSWORD = "motdepasse-solide-1"
+#: Endpoints that are not HTML pages (files, JSON, tokens, static files): the walks of every
+#: page (French text, accessibility) skip them.
+NOT_PAGES = frozenset(
+    {
+        "static",
+        "main.health",
+        "jobs.status",
+        "auth.confirm",
+        "auth.reset_password",
+        "organisations.editors_api",
+        "ars.targets_export",
+        "ars.simulation_xlsx",
+        "ars.dashboard_xlsx",
+        "campaigns.export_run",
+        "campaigns.export_grappe",
+        "campaigns.upload_errors",
+    }
+)
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 

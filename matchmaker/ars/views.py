@@ -34,7 +34,7 @@ from matchmaker.ars.services import DeskNotFound, Forbidden, check_department, d
 from matchmaker.auth.decorators import roles_required
 from matchmaker.extensions import db
 from matchmaker.maps import in_bbox, parse_bbox
-from matchmaker.models import Role
+from matchmaker.models import Role, SolverRun
 from matchmaker.ops import figures_cache
 
 bp = Blueprint("ars", __name__, url_prefix="/ars")
@@ -420,15 +420,20 @@ def simulation(run_id: int) -> ResponseReturnValue:
     )
 
 
+def _finished_simulation(run_id: int) -> SolverRun:
+    """The region's simulation ``run_id``, once finished (404 before)."""
+    run = whatif.get_run(db.session, _region(), run_id)
+    if run.status != "succeeded":
+        abort(404, description="La simulation n'est pas terminée.")
+    return run
+
+
 @bp.get("/simulations/<int:run_id>.geojson")
 @roles_required(*DESK_ROLES)
 @desk_errors
 def simulation_map(run_id: int) -> ResponseReturnValue:
     """A finished simulation's map data."""
-    region = _region()
-    run = whatif.get_run(db.session, region, run_id)
-    if run.status != "succeeded":
-        abort(404, description="La simulation n'est pas terminée.")
+    run = _finished_simulation(run_id)
     grappes, isolated = ars_maps.what_if_points(whatif.outcome(db.session, run))
     return jsonify(ars_maps.what_if_geojson(grappes, isolated))
 
@@ -437,10 +442,7 @@ def simulation_map(run_id: int) -> ResponseReturnValue:
 @roles_required(*DESK_ROLES)
 @desk_errors
 def simulation_xlsx(run_id: int) -> ResponseReturnValue:
-    region = _region()
-    run = whatif.get_run(db.session, region, run_id)
-    if run.status != "succeeded":
-        abort(404, description="La simulation n'est pas terminée.")
+    run = _finished_simulation(run_id)
     result = whatif.outcome(db.session, run)
     return _download(
         exports.what_if_xlsx(result), exports.XLSX_MIMETYPE, f"simulation-{run.id}.xlsx"

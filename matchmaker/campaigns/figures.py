@@ -50,17 +50,12 @@ class RunFigures:
         return self.candidates - self.covered - self.not_placed
 
 
-def run_figures(run: SolverRun, counts: tuple[int, int] | None = None) -> RunFigures:
-    """Coverage, distances, gap and time of a run, from its stored columns. ``counts``:
+def run_figures(run: SolverRun, counts: tuple[int, int]) -> RunFigures:
+    """Coverage, distances, gap and time of a run, from its stored columns and ``counts``:
     the ESSMS in grappes and those of small OG among them, as the read model counts them
-    (:func:`matchmaker.grappes.read_model.member_counts`, one query); without it, from
-    the loaded grappes and their stored count of small OG."""
+    (:func:`matchmaker.grappes.read_model.member_counts`, one query)."""
     covered_km = sum(g.total_km for g in run.grappes)
-    if counts is None:
-        covered = sum(g.size for g in run.grappes)
-        small = sum(g.small_og_count for g in run.grappes)
-    else:
-        covered, small = counts
+    covered, small = counts
     set_aside = sum(1 for e in run.exclusions if e.reason_code in SET_ASIDE_CODES)
     return RunFigures(
         run_id=run.id,
@@ -94,14 +89,11 @@ class Comparison:
 
 
 def compare(
-    first: SolverRun,
-    second: SolverRun,
-    counts: tuple[tuple[int, int], tuple[int, int]] | None = None,
+    first: SolverRun, second: SolverRun, counts: tuple[tuple[int, int], tuple[int, int]]
 ) -> Comparison:
     """Figures of both runs; ESSMS placed only in the second (``joined``) or only in the
     first (``dropped``), and how many changed grappe (by editor and carrier). ``counts``:
-    each run's :func:`matchmaker.grappes.read_model.member_counts`, so that both runs count
-    the ESSMS of small OG as the run page does."""
+    each run's :func:`matchmaker.grappes.read_model.member_counts`."""
 
     def placement(run: SolverRun) -> dict[str, tuple[str, str | None, frozenset[str]]]:
         out = {}
@@ -114,8 +106,8 @@ def compare(
     a, b = placement(first), placement(second)
     moved = sum(1 for f in set(a) & set(b) if a[f][2] != b[f][2])
     return Comparison(
-        first=run_figures(first, counts[0] if counts else None),
-        second=run_figures(second, counts[1] if counts else None),
+        first=run_figures(first, counts[0]),
+        second=run_figures(second, counts[1]),
         joined=sorted(set(b) - set(a)),
         dropped=sorted(set(a) - set(b)),
         moved=moved,

@@ -19,23 +19,7 @@ from matchmaker.auth import services as auth_services
 from matchmaker.models import Role, User
 from matchmaker.models.base import utcnow
 from tests.campaigns.conftest import PASSWORD, Desk, add_user, login
-from tests.helpers import CsrfClient
-
-#: Endpoints that are not HTML pages (files, JSON, tokens, static files).
-NOT_PAGES = {
-    "static",
-    "main.health",
-    "jobs.status",
-    "auth.confirm",
-    "auth.reset_password",
-    "organisations.editors_api",
-    "ars.targets_export",
-    "ars.simulation_xlsx",
-    "ars.dashboard_xlsx",
-    "campaigns.export_run",
-    "campaigns.export_grappe",
-    "campaigns.upload_errors",
-}
+from tests.helpers import NOT_PAGES, CsrfClient
 
 #: A number written the English way: « 12.5 » (a dotted version such as « 4.1.2 » is not).
 DECIMAL_POINT = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")

@@ -26,24 +26,10 @@ from matchmaker.models import ApprovalStatus, Role, SolverRun, Upload, User
 from matchmaker.models.base import utcnow
 from tests.e2e.conftest import LiveServer
 from tests.e2e.test_organisation_flow import COLLECTIF_EMAIL, PASSWORD, seed, store_run
+from tests.helpers import NOT_PAGES
 
 pytestmark = pytest.mark.browser
 
-#: Endpoints that are not HTML pages, or that need a one-time token.
-NOT_PAGES = {
-    "static",
-    "main.health",
-    "jobs.status",
-    "auth.confirm",
-    "auth.reset_password",
-    "organisations.editors_api",
-    "ars.targets_export",
-    "ars.simulation_xlsx",
-    "ars.dashboard_xlsx",
-    "campaigns.export_run",
-    "campaigns.export_grappe",
-    "campaigns.upload_errors",
-}
 IMPACTS = ("serious", "critical")
 ACCOUNTS = {
     "og": ("og@alpha.fr", {"finess_ej": "350000001"}),
