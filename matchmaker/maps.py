@@ -21,8 +21,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from matchmaker import formatting
-
 PointKind = Literal["origin", "member", "carrier", "neighbour", "centre", "left-out", "other"]
 
 OUTLINES_ATTRIBUTION = "Contours : IGN Admin Express 2018, Licence Ouverte"
@@ -75,11 +73,6 @@ class LegendEntry:
 
 def colour_for(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
-
-
-def km_text(value: float) -> str:
-    """« 12,3 km » (French conventions, :mod:`matchmaker.formatting`)."""
-    return formatting.km(value)
 
 
 def point_feature(point: MapPoint, **extra: Any) -> GeoJSON:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from importers.formulas import SafeCsvWriter, neutralise_workbook
+from matchmaker import formatting
 from matchmaker.ars.dashboard import STAGE_LABELS, Dashboard, Row, champ_label
 from matchmaker.ars.priorities import Target
 from matchmaker.ars.whatif import NO_EDITOR, WhatIf, scope_label
@@ -163,7 +164,7 @@ def targets_csv_chunks(targets: Iterable[Target]) -> Iterator[bytes]:
     writer.writerow(TARGET_HEADERS)
     for count, target in enumerate(targets, start=1):
         cells = _target_cells(target)
-        cells[13] = f"{target.score:.3f}".replace(".", ",")
+        cells[13] = formatting.decimal_comma(target.score, 3)
         writer.writerow(cells)
         if count % CSV_CHUNK_ROWS == 0:
             yield buffer.getvalue().encode("utf-8")

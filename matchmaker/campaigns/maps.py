@@ -24,12 +24,12 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from importers.geography import DEPARTMENTS
+from matchmaker import formatting
 from matchmaker.maps import (
     GeoJSON,
     LegendEntry,
     MapPoint,
     collection,
-    km_text,
     legend,
     point_feature,
     summary_feature,
@@ -431,7 +431,7 @@ def _member_feature(grappe: MapGrappe, member: MapMember, colour: str) -> GeoJSO
     lines = (
         f"FINESS {member.finess_et}",
         f"Grappe n° {grappe.number} — {grappe.editor}",
-        f"{km_text(member.distance_km)} du centre",
+        f"{formatting.km(member.distance_km)} du centre",
         "OG porteur" if member.is_carrier else "",
     )
     point = MapPoint(

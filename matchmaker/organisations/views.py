@@ -22,6 +22,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from matchmaker import formatting
 from matchmaker.auth.decorators import ANY_ROLE, roles_required
 from matchmaker.auth.services import Forbidden
 from matchmaker.editors.services import thresholds_from
@@ -32,7 +33,6 @@ from matchmaker.maps import (
     MapPoint,
     colour_for,
     grappe_geojson,
-    km_text,
     neighbours_geojson,
 )
 from matchmaker.models import Role
@@ -444,7 +444,7 @@ def _neighbours_geojson(report: neighbour_services.NeighbourReport) -> GeoJSON |
             n.name,
             (
                 n.og_name or n.finess_ej,
-                " — ".join(part for part in (n.commune, km_text(n.distance_km)) if part),
+                " — ".join(part for part in (n.commune, formatting.km(n.distance_km)) if part),
                 n.editor or "Pas de DUI",
             ),
             colours.setdefault(n.finess_ej, colour_for(len(colours) + 1)),
@@ -483,7 +483,9 @@ def _grappe_geojson(detail: proposal_services.ProposalDetail) -> GeoJSON:
             (
                 m.og_name or m.finess_ej,
                 " — ".join(
-                    part for part in (m.commune, f"{km_text(m.distance_km)} du centre") if part
+                    part
+                    for part in (m.commune, f"{formatting.km(m.distance_km)} du centre")
+                    if part
                 ),
                 "Porteur du projet" if m.is_carrier else "",
             ),
