@@ -223,6 +223,7 @@ class _State:
                 gap=gap,
                 wall_time_s=result.wall_time_s,
                 heuristic_objective=result.heuristic_objective,
+                locks_relaxed=result.locks_relaxed,
             )
         )
         if result.status not in ("OPTIMAL", "FEASIBLE") and not any(c != -1 for c in result.assign):
@@ -275,7 +276,7 @@ class _State:
         ]
         exclusions: dict[int, Exclusion] = dict(prep.exclusions)
         exclusions.update(explain_uncovered(prep, uncovered, grappes, self.unsolved))
-        statuses = {s.status for s in self.stats}
+        statuses = {"PARTIAL" if s.locks_relaxed else s.status for s in self.stats}
         if not self.stats or statuses == {"OPTIMAL"}:
             status = "OPTIMAL"
         elif statuses <= {"OPTIMAL", "FEASIBLE"}:

@@ -30,7 +30,7 @@ import numpy as np
 from solver import geo
 from solver.editors import compatible
 from solver.prepare import Prepared
-from solver.types import Candidate, Exclusion, Grappe, NearMiss
+from solver.types import Candidate, Exclusion, Grappe, NearMiss, ReasonCode
 
 
 def editor_label(editor: str | None) -> str:
@@ -75,10 +75,10 @@ def explain_uncovered(
             near_miss = near[1] if near else None
             available = int(same[i] + flexible[i])
             if i in unsolved:
-                code = "not_solved"
+                code = ReasonCode.NOT_SOLVED
                 reason = "sous-problème non résolu dans le temps imparti"
             elif available < minimum:
-                code = "too_few_peers"
+                code = ReasonCode.TOO_FEW_PEERS
                 reason = _too_few_text(prep, c, i, int(same[i]), int(flexible[i]), minimum)
                 if near_miss is None:
                     near_miss = NearMiss(
@@ -86,18 +86,18 @@ def explain_uncovered(
                         f"il manquerait {minimum - available} ESSMS pour atteindre le minimum "
                         f"de {minimum}",
                     )
-            elif near is not None and near[0] != "other_editor":
+            elif near is not None and near[0] != ReasonCode.OTHER_EDITOR:
                 code, near_miss = near[0], near[1]
                 reason = near_miss.text
             else:
-                code = "not_selected"
+                code = ReasonCode.NOT_SELECTED
                 reason = (
                     f"{_peers_text(prep, i, int(same[i]), int(flexible[i]))} "
                     f"{_reach_text(prep)}, mais déjà dans des grappes complètes ou trop "
                     "dispersés pour former avec lui une grappe valide"
                 )
             if block is not None and block.forced:
-                code = "lock_conflict"
+                code = ReasonCode.LOCK_CONFLICT
                 reason = f"verrou « dans la grappe {block.key} » impossible à respecter : {reason}"
             out[i] = Exclusion(c.finess_et, code, reason, near_miss)
     return out
@@ -203,14 +203,14 @@ def _near_grappes(
             rule = "grappe figée" if g.frozen else "éditeur unique"
             if fallback is None:
                 fallback = (
-                    "other_editor",
+                    ReasonCode.OTHER_EDITOR,
                     NearMiss(
                         rule, f"{label} : il faudrait lever la règle « {rule} »", g.key, g.editor, d
                     ),
                 )
             continue
         if apart_of.get(c.finess_et, set()) & member_sets[int(j)]:
-            return "apart_lock", NearMiss(
+            return ReasonCode.APART_LOCK, NearMiss(
                 "verrou « séparés »",
                 f"{label} contient un ESSMS dont il doit être séparé",
                 g.key,
@@ -218,7 +218,7 @@ def _near_grappes(
                 d,
             )
         if params.max_distance_km is not None and d > params.max_distance_km:
-            return "too_far", NearMiss(
+            return ReasonCode.TOO_FAR, NearMiss(
                 "distance maximale",
                 f"{label} dépasse la distance maximale de {params.max_distance_km:g} km",
                 g.key,
@@ -226,7 +226,7 @@ def _near_grappes(
                 d,
             )
         if g.size >= params.max_size:
-            return "grappe_full", NearMiss(
+            return ReasonCode.GRAPPE_FULL, NearMiss(
                 "taille maximale",
                 f"{label} est complète ({g.size} ESSMS, maximum {params.max_size})",
                 g.key,
@@ -234,7 +234,7 @@ def _near_grappes(
                 d,
             )
         if g.size + weight > params.max_size:
-            return "og_overflow", NearMiss(
+            return ReasonCode.OG_OVERFLOW, NearMiss(
                 "taille maximale",
                 f"avec les {weight} ESSMS de son OG, {label} dépasserait la taille maximale "
                 f"({params.max_size})",
@@ -242,7 +242,7 @@ def _near_grappes(
                 g.editor,
                 d,
             )
-        return "not_selected", NearMiss(
+        return ReasonCode.NOT_SELECTED, NearMiss(
             "coût",
             f"{label} pourrait l'accueillir, mais ce trajet coûte plus que son exclusion",
             g.key,

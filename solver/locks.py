@@ -14,6 +14,7 @@ from solver.types import (
     Lock,
     LockError,
     MustJoin,
+    ReasonCode,
     Together,
 )
 
@@ -69,7 +70,10 @@ def read_locks(
     for i in sorted(excluded):
         c = prep.candidates[i]
         prep.exclusions.setdefault(
-            i, Exclusion(c.finess_et, "excluded_by_lock", "exclu par un verrou (décision humaine)")
+            i,
+            Exclusion(
+                c.finess_et, ReasonCode.EXCLUDED_BY_LOCK, "exclu par un verrou (décision humaine)"
+            ),
         )
     for key, fg in frozen_keys.items():
         members = [idx[f] for f in fg.members]
@@ -81,14 +85,14 @@ def read_locks(
             if not compatible(c, fg.editor):
                 prep.exclusions[i] = Exclusion(
                     c.finess_et,
-                    "lock_conflict",
+                    ReasonCode.LOCK_CONFLICT,
                     f"verrou impossible : la grappe figée {key} est de l'éditeur "
                     f"{fg.editor or 'à choisir'}, incompatible avec cet ESSMS",
                 )
             elif len(members) + len(extra) >= prep.params.max_size:
                 prep.exclusions[i] = Exclusion(
                     c.finess_et,
-                    "lock_conflict",
+                    ReasonCode.LOCK_CONFLICT,
                     f"verrou impossible : la grappe figée {key} a atteint la taille maximale "
                     f"({prep.params.max_size} ESSMS)",
                 )

@@ -14,9 +14,14 @@ from dataclasses import dataclass
 from solver.editors import preferred_editor
 from solver.geo import haversine_km
 from solver.prepare import prepare
-from solver.types import Candidate, Lock, Solution, SolveParams
+from solver.types import Candidate, Lock, ReasonCode, Solution, SolveParams
 
-PRE_EXCLUDED = ("excluded_by_lock", "lock_conflict", "invalid_input", "unknown_editor")
+PRE_EXCLUDED = (
+    ReasonCode.EXCLUDED_BY_LOCK,
+    ReasonCode.LOCK_CONFLICT,
+    ReasonCode.INVALID_INPUT,
+    ReasonCode.UNKNOWN_EDITOR,
+)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ class SubResult:
     heuristic_objective: float
     deterministic_time: float = 0.0
     cut_short: bool = False
+    #: Infeasible with the user's locks, so solved without them (``status`` is that solve's).
+    locks_relaxed: bool = False
 
 
 @dataclass
@@ -203,7 +205,7 @@ def solve_subproblem(sp: Subproblem) -> SubResult:
     elif name == "INFEASIBLE" and any(sp.forced):
         relaxed = replace(sp, forced=[False] * len(sp.forced), hint=None)
         result = solve_subproblem(relaxed)
-        result.status = f"{result.status}_SANS_VERROU"
+        result.locks_relaxed = True
         return result
     elif warm_ok:
         assign, obj, name = warm, warm_obj, "FEASIBLE"

@@ -27,6 +27,7 @@ from solver.types import (
     Exclusion,
     FrozenGrappe,
     Lock,
+    ReasonCode,
     SolveParams,
 )
 
@@ -148,15 +149,17 @@ def prepare(candidates: list[Candidate], params: SolveParams, locks: tuple[Lock,
     for i, c in enumerate(candidates):
         if not located[i]:
             prep.exclusions[i] = Exclusion(
-                c.finess_et, "invalid_input", "coordonnées géographiques manquantes ou invalides"
+                c.finess_et,
+                ReasonCode.INVALID_INPUT,
+                "coordonnées géographiques manquantes ou invalides",
             )
         elif c.dui_status not in DUI_STATUSES:
             prep.exclusions[i] = Exclusion(
-                c.finess_et, "invalid_input", f"statut DUI inconnu : « {c.dui_status} »"
+                c.finess_et, ReasonCode.INVALID_INPUT, f"statut DUI inconnu : « {c.dui_status} »"
             )
         elif c.dui_status != "aucun" and bound[i] is None:
             prep.exclusions[i] = Exclusion(
-                c.finess_et, "unknown_editor", "DUI déclaré sans éditeur renseigné"
+                c.finess_et, ReasonCode.UNKNOWN_EDITOR, "DUI déclaré sans éditeur renseigné"
             )
     links, keys = read_locks(prep, locks)
     _build_blocks(prep, links, keys)
@@ -227,7 +230,7 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
             for i in members:
                 prep.exclusions[i] = Exclusion(
                     cands[i].finess_et,
-                    "lock_conflict",
+                    ReasonCode.LOCK_CONFLICT,
                     f"verrous incompatibles (« ensemble » / « dans la grappe ») : {why}",
                 )
             continue
@@ -267,7 +270,7 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
                 for i in members:
                     prep.exclusions[i] = Exclusion(
                         cands[i].finess_et,
-                        "og_too_large",
+                        ReasonCode.OG_TOO_LARGE,
                         f"son OG seul dépasse la taille maximale ({len(members)} ESSMS de "
                         f"l'éditeur {editor or 'à choisir'} pour un maximum de "
                         f"{params.max_size})",
@@ -291,7 +294,7 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
             for i in members:
                 prep.exclusions[i] = Exclusion(
                     cands[i].finess_et,
-                    "lock_conflict",
+                    ReasonCode.LOCK_CONFLICT,
                     f"verrous « ensemble » : le groupe imposé compte {len(members)} ESSMS, "
                     f"plus que la taille maximale ({params.max_size})",
                 )
@@ -301,7 +304,7 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
             for i in members:
                 prep.exclusions[i] = Exclusion(
                     cands[i].finess_et,
-                    "lock_conflict",
+                    ReasonCode.LOCK_CONFLICT,
                     "verrous incompatibles : « séparés » et « ensemble » (ou même OG) à la fois",
                 )
             continue

@@ -9,10 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from typing import Literal, cast
 
 DuiStatus = Literal["aucun", "non_reference", "reference_segur"]
 DUI_STATUSES: tuple[str, ...] = ("aucun", "non_reference", "reference_segur")
+
+
+class ReasonCode(StrEnum):
+    """Why the solver left an ESSMS out (`Exclusion.reason_code`); the app labels them."""
+
+    TOO_FEW_PEERS = "too_few_peers"
+    GRAPPE_FULL = "grappe_full"
+    OG_OVERFLOW = "og_overflow"
+    TOO_FAR = "too_far"
+    APART_LOCK = "apart_lock"
+    OTHER_EDITOR = "other_editor"
+    NOT_SELECTED = "not_selected"
+    NOT_SOLVED = "not_solved"
+    EXCLUDED_BY_LOCK = "excluded_by_lock"
+    LOCK_CONFLICT = "lock_conflict"
+    OG_TOO_LARGE = "og_too_large"
+    UNKNOWN_EDITOR = "unknown_editor"
+    INVALID_INPUT = "invalid_input"
 
 
 @dataclass(frozen=True)
@@ -314,6 +333,9 @@ class SubproblemStats:
     gap: float
     wall_time_s: float
     heuristic_objective: float
+    #: Infeasible with the user's locks: solved again without them (``status`` is the
+    #: relaxed solve's).
+    locks_relaxed: bool = False
 
 
 @dataclass(frozen=True)

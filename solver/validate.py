@@ -19,6 +19,7 @@ from solver.types import (
     Grappe,
     Lock,
     MustJoin,
+    ReasonCode,
     Solution,
     SolveParams,
     Together,
@@ -175,10 +176,10 @@ def _check_locks(
             if lock.finess_et not in where:
                 excl = next((e for e in solution.exclusions if e.finess_et == lock.finess_et), None)
                 if excl is None or excl.reason_code not in (
-                    "lock_conflict",
-                    "excluded_by_lock",
-                    "invalid_input",
-                    "unknown_editor",
+                    ReasonCode.LOCK_CONFLICT,
+                    ReasonCode.EXCLUDED_BY_LOCK,
+                    ReasonCode.INVALID_INPUT,
+                    ReasonCode.UNKNOWN_EDITOR,
                 ):
                     bad(
                         "lock_must_join",
