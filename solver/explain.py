@@ -189,10 +189,10 @@ def _near_grappes(
     grappes: list[Grappe],
     member_sets: list[set[str]],
     apart_of: dict[str, set[str]],
-) -> tuple[str, NearMiss] | None:
+) -> tuple[ReasonCode, NearMiss] | None:
     """The closest grappe that one relaxed rule would open, with that rule's code."""
     params = prep.params
-    fallback: tuple[str, NearMiss] | None = None
+    fallback: tuple[ReasonCode, NearMiss] | None = None
     for j in order[:50]:
         g = grappes[int(j)]
         d = float(dist[int(j)])

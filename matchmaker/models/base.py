@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from sqlalchemy import MetaData, String
+from sqlalchemy import Enum, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+from matchmaker.vocabulary import Vocabulary
 
 #: Constraint names that sort and diff well in Alembic migrations.
 NAMING_CONVENTION = {
@@ -19,6 +21,20 @@ NAMING_CONVENTION = {
 
 #: A FINESS number: 9 characters, kept as a string (leading zeros, 2A/2B).
 FinessNumber = Annotated[str, mapped_column(String(9))]
+
+
+def vocabulary_type(kind: type[Vocabulary], length: int) -> Enum:
+    """A column of stored codes of ``kind``: a plain ``VARCHAR(length)`` holding the values
+    (no native enum, no added constraint: the tables keep their check constraints), read
+    back as members of the enum."""
+    return Enum(
+        kind,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda enum: [member.value for member in enum],
+        validate_strings=True,
+    )
 
 
 def utcnow() -> datetime:

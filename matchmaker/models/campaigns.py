@@ -18,10 +18,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from matchmaker.models.base import Base, utcnow
+from matchmaker.models.base import Base, utcnow, vocabulary_type
+from matchmaker.vocabulary import CampaignStatus
 
 #: Life cycle of a campaign.
-CAMPAIGN_STATUSES = ("draft", "open", "closed", "archived")
+CAMPAIGN_STATUSES = CampaignStatus.values()
 
 
 class Campaign(Base):
@@ -32,9 +33,7 @@ class Campaign(Base):
     """
 
     __tablename__ = "campaigns"
-    __table_args__ = (
-        CheckConstraint("status IN ('draft', 'open', 'closed', 'archived')", name="status_known"),
-    )
+    __table_args__ = (CheckConstraint(f"status IN {CAMPAIGN_STATUSES!r}", name="status_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
@@ -42,7 +41,9 @@ class Campaign(Base):
     region: Mapped[str | None] = mapped_column(String(3))
     #: INSEE department codes covered (empty: the region, or unrestricted).
     departments: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(12), default="draft")
+    status: Mapped[CampaignStatus] = mapped_column(
+        vocabulary_type(CampaignStatus, 12), default=CampaignStatus.DRAFT
+    )
     opens_on: Mapped[date | None] = mapped_column(Date)
     closes_on: Mapped[date | None] = mapped_column(Date)
     solver_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -23,12 +23,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from matchmaker.models.base import Base, FinessNumber, utcnow
+from matchmaker.models.base import Base, FinessNumber, utcnow, vocabulary_type
+from matchmaker.vocabulary import ContactChannel, ContactStage
 
 #: Channels of a contact action.
-CHANNELS = ("phone", "mail", "meeting", "webinar")
+CHANNELS = ContactChannel.values()
 #: Pipeline stages, in order: to contact → contacted → interested → in a grappe → embarked.
-STAGES = ("to_contact", "contacted", "interested", "in_grappe", "embarked")
+STAGES = ContactStage.values()
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -79,10 +80,10 @@ class ContactAction(Base):
         ForeignKey("organisations.finess_ej"), index=True
     )
     acted_on: Mapped[date] = mapped_column(Date)
-    channel: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[ContactChannel] = mapped_column(vocabulary_type(ContactChannel, 8))
     outcome: Mapped[str | None] = mapped_column(Text)
     next_step: Mapped[str | None] = mapped_column(Text)
-    stage: Mapped[str] = mapped_column(String(12))
+    stage: Mapped[ContactStage] = mapped_column(vocabulary_type(ContactStage, 12))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: Kept for the record when the account changes (the log names who acted).
     user_email: Mapped[str | None] = mapped_column(String(254))

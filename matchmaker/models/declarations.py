@@ -18,12 +18,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from importers.vocabulary import CHAMPS, DUI_STATUSES, SONS_ORDERED, SONS_STATUSES
-from matchmaker.models.base import Base, FinessNumber, utcnow
+from matchmaker.models.base import Base, FinessNumber, utcnow, vocabulary_type
 from matchmaker.models.editors import Editor
+from matchmaker.vocabulary import DeclarationSource, DuiStatus, SonsStatus
 
 __all__ = ["CHAMPS", "DUI_STATUSES", "SONS_ORDERED", "SONS_STATUSES", "Declaration"]
 
-SOURCE_KINDS = ("file", "web")
+SOURCE_KINDS = DeclarationSource.values()
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -52,7 +53,7 @@ class Declaration(Base):
         CheckConstraint(_in("champ", CHAMPS), name="champ_known"),
         CheckConstraint(_in("dui_status", DUI_STATUSES), name="dui_status_known"),
         CheckConstraint(_in("sons_status", SONS_STATUSES), name="sons_status_known"),
-        CheckConstraint("source_kind IN ('file', 'web')", name="source_kind_known"),
+        CheckConstraint(f"source_kind IN {SOURCE_KINDS!r}", name="source_kind_known"),
         Index(
             "uq_declarations_current",
             "campaign_id",
@@ -71,8 +72,8 @@ class Declaration(Base):
     editor_id: Mapped[int | None] = mapped_column(ForeignKey("editors.id"), index=True)
     champ: Mapped[str | None] = mapped_column(String(3))
     department: Mapped[str | None] = mapped_column(String(3))
-    dui_status: Mapped[str | None] = mapped_column(String(16))
-    sons_status: Mapped[str | None] = mapped_column(String(10))
+    dui_status: Mapped[DuiStatus | None] = mapped_column(vocabulary_type(DuiStatus, 16))
+    sons_status: Mapped[SonsStatus | None] = mapped_column(vocabulary_type(SonsStatus, 10))
     sons_editor_raw: Mapped[str | None] = mapped_column(String(200))
     sons_editor_id: Mapped[int | None] = mapped_column(ForeignKey("editors.id"))
     already_funded: Mapped[bool | None] = mapped_column(Boolean)
@@ -81,7 +82,9 @@ class Declaration(Base):
     interested: Mapped[bool | None] = mapped_column(Boolean)
     contact_email: Mapped[str | None] = mapped_column(String(254))
     comment: Mapped[str | None] = mapped_column(Text)
-    source_kind: Mapped[str] = mapped_column(String(8), default="file")
+    source_kind: Mapped[DeclarationSource] = mapped_column(
+        vocabulary_type(DeclarationSource, 8), default=DeclarationSource.FILE
+    )
     source_file: Mapped[str | None] = mapped_column(String(255))
     source_line: Mapped[int | None] = mapped_column(Integer)
     declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -16,12 +16,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from matchmaker.models.base import Base, utcnow
+from matchmaker.models.base import Base, utcnow, vocabulary_type
+from matchmaker.vocabulary import EditorMatchStatus
 
 #: Where an alias comes from.
 ALIAS_ORIGINS = ("referential", "confirmed", "import")
 #: Review status of a raw editor name the matcher could not place on its own.
-MATCH_STATUSES = ("pending", "confirmed", "rejected")
+MATCH_STATUSES = EditorMatchStatus.values()
 
 
 class Editor(Base):
@@ -97,7 +98,7 @@ class EditorMatch(Base):
 
     __tablename__ = "editor_matches"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'confirmed', 'rejected')", name="status_known"),
+        CheckConstraint(f"status IN {MATCH_STATUSES!r}", name="status_known"),
         CheckConstraint("score >= 0 AND score <= 1", name="score_range"),
     )
 
@@ -106,7 +107,9 @@ class EditorMatch(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     suggested_editor_id: Mapped[int | None] = mapped_column(ForeignKey("editors.id"))
     score: Mapped[float] = mapped_column(Float, default=0.0)
-    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    status: Mapped[EditorMatchStatus] = mapped_column(
+        vocabulary_type(EditorMatchStatus, 12), default=EditorMatchStatus.PENDING, index=True
+    )
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
     resolved_editor_id: Mapped[int | None] = mapped_column(ForeignKey("editors.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from matchmaker.models.base import Base, FinessNumber, utcnow
+from matchmaker.models.base import Base, FinessNumber, utcnow, vocabulary_type
+from matchmaker.vocabulary import EmbarkationScheme
 
 #: The funding schemes an ESSMS can be embarked in.
-SCHEMES = ("esms_numerique", "sons")
+SCHEMES = EmbarkationScheme.values()
 
 
 class Embarkation(Base):
@@ -24,14 +25,14 @@ class Embarkation(Base):
     __tablename__ = "embarkations"
     __table_args__ = (
         UniqueConstraint("finess_et", "scheme"),
-        CheckConstraint("scheme IN ('esms_numerique', 'sons')", name="scheme_known"),
+        CheckConstraint(f"scheme IN {SCHEMES!r}", name="scheme_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     finess_et: Mapped[FinessNumber] = mapped_column(
         ForeignKey("establishments.finess_et"), index=True
     )
-    scheme: Mapped[str] = mapped_column(String(16))
+    scheme: Mapped[EmbarkationScheme] = mapped_column(vocabulary_type(EmbarkationScheme, 16))
     editor_raw: Mapped[str | None] = mapped_column(String(200))
     editor_id: Mapped[int | None] = mapped_column(ForeignKey("editors.id"))
     year: Mapped[int | None] = mapped_column(Integer)

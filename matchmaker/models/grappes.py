@@ -20,12 +20,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from matchmaker.models.base import Base, FinessNumber, utcnow
+from matchmaker.models.base import Base, FinessNumber, utcnow, vocabulary_type
 from matchmaker.models.establishments import Establishment
+from matchmaker.vocabulary import (
+    Answer,
+    DuiStatus,
+    ExclusionReason,
+    GrappeStatus,
+    LockKind,
+    RunMode,
+    RunStatus,
+    SonsStatus,
+)
 
-RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
-LOCK_KINDS = ("must_join", "together", "apart", "exclude", "freeze", "carrier")
-ANSWERS = ("accepte", "refuse")
+RUN_STATUSES = RunStatus.values()
+LOCK_KINDS = LockKind.values()
+ANSWERS = Answer.values()
 
 
 class SolverRun(Base):
@@ -45,10 +55,12 @@ class SolverRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
     parent_run_id: Mapped[int | None] = mapped_column(ForeignKey("solver_runs.id"))
-    mode: Mapped[str] = mapped_column(String(12), default="interest")
+    mode: Mapped[RunMode] = mapped_column(vocabulary_type(RunMode, 12), default=RunMode.INTEREST)
     scope: Mapped[list[str]] = mapped_column(JSON, default=list)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(12), default="queued")
+    status: Mapped[RunStatus] = mapped_column(
+        vocabulary_type(RunStatus, 12), default=RunStatus.QUEUED
+    )
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     progress_message: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(Text)
@@ -96,7 +108,7 @@ class Grappe(Base):
     __tablename__ = "grappes"
     __table_args__ = (
         UniqueConstraint("run_id", "number"),
-        CheckConstraint("status IN ('proposee', 'constituee')", name="status"),
+        CheckConstraint(f"status IN {GrappeStatus.values()!r}", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,7 +134,9 @@ class Grappe(Base):
     small_og_count: Mapped[int] = mapped_column(Integer, default=0)
     og_count: Mapped[int] = mapped_column(Integer, default=0)
     frozen: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(12), default="proposee")
+    status: Mapped[GrappeStatus] = mapped_column(
+        vocabulary_type(GrappeStatus, 12), default=GrappeStatus.PROPOSEE
+    )
 
     run: Mapped[SolverRun] = relationship(back_populates="grappes")
     members: Mapped[list[GrappeMember]] = relationship(
@@ -170,7 +184,7 @@ class GrappeAnswer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     grappe_id: Mapped[int] = mapped_column(ForeignKey("grappes.id", ondelete="CASCADE"))
     finess_ej: Mapped[FinessNumber] = mapped_column(ForeignKey("organisations.finess_ej"))
-    answer: Mapped[str] = mapped_column(String(8))
+    answer: Mapped[Answer] = mapped_column(vocabulary_type(Answer, 8))
     comment: Mapped[str | None] = mapped_column(Text)
     answered_by_user_id: Mapped[int | None] = mapped_column(Integer)
     answered_at: Mapped[datetime] = mapped_column(
@@ -212,8 +226,10 @@ class RunCandidate(Base):
     )
     #: The declared DUI editor: the referential's name when matched, else as typed.
     editor: Mapped[str | None] = mapped_column(String(200))
-    dui_status: Mapped[str] = mapped_column(String(16), default="aucun")
-    sons_status: Mapped[str | None] = mapped_column(String(10))
+    dui_status: Mapped[DuiStatus] = mapped_column(
+        vocabulary_type(DuiStatus, 16), default=DuiStatus.AUCUN
+    )
+    sons_status: Mapped[SonsStatus | None] = mapped_column(vocabulary_type(SonsStatus, 10))
     sons_editor: Mapped[str | None] = mapped_column(String(200))
     already_funded: Mapped[bool] = mapped_column(Boolean, default=False)
     willing_carrier: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -238,7 +254,7 @@ class Exclusion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("solver_runs.id", ondelete="CASCADE"))
     finess_et: Mapped[FinessNumber] = mapped_column(ForeignKey("establishments.finess_et"))
-    reason_code: Mapped[str] = mapped_column(String(40))
+    reason_code: Mapped[ExclusionReason] = mapped_column(vocabulary_type(ExclusionReason, 40))
     reason: Mapped[str] = mapped_column(Text)
     near_miss: Mapped[str | None] = mapped_column(Text)
 
@@ -259,7 +275,7 @@ class Lock(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[LockKind] = mapped_column(vocabulary_type(LockKind, 12))
     finess_et: Mapped[str | None] = mapped_column(ForeignKey("establishments.finess_et"))
     other_finess_et: Mapped[str | None] = mapped_column(ForeignKey("establishments.finess_et"))
     grappe_id: Mapped[int | None] = mapped_column(ForeignKey("grappes.id"))

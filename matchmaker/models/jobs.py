@@ -23,23 +23,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from matchmaker.models.base import Base, utcnow
+from matchmaker.models.base import Base, utcnow, vocabulary_type
+from matchmaker.vocabulary import FINAL_STATUSES, JobStatus
 
-JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+JOB_STATUSES = JobStatus.values()
 #: Statuses a job never leaves.
-JOB_FINAL_STATUSES = ("succeeded", "failed", "cancelled")
+JOB_FINAL_STATUSES = tuple(status.value for status in JobStatus if status in FINAL_STATUSES)
 #: ``thread``: run by the app's worker threads or by ``grappes worker`` polling this table;
 #: ``rq``: sent to a Redis queue and run by an RQ worker.
 JOB_BACKENDS = ("thread", "rq")
-
-#: French labels of the statuses, for pages and JSON.
-JOB_STATUS_LABELS = {
-    "queued": "en attente",
-    "running": "en cours",
-    "succeeded": "terminée",
-    "failed": "échouée",
-    "cancelled": "annulée",
-}
 
 
 class Job(Base):
@@ -61,7 +53,9 @@ class Job(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(60))
-    status: Mapped[str] = mapped_column(String(12), default="queued")
+    status: Mapped[JobStatus] = mapped_column(
+        vocabulary_type(JobStatus, 12), default=JobStatus.QUEUED
+    )
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str | None] = mapped_column(String(300))
     error: Mapped[str | None] = mapped_column(Text)
@@ -86,11 +80,11 @@ class Job(Base):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in JOB_FINAL_STATUSES
+        return JobStatus(self.status).is_final
 
     @property
     def status_label(self) -> str:
-        return JOB_STATUS_LABELS.get(self.status, self.status)
+        return JobStatus(self.status).task_label
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.kind} {self.status}>"

@@ -8,38 +8,18 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from matchmaker.models.base import Base, utcnow
+from matchmaker.models.base import Base, utcnow, vocabulary_type
+from matchmaker.vocabulary import UploadKind, UploadStatus
 
 #: What a file holds: a FINESS extract, a declarations file, an embarkation list.
-UPLOAD_KINDS = ("finess", "declarations", "embarkation")
+UPLOAD_KINDS = UploadKind.values()
 #: uploaded → previewing → previewed (or refused) → loading → loaded (or failed);
 #: ``discarded`` when the user drops it.
-UPLOAD_STATUSES = (
-    "previewing",
-    "previewed",
-    "refused",
-    "loading",
-    "loaded",
-    "failed",
-    "discarded",
-)
+UPLOAD_STATUSES = UploadStatus.values()
 
-UPLOAD_KIND_LABELS = {
-    "declarations": "Fichier de déclarations",
-    "embarkation": "Liste des ESSMS embarqués",
-    "finess": "Extraction FINESS (administrateurs)",
-}
+UPLOAD_KIND_LABELS = UploadKind.labels()
 #: Kinds only an administrator may upload: FINESS is the national register.
-ADMIN_UPLOAD_KINDS = frozenset({"finess"})
-UPLOAD_STATUS_LABELS = {
-    "previewing": "vérification en cours",
-    "previewed": "vérifié, à confirmer",
-    "refused": "refusé",
-    "loading": "import en cours",
-    "loaded": "importé",
-    "failed": "échec de l'import",
-    "discarded": "abandonné",
-}
+ADMIN_UPLOAD_KINDS = frozenset({UploadKind.FINESS})
 
 
 class Upload(Base):
@@ -55,14 +35,16 @@ class Upload(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[UploadKind] = mapped_column(vocabulary_type(UploadKind, 16))
     original_name: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     #: csv | xlsx | finess_csv | finess_json, from the content (never the extension).
     detected_format: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(12), default="previewing")
+    status: Mapped[UploadStatus] = mapped_column(
+        vocabulary_type(UploadStatus, 12), default=UploadStatus.PREVIEWING
+    )
     preview: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     preview_job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))
@@ -75,11 +57,11 @@ class Upload(Base):
 
     @property
     def kind_label(self) -> str:
-        return UPLOAD_KIND_LABELS.get(self.kind, self.kind)
+        return UploadKind(self.kind).label
 
     @property
     def status_label(self) -> str:
-        return UPLOAD_STATUS_LABELS.get(self.status, self.status)
+        return UploadStatus(self.status).label
 
     def __repr__(self) -> str:
         return f"<Upload {self.id} {self.kind} {self.original_name!r}>"

@@ -28,35 +28,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker.models.base import Base, FinessNumber, utcnow
 from matchmaker.models.organisations import Organisation
-
-
-class Role(enum.StrEnum):
-    """What a user may do: its own OG's pages, a region's campaigns, a region's desk, all."""
-
-    OG = "og"
-    COLLECTIF = "collectif"
-    ARS = "ars"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
-
-
-ROLE_LABELS = {
-    Role.OG: "Organisme gestionnaire",
-    Role.COLLECTIF: "Collectif SI MS",
-    Role.ARS: "ARS",
-    Role.ADMIN: "Administrateur",
-}
-
-
-class ApprovalStatus(enum.StrEnum):
-    """Where an OG representative's request to be attached to its OG stands."""
-
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
+from matchmaker.vocabulary import ApprovalStatus, Role
 
 
 def _enum_values(kind: type[enum.Enum]) -> list[str]:
