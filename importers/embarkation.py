@@ -163,7 +163,7 @@ def load(
 ) -> tuple[int, int, int]:
     """Upsert by (FINESS ET, scheme), in bulk; returns created, changed, unchanged."""
     existing = {
-        (finess, scheme): (id_, (raw, editor_id, year, project))
+        (finess, str(scheme)): (id_, (raw, editor_id, year, project))
         for id_, finess, scheme, raw, editor_id, year, project in session.execute(
             select(
                 Embarkation.id,

@@ -20,6 +20,7 @@ PURE = (
     "matchmaker.config",
     "matchmaker.funding.estimate",
     "matchmaker.funding.scales",
+    "matchmaker.vocabulary",
     "importers.finess",
     "importers.finess_plus",
     "importers.finess_ej",
