@@ -74,7 +74,7 @@ class RunMode(Vocabulary):
 
 class ExclusionReason(Vocabulary):
     """Why a run left an ESSMS out: the solver's reason codes (``solver.types.ReasonCode``)
-    and the app's own, for the ESSMS it sets aside before solving."""
+    and the app's own: the ESSMS it sets aside before solving, or the collectif removes."""
 
     TOO_FEW_PEERS = "too_few_peers"
     GRAPPE_FULL = "grappe_full"
@@ -92,6 +92,8 @@ class ExclusionReason(Vocabulary):
     #: Set aside by the app: no usable coordinates, or already funded.
     NO_COORDINATES = "sans_coordonnees"
     ALREADY_FUNDED = "deja_finance"
+    #: Taken out of its grappe by the collectif's adjustment of a run.
+    REMOVED_BY_COLLECTIF = "retire_par_le_collectif"
 
 
 #: Reasons the app decides before solving (the ESSMS never reach the solver).
@@ -275,6 +277,7 @@ LABELS: dict[Vocabulary, str] = {
     ExclusionReason.INVALID_INPUT: "données invalides",
     ExclusionReason.NO_COORDINATES: "sans coordonnées géographiques",
     ExclusionReason.ALREADY_FUNDED: "déjà financé",
+    ExclusionReason.REMOVED_BY_COLLECTIF: "retiré de la grappe par le collectif",
     GrappeStatus.PROPOSEE: "proposée",
     GrappeStatus.CONSTITUEE: "constituée",
     Answer.ACCEPTE: "acceptée",
@@ -299,9 +302,9 @@ LABELS: dict[Vocabulary, str] = {
     UploadStatus.LOADED: "importé",
     UploadStatus.FAILED: "échec de l'import",
     UploadStatus.DISCARDED: "abandonné",
-    DuiStatus.AUCUN: "aucun",
-    DuiStatus.NON_REFERENCE: "non référencé",
-    DuiStatus.REFERENCE_SEGUR: "référencé Ségur",
+    DuiStatus.AUCUN: "sans DUI",
+    DuiStatus.NON_REFERENCE: "DUI non référencé Ségur",
+    DuiStatus.REFERENCE_SEGUR: "DUI référencé Ségur",
     SonsStatus.AUCUN: "aucune commande",
     SonsStatus.COMMANDE: "commandé",
     SonsStatus.REALISE: "réalisé",

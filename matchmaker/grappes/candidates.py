@@ -27,12 +27,19 @@ from matchmaker.models import (
     SolverRun,
 )
 from matchmaker.models.declarations import SONS_ORDERED
+from matchmaker.vocabulary import (
+    DuiStatus,
+    EmbarkationScheme,
+    ExclusionReason,
+    RunMode,
+    SonsStatus,
+)
 from solver import types as st
 from solver.geo import is_reduced_minimum
 
 #: Reason codes of candidates set aside before the solver runs.
-NO_COORDINATES = "sans_coordonnees"
-ALREADY_FUNDED = "deja_finance"
+NO_COORDINATES = ExclusionReason.NO_COORDINATES
+ALREADY_FUNDED = ExclusionReason.ALREADY_FUNDED
 
 
 @dataclass(frozen=True)
@@ -145,16 +152,16 @@ def gather_candidates(
     and so are those without coordinates. Editor rules come from the declaration (DUI,
     preferred editor, SONS editor) and from the SONS embarkation list.
     """
-    if mode not in ("interest", "planning"):
+    if mode not in (RunMode.INTEREST, RunMode.PLANNING):
         raise RunError(f"Mode inconnu : {mode}")
-    if mode == "interest" and campaign_id is None:
+    if mode == RunMode.INTEREST and campaign_id is None:
         raise RunError("Le mode « intérêt » demande une campagne.")
     query = _facts_query(campaign_id).where(
         Establishment.is_open.is_(True), Establishment.is_essms.is_(True)
     )
     if departments:
         query = query.where(Establishment.department.in_(departments))
-    if mode == "interest":
+    if mode == RunMode.INTEREST:
         query = query.where(Declaration.id.is_not(None), Declaration.interested.is_not(False))
     result = CandidateSet()
     for facts in _read_facts(session, query, departments=departments):
@@ -257,7 +264,7 @@ def _embarkations(
     funded: set[str] = set()
     sons: dict[str, str] = {}
     for finess_et, scheme, editor_name, editor_raw in session.execute(query):
-        if scheme == "esms_numerique":
+        if scheme == EmbarkationScheme.ESMS_NUMERIQUE:
             funded.add(finess_et)
         elif son := editor_name or _clean(editor_raw):
             sons[finess_et] = son
@@ -282,23 +289,25 @@ def _facts(
     sons: dict[str, str],
 ) -> CandidateFacts:
     editor = None
-    dui_status = "aucun"
+    dui_status = DuiStatus.AUCUN
     sons_editor = sons.get(establishment.finess_et)
-    sons_status = "commande" if sons_editor else None
+    sons_status = SonsStatus.COMMANDE if sons_editor else None
     willing = False
     champ = establishment.champ
     already_funded = establishment.finess_et in funded
     if declaration is not None:
         editor = editor_name or _clean(declaration.editor_raw)
-        dui_status = declaration.dui_status or ("non_reference" if editor else "aucun")
+        dui_status = declaration.dui_status or (
+            DuiStatus.NON_REFERENCE if editor else DuiStatus.AUCUN
+        )
         if declaration.sons_status in SONS_ORDERED:
             sons_editor = sons_name or _clean(declaration.sons_editor_raw) or sons_editor
         sons_status = declaration.sons_status or sons_status
         willing = bool(declaration.willing_carrier)
         champ = declaration.champ or champ
         already_funded = already_funded or bool(declaration.already_funded)
-    if dui_status != "aucun" and editor is None:
-        dui_status = "aucun"
+    if dui_status != DuiStatus.AUCUN and editor is None:
+        dui_status = DuiStatus.AUCUN
     return CandidateFacts(
         finess_et=establishment.finess_et,
         finess_ej=establishment.finess_ej,

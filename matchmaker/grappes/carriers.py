@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Lock
+from matchmaker.vocabulary import LockKind
 from solver import types as st
 
 #: Why a grappe has the carrier the collectif chose.
@@ -24,7 +25,7 @@ def chosen_carriers(session: Session, campaign_id: int | None) -> list[str]:
             .where(
                 Lock.campaign_id == campaign_id,
                 Lock.active.is_(True),
-                Lock.kind == "carrier",
+                Lock.kind == LockKind.CARRIER,
                 Lock.carrier_ej.is_not(None),
             )
             .order_by(Lock.id.desc())

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from matchmaker.extensions import db
 from matchmaker.grappes import runs, services
 from matchmaker.models import Campaign, SolverRun
+from matchmaker.vocabulary import RunMode, RunStatus
 
 
 @click.command("solve")
@@ -90,7 +91,7 @@ def solve_command(
     run = services.create_run(
         session,
         campaign=campaign,
-        mode="planning" if planning else "interest",
+        mode=RunMode.PLANNING if planning else RunMode.INTEREST,
         departments=departments,
         params=params,
         parent=parent,
@@ -149,7 +150,7 @@ def runs_command(campaign_name: str | None, limit: int) -> None:
     found = False
     for run in db.session.scalars(query):
         found = True
-        if run.status == "succeeded":
+        if run.status == RunStatus.SUCCEEDED:
             click.echo(summary(run))
         else:
             detail = f" : {run.error}" if run.error else ""

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Grappe, Lock
+from matchmaker.vocabulary import LockKind
 from solver import types as st
 
 
@@ -23,15 +24,15 @@ def solver_locks(session: Session, campaign_id: int | None) -> tuple[st.Lock, ..
         select(Lock).where(Lock.campaign_id == campaign_id, Lock.active.is_(True)).order_by(Lock.id)
     )
     for lock in rows:
-        if lock.kind == "exclude" and lock.finess_et:
+        if lock.kind == LockKind.EXCLUDE and lock.finess_et:
             locks.append(st.Exclude(lock.finess_et))
-        elif lock.kind == "together" and lock.finess_et and lock.other_finess_et:
+        elif lock.kind == LockKind.TOGETHER and lock.finess_et and lock.other_finess_et:
             locks.append(st.Together(lock.finess_et, lock.other_finess_et))
-        elif lock.kind == "apart" and lock.finess_et and lock.other_finess_et:
+        elif lock.kind == LockKind.APART and lock.finess_et and lock.other_finess_et:
             locks.append(st.Apart(lock.finess_et, lock.other_finess_et))
-        elif lock.kind == "must_join" and lock.finess_et and lock.grappe_id:
+        elif lock.kind == LockKind.MUST_JOIN and lock.finess_et and lock.grappe_id:
             locks.append(st.MustJoin(lock.finess_et, f"g{lock.grappe_id}"))
-        elif lock.kind == "freeze" and lock.grappe_id:
+        elif lock.kind == LockKind.FREEZE and lock.grappe_id:
             grappe = session.get(Grappe, lock.grappe_id)
             if grappe is not None:
                 locks.append(

@@ -48,16 +48,13 @@ from matchmaker.models import (
     Solution,
     SolverRun,
 )
+from matchmaker.vocabulary import Answer, DuiStatus, SonsStatus
 
 #: Text of a grappe without editor (its members choose one together).
 OPEN_EDITOR = "à choisir ensemble"
 
-DUI_LABELS = {
-    "aucun": "sans DUI",
-    "non_reference": "DUI non référencé",
-    "reference_segur": "DUI référencé Ségur",
-}
-SONS_LABELS = {"aucun": "non", "commande": "commandé", "realise": "réalisé"}
+DUI_LABELS = DuiStatus.labels()
+SONS_LABELS = SonsStatus.labels()
 
 
 # --- the rules of a member's project ----------------------------------------------------------
@@ -65,7 +62,7 @@ SONS_LABELS = {"aucun": "non", "commande": "commandé", "realise": "réalisé"}
 
 def has_dui(dui_status: str | None) -> bool:
     """The ESSMS declared a DUI (référencé or not)."""
-    return dui_status not in (None, "aucun")
+    return dui_status not in (None, DuiStatus.AUCUN)
 
 
 def same_editor(declared: str | None, grappe_editor: str | None) -> bool:
@@ -241,11 +238,11 @@ class GrappeView:
 
     @property
     def accepted(self) -> int:
-        return sum(1 for answer in self.answers.values() if answer.answer == "accepte")
+        return sum(1 for answer in self.answers.values() if answer.answer == Answer.ACCEPTE)
 
     @property
     def refused(self) -> int:
-        return sum(1 for answer in self.answers.values() if answer.answer == "refuse")
+        return sum(1 for answer in self.answers.values() if answer.answer == Answer.REFUSE)
 
     @property
     def og_total(self) -> int:
@@ -431,7 +428,7 @@ def _member_view(
 ) -> MemberView:
     est = est or member.establishment
     facts = seen.facts if seen else None
-    dui = facts.dui_status if facts else "aucun"
+    dui = facts.dui_status if facts else DuiStatus.AUCUN
     editor = facts.editor if facts else None
     return MemberView(
         finess_et=member.finess_et,
@@ -450,7 +447,7 @@ def _member_view(
         declared=bool(facts and facts.declared),
         dui_status=dui,
         dui_editor=editor or "",
-        sons_status=(facts.sons_status if facts else None) or "aucun",
+        sons_status=(facts.sons_status if facts else None) or SonsStatus.AUCUN,
         sons_editor=facts.sons_editor if facts else None,
         already_funded=bool(facts and facts.already_funded),
         og_size=facts.og_size if facts else 1,

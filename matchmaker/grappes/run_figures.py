@@ -13,6 +13,7 @@ from matchmaker.grappes.candidates import gather_candidates
 from matchmaker.grappes.params import solve_params
 from matchmaker.grappes.scope import campaign_scope
 from matchmaker.models import Campaign, SolverRun
+from matchmaker.vocabulary import RunMode
 from solver import types as st
 
 
@@ -42,7 +43,10 @@ def cut_short_of(run: SolverRun) -> bool:
 def interest_count(session: Session, campaign: Campaign) -> int:
     """Number of candidates of an « interest » run of the campaign (for the expected time)."""
     found = gather_candidates(
-        session, campaign_id=campaign.id, mode="interest", departments=campaign_scope(campaign)
+        session,
+        campaign_id=campaign.id,
+        mode=RunMode.INTEREST,
+        departments=campaign_scope(campaign),
     )
     return len(found.candidates)
 

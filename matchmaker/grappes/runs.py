@@ -17,6 +17,7 @@ import solver
 from matchmaker.audit import services as audit
 from matchmaker.grappes import identity, services
 from matchmaker.models import SolverRun, User
+from matchmaker.vocabulary import RunStatus
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ Progress = Callable[[float, str], None]
 def execute_run(session: Session, run: SolverRun, progress: Progress | None = None) -> SolverRun:
     """Gather the candidates, solve, store the results; the run ends ``succeeded`` or
     ``failed`` (with its cause), never ``running``."""
-    run.status = "running"
+    run.status = RunStatus.RUNNING
     run.started_at = datetime.now(UTC)
     run.progress = 0.0
     run.progress_message = "Préparation des candidats"
@@ -59,7 +60,7 @@ def execute_run(session: Session, run: SolverRun, progress: Progress | None = No
         frozen = [lock.key for lock in locks if isinstance(lock, solver.types.FrozenGrappe)]
         services.store_solution(session, run, candidates, result, frozen_keys=frozen)
         identity.link_to_published(session, run)
-        run.status = "succeeded"
+        run.status = RunStatus.SUCCEEDED
         run.progress = 1.0
         run.progress_message = "Terminé"
         run.finished_at = datetime.now(UTC)
@@ -79,7 +80,7 @@ def execute_run(session: Session, run: SolverRun, progress: Progress | None = No
     except Exception as error:
         session.rollback()
         logger.exception("solver run %s failed", run.id)
-        run.status = "failed"
+        run.status = RunStatus.FAILED
         run.error = f"{type(error).__name__} : {error}"
         run.finished_at = datetime.now(UTC)
         session.commit()

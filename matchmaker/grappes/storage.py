@@ -21,6 +21,7 @@ from matchmaker.models import (
     GrappeMember,
     SolverRun,
 )
+from matchmaker.vocabulary import RunStatus
 from solver import types as st
 from solver.prepare import prepare
 
@@ -42,7 +43,7 @@ def create_run(
         mode=mode,
         scope=departments,
         params=params_as_json(params),
-        status="queued",
+        status=RunStatus.QUEUED,
         created_by_user_id=user_id,
     )
     session.add(run)
@@ -52,7 +53,7 @@ def create_run(
 
 def previous_solution(run: SolverRun | None) -> st.Solution | None:
     """A stored run as a solver ``Solution``, to warm-start a re-solve."""
-    if run is None or run.status != "succeeded":
+    if run is None or run.status != RunStatus.SUCCEEDED:
         return None
     grappes = tuple(
         st.Grappe(
