@@ -9,11 +9,12 @@ from dataclasses import replace
 
 from matchmaker.grappes import services as grappes
 from matchmaker.models import SolverRun
+from matchmaker.vocabulary import ExclusionReason
 from solver import types as st
 from solver.geo import haversine_km
 
 #: Reason code of an ESSMS removed by hand.
-REMOVED = "retire_par_le_collectif"
+REMOVED = ExclusionReason.REMOVED_BY_COLLECTIF
 
 
 def solution_of(run: SolverRun) -> st.Solution:
