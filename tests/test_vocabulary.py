@@ -33,10 +33,20 @@ def test_every_value_has_a_french_label(enum: type[v.Vocabulary]):
 
 
 def test_the_label_table_holds_only_members():
-    members = {member for enum in v.ENUMS for member in enum}
-    assert set(v.LABELS) == members
+    assert set(v.LABELS) == set(v.ENUMS)
+    for enum, labels in v.LABELS.items():
+        assert [type(m) for m in labels] == [enum] * len(enum), enum
+        assert {m.value for m in labels} == set(enum.values()), enum
     assert set(v.TASK_LABELS) == set(v.RunStatus)
     assert set(v.ANSWER_VERBS) == set(v.Answer)
+
+
+def test_equal_values_of_two_enums_keep_their_own_labels():
+    # a member equals its string, so DuiStatus.AUCUN == SonsStatus.AUCUN == "aucun"
+    assert v.DuiStatus.AUCUN == v.SonsStatus.AUCUN
+    assert v.DuiStatus.AUCUN.label == "sans DUI"
+    assert v.SonsStatus.AUCUN.label == "aucune commande"
+    assert v.UploadStatus.FAILED.label != v.RunStatus.FAILED.label
 
 
 def test_members_are_their_stored_strings():
