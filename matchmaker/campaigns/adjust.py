@@ -21,6 +21,7 @@ from matchmaker.campaigns.services import CampaignError, check_manage
 from matchmaker.campaigns.solution_edits import move_members, solution_of
 from matchmaker.grappes import services as grappes
 from matchmaker.models import Campaign, Exclusion, Grappe, GrappeMember, Lock, SolverRun, User
+from matchmaker.vocabulary import LockKind, RunStatus
 from solver import types as st
 from solver.validate import Violation, validate
 
@@ -57,7 +58,7 @@ def adjust(
     """Check and apply ``adjustment`` to ``run``; returns the French confirmation. Raises
     :class:`AdjustmentRefused` (nothing changed) when it breaks a rule."""
     check_manage(session, user, campaign)
-    if run.campaign_id != campaign.id or run.status != "succeeded":
+    if run.campaign_id != campaign.id or run.status != RunStatus.SUCCEEDED:
         raise CampaignError("Seul un calcul terminé de cette campagne peut être ajusté.")
     if run.published_at is not None:
         raise CampaignError("Ce calcul est publié : relancez un calcul pour l'ajuster.")
@@ -137,7 +138,7 @@ def _plan(
         return _Plan(
             new,
             [st.MustJoin(f, key) for f in moving],
-            [Lock(kind="must_join", finess_et=f, grappe_id=target.id) for f in moving],
+            [Lock(kind=LockKind.MUST_JOIN, finess_et=f, grappe_id=target.id) for f in moving],
             f"{len(moving)} ESSMS déplacé(s) vers la grappe n° {target.number}.",
             moved=tuple(moving),
         )
@@ -149,7 +150,7 @@ def _plan(
         return _Plan(
             new,
             [st.Exclude(f) for f in moving],
-            [Lock(kind="exclude", finess_et=f) for f in moving],
+            [Lock(kind=LockKind.EXCLUDE, finess_et=f) for f in moving],
             f"{len(moving)} ESSMS retiré(s) des grappes.",
             moved=tuple(moving),
         )
@@ -182,7 +183,7 @@ def _plan(
         return _Plan(
             new,
             [frozen],
-            [Lock(kind="freeze", grappe_id=target.id)],
+            [Lock(kind=LockKind.FREEZE, grappe_id=target.id)],
             f"Grappe n° {target.number} figée.",
             frozen_key=key,
         )
@@ -199,7 +200,7 @@ def _plan(
     return _Plan(
         new,
         [],
-        [Lock(kind="carrier", grappe_id=target.id, carrier_ej=carrier)],
+        [Lock(kind=LockKind.CARRIER, grappe_id=target.id, carrier_ej=carrier)],
         f"Porteur de la grappe n° {target.number} changé.",
         carrier=(key, carrier),
     )

@@ -15,6 +15,7 @@ from matchmaker.campaigns.forms import ActionForm
 from matchmaker.extensions import db
 from matchmaker.jobs import services as job_services
 from matchmaker.models import Campaign, Grappe, Job, Role, SolverRun, Upload
+from matchmaker.vocabulary import ExclusionReason
 
 bp = Blueprint("campaigns", __name__, url_prefix="/console")
 
@@ -100,3 +101,4 @@ def _job_payload(job: Job | None) -> dict[str, Any] | None:
 bp.add_app_template_global(_job_payload, "job_payload")
 # A mapping, not a function: Flask stores any value as a template global.
 bp.add_app_template_global(runs.RUN_STATUS_LABELS, "run_status_labels")  # type: ignore[arg-type]
+bp.add_app_template_global(ExclusionReason.labels(), "reason_labels")  # type: ignore[arg-type]

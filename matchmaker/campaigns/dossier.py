@@ -20,6 +20,7 @@ from matchmaker.campaigns import exports
 from matchmaker.campaigns.review import GrappeView
 from matchmaker.grappes import assessment
 from matchmaker.models import Establishment, GrappeAnswer, Organisation
+from matchmaker.vocabulary import Answer, DuiStatus
 
 CARRIER_COLUMNS = ("Rubrique", "Valeur")
 MEMBER_COLUMNS = (
@@ -54,12 +55,8 @@ ANSWER_COLUMNS = (
     "Commentaire",
 )
 
-DUI_LABELS = {
-    "non_reference": "DUI non référencé Ségur",
-    "reference_segur": "DUI référencé Ségur",
-    "aucun": "sans DUI",
-}
-ANSWER_LABELS = {"accepte": "acceptée", "refuse": "refusée"}
+DUI_LABELS = DuiStatus.labels()
+ANSWER_LABELS = Answer.labels()
 
 
 def _legal_name(organisation: Organisation | None, finess_ej: str) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from importers.formulas import SafeCsvWriter, neutralise_row
 from matchmaker import formatting
 from matchmaker.grappes.read_model import GrappeView, LeftOutView, MemberView
+from matchmaker.vocabulary import GrappeStatus
 
 if TYPE_CHECKING:  # openpyxl is imported by the functions that write a workbook
     from openpyxl import Workbook
@@ -136,7 +137,7 @@ def summary_row(view: GrappeView) -> list[object]:
         view.checklist.status.label,
         view.accepted,
         view.refused,
-        "constituée" if grappe.status == "constituee" else "proposée",
+        GrappeStatus(grappe.status).label,
     ]
 
 

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from importers.geography import PROGRAMME_REGIONS, REGIONS
 from matchmaker.campaigns.adjust import ACTIONS
 from matchmaker.models.uploads import ADMIN_UPLOAD_KINDS, UPLOAD_KIND_LABELS
+from matchmaker.vocabulary import RunMode, UploadKind
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -97,8 +98,10 @@ class UploadForm(FlaskForm):
     kind = SelectField(
         "Type de fichier",
         # Declarations first and by default: the file a collectif uploads most often.
-        choices=choices(sorted(UPLOAD_KIND_LABELS.items(), key=lambda kv: kv[0] != "declarations")),
-        default="declarations",
+        choices=choices(
+            sorted(UPLOAD_KIND_LABELS.items(), key=lambda kv: kv[0] != UploadKind.DECLARATIONS)
+        ),
+        default=UploadKind.DECLARATIONS,
         validators=[DataRequired(REQUIRED)],
     )
     file = FileField(
@@ -124,8 +127,8 @@ class RunForm(FlaskForm):
         "Candidats",
         choices=choices(
             [
-                ("interest", "Les ESSMS ayant déclaré leur intérêt"),
-                ("planning", "Tous les ESSMS non embarqués du périmètre (planification)"),
+                (RunMode.INTEREST, "Les ESSMS ayant déclaré leur intérêt"),
+                (RunMode.PLANNING, "Tous les ESSMS non embarqués du périmètre (planification)"),
             ]
         ),
     )

@@ -22,6 +22,7 @@ from matchmaker.grappes import runs
 from matchmaker.jobs import JobCancelled, JobContext, JobError, job
 from matchmaker.models import Campaign, SolverRun, Upload
 from matchmaker.models.base import utcnow
+from matchmaker.vocabulary import RunStatus, UploadKind, UploadStatus
 
 #: Share of the progress bar given to reading a file (the rest: checking and writing).
 READ_SHARE = 0.8
@@ -30,23 +31,25 @@ READ_SHARE = 0.8
 def _abandon_upload(session: Session, params: Mapping[str, Any], status: str, reason: str) -> None:
     """An upload whose job was cancelled while queued, or interrupted, says so."""
     upload = session.get(Upload, int(params["upload_id"]))
-    if upload is None or upload.status not in ("previewing", "loading"):
+    if upload is None or upload.status not in (UploadStatus.PREVIEWING, UploadStatus.LOADING):
         return
     report = {"refused": reason, "counts": []}
-    if upload.status == "loading":
-        upload.status, upload.outcome = "failed", report
+    if upload.status == UploadStatus.LOADING:
+        upload.status, upload.outcome = UploadStatus.FAILED, report
     else:
-        upload.status = "discarded" if status == "cancelled" else "refused"
+        upload.status = (
+            UploadStatus.DISCARDED if status == RunStatus.CANCELLED else UploadStatus.REFUSED
+        )
         upload.preview = report
 
 
 def _abandon_run(session: Session, params: Mapping[str, Any], status: str, reason: str) -> None:
     """A run whose job was cancelled while queued, or interrupted, ends with the job."""
     run = session.get(SolverRun, int(params["run_id"]))
-    if run is None or run.status not in ("queued", "running"):
+    if run is None or run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         return
-    run.status = status
-    run.error = reason if status == "failed" else None
+    run.status = RunStatus(status)
+    run.error = reason if status == RunStatus.FAILED else None
     run.progress_message = reason[:200]
     run.finished_at = utcnow()
 
@@ -55,7 +58,7 @@ def _abandon_run(session: Session, params: Mapping[str, Any], status: str, reaso
 def preview_upload(ctx: JobContext) -> dict[str, Any]:
     """Dry run of an uploaded file: every count, error and warning; nothing is written."""
     upload, campaign = _load(ctx)
-    with _upload_failure(ctx, upload.id, "refused"):
+    with _upload_failure(ctx, upload.id, UploadStatus.REFUSED):
         ctx.progress(0.0, f"Vérification de « {upload.original_name} »…")
         preview = _run_import(ctx, upload, campaign, dry_run=True)
     # A dry run must leave nothing behind, whatever an importer flushed.
@@ -63,7 +66,7 @@ def preview_upload(ctx: JobContext) -> dict[str, Any]:
     reloaded = ctx.session.get(Upload, upload.id)
     assert reloaded is not None
     reloaded.preview = preview
-    reloaded.status = "previewed"
+    reloaded.status = UploadStatus.PREVIEWED
     return {"upload_id": reloaded.id, "counts": preview["counts"]}
 
 
@@ -71,11 +74,11 @@ def preview_upload(ctx: JobContext) -> dict[str, Any]:
 def load_upload(ctx: JobContext) -> dict[str, Any]:
     """Import a previewed file for real, in one transaction."""
     upload, campaign = _load(ctx)
-    with _upload_failure(ctx, upload.id, "failed"):
+    with _upload_failure(ctx, upload.id, UploadStatus.FAILED):
         ctx.progress(0.0, f"Import de « {upload.original_name} »…")
         outcome = _run_import(ctx, upload, campaign, dry_run=False)
         upload.outcome = outcome
-        upload.status = "loaded"
+        upload.status = UploadStatus.LOADED
         upload.loaded_at = utcnow()
         actor = ctx.user
         record(
@@ -102,7 +105,7 @@ def solve(ctx: JobContext) -> dict[str, Any]:
     try:
         runs.execute_run(ctx.session, run, progress=ctx.progress)
     except JobCancelled:
-        run.status = "cancelled"
+        run.status = RunStatus.CANCELLED
         run.error = None
         run.progress_message = "Annulé à la demande."
         ctx.session.commit()
@@ -131,14 +134,14 @@ def _load(ctx: JobContext) -> tuple[Upload, Campaign]:
 
 
 @contextmanager
-def _upload_failure(ctx: JobContext, upload_id: int, status: str) -> Iterator[None]:
+def _upload_failure(ctx: JobContext, upload_id: int, status: UploadStatus) -> Iterator[None]:
     """On a refused file or any failure: roll the work back, record the cause on the
     upload (committed), and let the job fail with it."""
     try:
         yield
     except JobCancelled:
         ctx.session.rollback()
-        _mark(ctx, upload_id, "discarded", {"refused": "Annulé à la demande."})
+        _mark(ctx, upload_id, UploadStatus.DISCARDED, {"refused": "Annulé à la demande."})
         raise
     except ImportRefused as refused:
         ctx.session.rollback()
@@ -159,11 +162,11 @@ def _upload_failure(ctx: JobContext, upload_id: int, status: str) -> Iterator[No
         raise
 
 
-def _mark(ctx: JobContext, upload_id: int, status: str, preview: dict[str, Any]) -> None:
+def _mark(ctx: JobContext, upload_id: int, status: UploadStatus, preview: dict[str, Any]) -> None:
     upload = ctx.session.get(Upload, upload_id)
     assert upload is not None
     upload.status = status
-    if status == "failed":
+    if status == UploadStatus.FAILED:
         upload.outcome = preview
     else:
         upload.preview = preview
@@ -176,7 +179,7 @@ def _run_import(
     path = upload_path(ctx.config, upload)
     if not path.is_file():
         raise JobError("Le fichier déposé n'est plus disponible : déposez-le à nouveau.")
-    if upload.kind == "declarations":
+    if upload.kind == UploadKind.DECLARATIONS:
         summary = import_declarations(
             ctx.session, path, campaign, dry_run=dry_run, progress=_rows_progress(ctx)
         )
@@ -187,7 +190,7 @@ def _run_import(
         preview = _summary_preview(ctx, summary, upload.original_name)
         preview["counts"] += list(scope_counts.items())
         return preview
-    if upload.kind == "embarkation":
+    if upload.kind == UploadKind.EMBARKATION:
         # A collectif's file touches its own campaign only: ESSMS of its departments.
         summary = import_embarked(
             ctx.session,

@@ -17,6 +17,7 @@ from matchmaker import formatting
 from matchmaker.grappes.services import campaign_scope
 from matchmaker.models import Campaign, Establishment
 from matchmaker.models.embarkation import Embarkation
+from matchmaker.vocabulary import EmbarkationScheme
 
 #: Counters the preview shows for these warnings.
 OUTSIDE_LABEL = "Hors des départements de la campagne"
@@ -41,7 +42,8 @@ def scope_warnings(
     embarked = set(
         session.scalars(
             select(Embarkation.finess_et).where(
-                Embarkation.scheme == "esms_numerique", Embarkation.finess_et.in_(finess)
+                Embarkation.scheme == EmbarkationScheme.ESMS_NUMERIQUE,
+                Embarkation.finess_et.in_(finess),
             )
         )
     )

@@ -41,6 +41,7 @@ from matchmaker.mail import MailSettings
 from matchmaker.maps import parse_bbox
 from matchmaker.models import SolverRun
 from matchmaker.public.services import Page
+from matchmaker.vocabulary import RunMode, RunStatus
 
 #: Rows of the run page's tables (grappes, left-out): the page stays light nationally.
 TABLE_PAGE_SIZE = 100
@@ -75,7 +76,7 @@ def start_run(campaign_id: int) -> ResponseReturnValue:
             current_user,
             campaign,
             current_app.config,
-            mode=form.mode.data or "interest",
+            mode=form.mode.data or RunMode.INTEREST,
             parent=parent,
         )
     except services.CampaignError as error:
@@ -92,7 +93,7 @@ def start_run(campaign_id: int) -> ResponseReturnValue:
 def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id)
     run = load_run(campaign, run_id)
-    succeeded = run.status == "succeeded"
+    succeeded = run.status == RunStatus.SUCCEEDED
     # Only the grappes of the shown page get a view (members, funding, checklist): a
     # national run holds thousands; the figures come from stored columns and aggregates.
     grappes_page = page_of(run.grappes if succeeded else [], request.args.get("page", 1, type=int))
@@ -136,7 +137,7 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         other_runs=[
             r
             for r in runs.campaign_runs(db.session, campaign)
-            if r.id != run.id and r.status == "succeeded"
+            if r.id != run.id and r.status == RunStatus.SUCCEEDED
         ],
     )
 

@@ -26,17 +26,12 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.models.base import utcnow
+from matchmaker.vocabulary import Answer, CampaignStatus, GrappeStatus, RunMode, RunStatus
 
 SOLVE_KIND = "campaign.solve"
 
 #: French labels of the run statuses.
-RUN_STATUS_LABELS = {
-    "queued": "en attente",
-    "running": "en cours",
-    "succeeded": "terminé",
-    "failed": "échoué",
-    "cancelled": "annulé",
-}
+RUN_STATUS_LABELS = RunStatus.labels()
 
 
 def start_run(
@@ -45,14 +40,14 @@ def start_run(
     campaign: Campaign,
     config: Mapping[str, Any],
     *,
-    mode: str = "interest",
+    mode: str = RunMode.INTEREST,
     parent: SolverRun | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> tuple[SolverRun, Job]:
     """A queued run of the campaign (its scope, its solver parameters, the campaign's
     locks) and the job that will execute it. ``parent`` re-solves from an earlier run."""
     check_manage(session, user, campaign)
-    if campaign.status == "archived":
+    if campaign.status == CampaignStatus.ARCHIVED:
         raise CampaignError("La campagne est clôturée : plus de calcul possible.")
     if parent is not None and parent.campaign_id != campaign.id:
         raise CampaignError("Ce calcul n'appartient pas à cette campagne.")
@@ -122,7 +117,7 @@ def publish(
     continue and the answers that still hold carry over; the OG whose answer does not are
     told what changed (:mod:`matchmaker.grappes.identity`)."""
     check_manage(session, user, campaign)
-    if run.campaign_id != campaign.id or run.status != "succeeded":
+    if run.campaign_id != campaign.id or run.status != RunStatus.SUCCEEDED:
         raise CampaignError("Seul un calcul terminé de cette campagne peut être publié.")
     if not run.grappes:
         raise CampaignError("Ce calcul ne propose aucune grappe : rien à publier.")
@@ -257,7 +252,7 @@ def mark_constituted(session: Session, user: User, campaign: Campaign, grappe: G
     accepted = set(
         session.scalars(
             select(GrappeAnswer.finess_ej).where(
-                GrappeAnswer.grappe_id == grappe.id, GrappeAnswer.answer == "accepte"
+                GrappeAnswer.grappe_id == grappe.id, GrappeAnswer.answer == Answer.ACCEPTE
             )
         )
     )
@@ -267,7 +262,7 @@ def mark_constituted(session: Session, user: User, campaign: Campaign, grappe: G
             f"{len(ogs) - len(missing)} OG sur {len(ogs)} ont accepté : la grappe ne peut "
             f"pas encore être constituée (en attente : {', '.join(sorted(missing))})."
         )
-    grappe.status = "constituee"
+    grappe.status = GrappeStatus.CONSTITUEE
     session.flush()
     record(
         session,

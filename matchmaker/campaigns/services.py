@@ -25,21 +25,25 @@ from importers.geography import DEPARTMENTS, REGIONS, departments_of_region, reg
 from matchmaker.audit.services import record
 from matchmaker.grappes.services import RunError, resolve_scope
 from matchmaker.models import AuditEvent, Campaign, CampaignOwner, Role, User
+from matchmaker.vocabulary import CampaignStatus
 
 #: French labels of the campaign statuses.
-STATUS_LABELS = {
-    "draft": "en préparation",
-    "open": "déclarations ouvertes",
-    "closed": "déclarations closes",
-    "archived": "clôturée",
-}
+STATUS_LABELS = CampaignStatus.labels()
 
 #: Allowed status changes: action → (from statuses, to status, audit action, message).
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "open": (("draft", "closed"), "open", "Déclarations ouvertes."),
-    "close_declarations": (("open",), "closed", "Déclarations closes."),
-    "archive": (("draft", "open", "closed"), "archived", "Campagne clôturée."),
-    "reopen": (("archived",), "closed", "Campagne rouverte."),
+TRANSITIONS: dict[str, tuple[tuple[CampaignStatus, ...], CampaignStatus, str]] = {
+    "open": (
+        (CampaignStatus.DRAFT, CampaignStatus.CLOSED),
+        CampaignStatus.OPEN,
+        "Déclarations ouvertes.",
+    ),
+    "close_declarations": ((CampaignStatus.OPEN,), CampaignStatus.CLOSED, "Déclarations closes."),
+    "archive": (
+        (CampaignStatus.DRAFT, CampaignStatus.OPEN, CampaignStatus.CLOSED),
+        CampaignStatus.ARCHIVED,
+        "Campagne clôturée.",
+    ),
+    "reopen": ((CampaignStatus.ARCHIVED,), CampaignStatus.CLOSED, "Campagne rouverte."),
 }
 
 #: Solver parameters a campaign may set, with their setting of the configuration.
@@ -124,7 +128,7 @@ def open_campaign_for_department(
     """The open campaign covering ``department`` (there is at most one, see
     :func:`check_can_open`), or ``None``."""
     for campaign in session.scalars(
-        select(Campaign).where(Campaign.status == "open").order_by(Campaign.id)
+        select(Campaign).where(Campaign.status == CampaignStatus.OPEN).order_by(Campaign.id)
     ):
         if campaign.id != excluding and department in campaign_departments(campaign):
             return campaign
@@ -224,7 +228,7 @@ def create_campaign(session: Session, user: User, data: CampaignData) -> Campaig
     """A draft campaign owned by its creator (and the co-owners named)."""
     if user.role not in (Role.COLLECTIF, Role.ADMIN):
         raise AccessDenied("Seuls les collectifs SI MS créent des campagnes.")
-    campaign = Campaign(status="draft", created_by_user_id=user.id)
+    campaign = Campaign(status=CampaignStatus.DRAFT, created_by_user_id=user.id)
     _apply(session, campaign, data)
     _check_regions(user, campaign)
     session.add(campaign)
@@ -246,11 +250,11 @@ def create_campaign(session: Session, user: User, data: CampaignData) -> Campaig
 def update_campaign(session: Session, user: User, campaign: Campaign, data: CampaignData) -> None:
     """Edit a campaign (owners and administrators)."""
     check_manage(session, user, campaign)
-    if campaign.status == "archived":
+    if campaign.status == CampaignStatus.ARCHIVED:
         raise CampaignError("La campagne est clôturée : rouvrez-la pour la modifier.")
     _apply(session, campaign, data)
     _check_regions(user, campaign)
-    if campaign.status == "open":
+    if campaign.status == CampaignStatus.OPEN:
         check_can_open(session, campaign)
     _add_co_owners(session, campaign, data.co_owner_emails)
     session.flush()
@@ -276,7 +280,7 @@ def change_status(session: Session, user: User, campaign: Campaign, action: str)
         raise CampaignError(
             f"Impossible depuis l'état « {STATUS_LABELS.get(campaign.status, campaign.status)} »."
         )
-    if target == "open":
+    if target == CampaignStatus.OPEN:
         _check_regions(user, campaign)
         check_can_open(session, campaign)
     previous = campaign.status

@@ -25,6 +25,7 @@ from matchmaker.campaigns.services import AccessDenied, CampaignError, check_man
 from matchmaker.jobs import services as jobs
 from matchmaker.models import Campaign, Role, Upload, User
 from matchmaker.models.uploads import ADMIN_UPLOAD_KINDS, UPLOAD_KINDS
+from matchmaker.vocabulary import CampaignStatus, UploadKind, UploadStatus
 
 #: Bytes read to recognise a file.
 SNIFF_BYTES = 4096
@@ -84,7 +85,7 @@ def store_upload(
     if kind not in UPLOAD_KINDS:
         raise UploadRefused(f"Type de fichier inconnu : « {kind} ».")
     check_upload_kind(user, kind)
-    if campaign.status == "archived":
+    if campaign.status == CampaignStatus.ARCHIVED:
         raise UploadRefused("La campagne est clôturée : plus d'import possible.")
     folder = Path(config["UPLOAD_FOLDER"]) / f"campagne-{campaign.id}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -106,7 +107,7 @@ def store_upload(
         size_bytes=size,
         sha256=digest,
         detected_format=detected,
-        status="previewing",
+        status=UploadStatus.PREVIEWING,
         created_by_user_id=user.id,
     )
     session.add(upload)
@@ -138,12 +139,12 @@ def confirm_upload(session: Session, user: User, upload: Upload, campaign: Campa
     """Import a previewed file for real (job ``campaign.load_upload``)."""
     check_manage(session, user, campaign)
     check_upload_kind(user, upload.kind)
-    if upload.status != "previewed":
+    if upload.status != UploadStatus.PREVIEWED:
         raise CampaignError(f"Ce fichier ne peut pas être importé (état : {upload.status_label}).")
     job = jobs.enqueue(
         session, "campaign.load_upload", {"upload_id": upload.id}, user, campaign_id=campaign.id
     )
-    upload.status = "loading"
+    upload.status = UploadStatus.LOADING
     upload.load_job_id = job.id
     session.flush()
     record(
@@ -164,9 +165,9 @@ def discard_upload(
 ) -> None:
     """Drop a file that was not imported (its stored copy is removed)."""
     check_manage(session, user, campaign)
-    if upload.status in ("loading", "loaded"):
+    if upload.status in (UploadStatus.LOADING, UploadStatus.LOADED):
         raise CampaignError("Ce fichier est importé ou en cours d'import.")
-    upload.status = "discarded"
+    upload.status = UploadStatus.DISCARDED
     upload_path(config, upload).unlink(missing_ok=True)
     session.flush()
     record(
@@ -194,7 +195,7 @@ _EXTENSIONS = {
 def sniff(kind: str, head: bytes, path: Path, config: Mapping[str, Any]) -> str:
     """The format of the stored file at ``path`` for an upload of ``kind``; raises
     :class:`UploadRefused` when the content is not acceptable."""
-    if kind == "finess":
+    if kind == UploadKind.FINESS:
         return _sniff_finess(head, path)
     if head.startswith(_ZIP_MAGIC):
         _check_workbook(path, int(config["UPLOAD_MAX_UNZIPPED_BYTES"]))

@@ -165,7 +165,7 @@ def build_desk(session: Session, config: Any, *, name: str = "Bretagne 2026") ->
             Exclusion(
                 run_id=run.id,
                 finess_et=free.finess_et,
-                reason_code="uncovered",
+                reason_code="not_selected",
                 reason="Aucune grappe assez proche.",
             ),
         ]

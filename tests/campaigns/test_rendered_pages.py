@@ -15,14 +15,18 @@ from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import default_exceptions
 
+from matchmaker import vocabulary
 from matchmaker.auth import services as auth_services
-from matchmaker.models import Role, User
+from matchmaker.models import Lock, Role, User
 from matchmaker.models.base import utcnow
 from tests.campaigns.conftest import PASSWORD, Desk, add_user, login
 from tests.helpers import NOT_PAGES, CsrfClient
 
 #: A number written the English way: « 12.5 » (a dotted version such as « 4.1.2 » is not).
 DECIMAL_POINT = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
+
+#: Stored codes that read as codes (« must_join », « reference_segur »): a page shows labels.
+CODES = sorted({code for enum in vocabulary.ENUMS for code in enum.values() if "_" in code})
 
 ENGLISH = sorted(
     {text for code, e in default_exceptions.items() for text in (e.description, e().name) if text}
@@ -70,6 +74,12 @@ def test_no_page_speaks_english_or_writes_a_decimal_point(
     app: Flask, client: CsrfClient, db_session: Session, desk: Desk, role: str
 ) -> None:
     desk.run.published_at = utcnow()
+    member = desk.alpha.members[0].finess_et
+    # one lock of each kind, listed on the campaign's page
+    db_session.add_all(
+        Lock(campaign_id=desk.campaign.id, kind=kind, finess_et=member, grappe_id=desk.alpha.id)
+        for kind in vocabulary.LockKind
+    )
     db_session.flush()
     if role == "og":
         login(client, og_of(db_session, desk))
@@ -88,6 +98,7 @@ def test_no_page_speaks_english_or_writes_a_decimal_point(
         for english in ENGLISH:
             assert english not in text, (path, english)
         assert not DECIMAL_POINT.findall(text), (path, DECIMAL_POINT.findall(text))
+        assert not [code for code in CODES if code in text], (path, "code shown as is")
         assert 'href="/accessibilite"' in page, path
     assert len(walked) >= 30, walked
 
