@@ -26,6 +26,7 @@ from matchmaker.editors.normalise import (
     normalise_name,
 )
 from matchmaker.models import Declaration, Editor, EditorAlias, EditorMatch, Embarkation, Solution
+from matchmaker.vocabulary import EditorMatchStatus
 
 
 class EditorReviewError(Exception):
@@ -98,7 +99,8 @@ def resolve_editors(
         key: (status, editor_id)
         for key, status, editor_id in session.execute(
             select(EditorMatch.key, EditorMatch.status, EditorMatch.resolved_editor_id).where(
-                EditorMatch.status != "pending", EditorMatch.key.in_(set(keys.values()))
+                EditorMatch.status != EditorMatchStatus.PENDING,
+                EditorMatch.key.in_(set(keys.values())),
             )
         )
     }
@@ -110,8 +112,8 @@ def resolve_editors(
     for raw in distinct:
         if keys[raw] in reviewed:
             status, editor_id = reviewed[keys[raw]]
-            decision: Decision = "auto" if status == "confirmed" else "none"
-            score = 1.0 if status == "confirmed" else 0.0
+            decision: Decision = "auto" if status == EditorMatchStatus.CONFIRMED else "none"
+            score = 1.0 if status == EditorMatchStatus.CONFIRMED else 0.0
             resolutions[raw] = Resolution(raw, keys[raw], editor_id, decision, score, reviewed=True)
     for match in matches:
         suggested = ids_by_name.get(match.editor) if match.editor else None
@@ -173,7 +175,7 @@ def record_pending(
             "key": key[:200],
             "suggested_editor_id": resolution.suggested_editor_id,
             "score": resolution.score,
-            "status": "pending",
+            "status": EditorMatchStatus.PENDING,
             "occurrences": counts[key],
         }
         for key, resolution in by_key.items()
@@ -190,7 +192,7 @@ def pending_matches(session: Session) -> list[EditorMatch]:
     return list(
         session.scalars(
             select(EditorMatch)
-            .where(EditorMatch.status == "pending")
+            .where(EditorMatch.status == EditorMatchStatus.PENDING)
             .order_by(EditorMatch.occurrences.desc(), EditorMatch.key)
         )
     )
@@ -211,7 +213,7 @@ def confirm_match(session: Session, match_id: int, editor_name: str) -> EditorAl
             f"Éditeur « {editor_name} » inconnu du référentiel ; "
             "importez-le d'abord avec `grappes import-editors`."
         )
-    match.status = "confirmed"
+    match.status = EditorMatchStatus.CONFIRMED
     match.resolved_editor_id = editor.id
     alias = session.scalar(select(EditorAlias).where(EditorAlias.key == match.key))
     if alias is None:
@@ -230,7 +232,7 @@ def confirm_match(session: Session, match_id: int, editor_name: str) -> EditorAl
 def reject_match(session: Session, match_id: int) -> EditorMatch:
     """A person says spelling ``match_id`` is no known editor: never proposed again."""
     match = _pending(session, match_id)
-    match.status = "rejected"
+    match.status = EditorMatchStatus.REJECTED
     match.resolved_editor_id = None
     session.flush()
     return match
@@ -240,7 +242,7 @@ def _pending(session: Session, match_id: int) -> EditorMatch:
     match = session.get(EditorMatch, match_id)
     if match is None:
         raise EditorReviewError(f"Aucune correspondance n° {match_id}.")
-    if match.status != "pending":
+    if match.status != EditorMatchStatus.PENDING:
         raise EditorReviewError(
             f"La correspondance n° {match_id} est déjà traitée ({match.status})."
         )
