@@ -20,14 +20,10 @@ from matchmaker.ars.services import DeskNotFound, Forbidden
 from matchmaker.audit.services import record
 from matchmaker.models import ContactAction, Establishment, Organisation, User
 from matchmaker.models.contacts import CHANNELS, STAGES
+from matchmaker.vocabulary import ContactChannel
 
 #: French labels of the channels.
-CHANNEL_LABELS: dict[str, str] = {
-    "phone": "Téléphone",
-    "mail": "Courriel",
-    "meeting": "Rendez-vous",
-    "webinar": "Webinaire",
-}
+CHANNEL_LABELS: dict[str, str] = ContactChannel.labels()
 
 
 class ContactError(ValueError):

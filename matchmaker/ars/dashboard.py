@@ -22,6 +22,7 @@ from importers.legal_status import SECTOR_LABELS
 from matchmaker.models import ContactAction, Embarkation, Establishment, Organisation
 from matchmaker.models.contacts import STAGES
 from matchmaker.models.declarations import CHAMPS
+from matchmaker.vocabulary import ContactStage, EmbarkationScheme
 
 #: French labels of the champs (DOMAIN.md).
 CHAMP_LABELS: dict[str, str] = {
@@ -34,13 +35,7 @@ CHAMP_LABELS: dict[str, str] = {
     "PJM": "Protection juridique des majeurs",
 }
 #: French labels of the contact pipeline's stages.
-STAGE_LABELS: dict[str, str] = {
-    "to_contact": "À contacter",
-    "contacted": "Contacté",
-    "interested": "Intéressé",
-    "in_grappe": "Dans une grappe",
-    "embarked": "Embarqué",
-}
+STAGE_LABELS: dict[str, str] = ContactStage.labels()
 UNKNOWN = "Non renseigné"
 
 
@@ -159,10 +154,12 @@ def embarkation_flags() -> Subquery:
     return (
         select(
             Embarkation.finess_et.label("finess_et"),
-            func.max(case((Embarkation.scheme == "esms_numerique", 1), else_=0)).label(
-                "esms_numerique"
+            func.max(
+                case((Embarkation.scheme == EmbarkationScheme.ESMS_NUMERIQUE, 1), else_=0)
+            ).label("esms_numerique"),
+            func.max(case((Embarkation.scheme == EmbarkationScheme.SONS, 1), else_=0)).label(
+                "sons"
             ),
-            func.max(case((Embarkation.scheme == "sons", 1), else_=0)).label("sons"),
         )
         .group_by(Embarkation.finess_et)
         .subquery("flags")

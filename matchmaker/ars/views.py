@@ -36,6 +36,7 @@ from matchmaker.extensions import db
 from matchmaker.maps import in_bbox, parse_bbox
 from matchmaker.models import Role, SolverRun
 from matchmaker.ops import figures_cache
+from matchmaker.vocabulary import RunStatus
 
 bp = Blueprint("ars", __name__, url_prefix="/ars")
 
@@ -394,10 +395,10 @@ def simulation(run_id: int) -> ResponseReturnValue:
 
     region = _region()
     run = whatif.get_run(db.session, region, run_id)
-    result = whatif.outcome(db.session, run) if run.status == "succeeded" else None
+    result = whatif.outcome(db.session, run) if run.status == RunStatus.SUCCEEDED else None
     status, error = run.status, run.error
     job = whatif.job_of(db.session, run)
-    if status == "queued" and job is not None and job.is_finished:
+    if status == RunStatus.QUEUED and job is not None and job.is_finished:
         # The job ended before the run could start: show the job's cause.
         status, error = job.status, job.error or job.message
     has_map = False
@@ -415,7 +416,7 @@ def simulation(run_id: int) -> ResponseReturnValue:
             no_editor=whatif.NO_EDITOR,
             status=status,
             error=error,
-            running=status in ("queued", "running"),
+            running=status in (RunStatus.QUEUED, RunStatus.RUNNING),
         ),
     )
 
@@ -423,7 +424,7 @@ def simulation(run_id: int) -> ResponseReturnValue:
 def _finished_simulation(run_id: int) -> SolverRun:
     """The region's simulation ``run_id``, once finished (404 before)."""
     run = whatif.get_run(db.session, _region(), run_id)
-    if run.status != "succeeded":
+    if run.status != RunStatus.SUCCEEDED:
         abort(404, description="La simulation n'est pas terminée.")
     return run
 

@@ -36,6 +36,7 @@ from matchmaker.models import (
     SolverRun,
     User,
 )
+from matchmaker.vocabulary import EmbarkationScheme, RunMode
 
 #: The job that executes a queued solver run.
 SOLVE_JOB = "campaign.solve"
@@ -136,7 +137,7 @@ def launch(
     run = grappe_services.create_run(
         session,
         campaign=campaign,
-        mode="planning",
+        mode=RunMode.PLANNING,
         departments=departments,
         params=params,
         user_id=user.id,
@@ -157,13 +158,13 @@ def launch(
 
 def _in_region(run: SolverRun, region: str) -> bool:
     departments = set(departments_of_region(region))
-    return run.mode == "planning" and bool(run.scope) and set(run.scope) <= departments
+    return run.mode == RunMode.PLANNING and bool(run.scope) and set(run.scope) <= departments
 
 
 def region_runs(session: Session, region: str) -> list[SolverRun]:
     """The region's latest simulations, newest first."""
     runs = session.scalars(
-        select(SolverRun).where(SolverRun.mode == "planning").order_by(SolverRun.id.desc())
+        select(SolverRun).where(SolverRun.mode == RunMode.PLANNING).order_by(SolverRun.id.desc())
     )
     found: list[SolverRun] = []
     for run in runs:
@@ -213,7 +214,8 @@ def outcome(session: Session, run: SolverRun) -> WhatIf:
             set(
                 session.scalars(
                     select(Embarkation.finess_et).where(
-                        Embarkation.scheme == "sons", Embarkation.finess_et.in_(chunk)
+                        Embarkation.scheme == EmbarkationScheme.SONS,
+                        Embarkation.finess_et.in_(chunk),
                     )
                 )
             )
