@@ -39,6 +39,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.establishments import within_km
 from matchmaker.organisations.services import NotFound, editor_names
+from matchmaker.vocabulary import CampaignStatus, DuiStatus
 from solver.geo import pairwise_km, to_radians
 
 KM_PER_DEGREE = 111.32
@@ -106,7 +107,9 @@ class DeclaredEditor:
 def _current_of(session: Session, finess_ets: list[str]) -> dict[str, DeclaredEditor]:
     """Current declarations of these ESSMS in the open campaigns (all campaigns when none
     is open; the latest campaign's when several), looked up by (campaign, FINESS) index."""
-    campaign_ids = list(session.scalars(select(Campaign.id).where(Campaign.status == "open")))
+    campaign_ids = list(
+        session.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.OPEN))
+    )
     scope = [Declaration.is_current.is_(True)]
     if campaign_ids:
         scope.append(Declaration.campaign_id.in_(campaign_ids))
@@ -231,7 +234,7 @@ def find_neighbours(
         if declaration.already_funded:
             continue
         editor, key = _editor_key(declaration, names)
-        no_dui = declaration.dui_status in (None, "aucun")
+        no_dui = declaration.dui_status in (None, DuiStatus.AUCUN)
         # No editor on our side: any grappe will do, so every neighbour is shown.
         if not (origin_key is None or no_dui or key == origin_key):
             continue

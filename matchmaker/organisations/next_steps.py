@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 from matchmaker.models import Grappe, GrappeMember, SolverRun, User
 from matchmaker.organisations.proposals import ProposalSummary, campaign_is_open, my_proposals
 from matchmaker.organisations.services import EssmsRow, OrganisationOverview
+from matchmaker.vocabulary import GrappeStatus
 
 #: The states of an ESSMS, in the order the page lists them (what is furthest first).
 STATES = (
-    ("constituee", "Dans une grappe constituée"),
-    ("proposee", "Proposé dans une grappe"),
+    (GrappeStatus.CONSTITUEE, "Dans une grappe constituée"),
+    (GrappeStatus.PROPOSEE, "Proposé dans une grappe"),
     ("interesse", "Déclaré et intéressé"),
     ("declare", "Déclaré"),
     ("a_completer", "Déclaration à compléter"),
@@ -55,7 +56,7 @@ def _grappe_states(session: Session, finess_ets: Sequence[str]) -> dict[str, str
         .where(SolverRun.published_at.is_not(None), GrappeMember.finess_et.in_(finess_ets))
     )
     for finess_et, status in rows:
-        if states.get(finess_et) != "constituee":
+        if states.get(finess_et) != GrappeStatus.CONSTITUEE:
             states[finess_et] = status
     return states
 
@@ -78,7 +79,7 @@ def next_steps(session: Session, user: User, view: OrganisationOverview) -> Next
     proposals = [
         p
         for p in my_proposals(session, user)
-        if p.grappe.status == "proposee"
+        if p.grappe.status == GrappeStatus.PROPOSEE
         and p.answer is None
         and campaign_is_open(p.campaign)
         and user.finess_ej == view.organisation.finess_ej

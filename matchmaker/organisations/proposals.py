@@ -44,8 +44,9 @@ from matchmaker.models import (
 from matchmaker.models.base import utcnow
 from matchmaker.models.grappes import ANSWERS
 from matchmaker.organisations.services import NotFound
+from matchmaker.vocabulary import Answer, CampaignStatus
 
-ANSWER_LABELS = {"accepte": "Acceptée", "refuse": "Refusée"}
+ANSWER_LABELS = {answer.value: answer.label.capitalize() for answer in Answer}
 
 
 class AnswerError(ValueError):
@@ -100,7 +101,9 @@ def campaign_is_open(campaign: Campaign | None, today: date | None = None) -> bo
     if campaign is None:
         return True
     today = today or utcnow().date()
-    return campaign.status == "open" and (campaign.closes_on is None or today <= campaign.closes_on)
+    return campaign.status == CampaignStatus.OPEN and (
+        campaign.closes_on is None or today <= campaign.closes_on
+    )
 
 
 def my_proposals(session: Session, user: User) -> list[ProposalSummary]:
@@ -318,7 +321,7 @@ def answer(
         current = GrappeAnswer(grappe_id=grappe.id, finess_ej=target)
         session.add(current)
     previous = current.answer
-    current.answer = value
+    current.answer = Answer(value)
     current.comment = text
     current.answered_by_user_id = user.id
     current.answered_at = moment

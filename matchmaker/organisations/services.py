@@ -57,6 +57,7 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.models.declarations import CHAMPS, DUI_STATUSES, SONS_ORDERED, SONS_STATUSES
+from matchmaker.vocabulary import CampaignStatus, DeclarationSource, DuiStatus
 
 
 class DeclarationError(ValueError):
@@ -186,7 +187,9 @@ def campaign_covers(campaign: Campaign, department: str) -> bool:
 def open_campaigns(session: Session) -> list[Campaign]:
     return list(
         session.scalars(
-            select(Campaign).where(Campaign.status == "open").order_by(Campaign.id.desc())
+            select(Campaign)
+            .where(Campaign.status == CampaignStatus.OPEN)
+            .order_by(Campaign.id.desc())
         )
     )
 
@@ -435,7 +438,7 @@ def check_input(data: DeclarationInput) -> None:
         raise DeclarationError(f"Statut SONS inconnu : {data.sons_status}.")
     if data.champ is not None and data.champ not in CHAMPS:
         raise DeclarationError(f"Champ inconnu : {data.champ}.")
-    if data.dui_status != "aucun" and not _clean(data.editor):
+    if data.dui_status != DuiStatus.AUCUN and not _clean(data.editor):
         raise DeclarationError("Indiquez l'éditeur de votre DUI (ou « pas de DUI »).")
     if data.sons_status in SONS_ORDERED and not (_clean(data.sons_editor) or _clean(data.editor)):
         raise DeclarationError("Indiquez l'éditeur de la commande SONS.")
@@ -458,7 +461,7 @@ def _record(
         finess_et,
         values,
         user_id=user.id,
-        source_kind="web",
+        source_kind=DeclarationSource.WEB,
         thresholds=thresholds,
     )
     changed = before is None or declaration.id != before.id

@@ -49,6 +49,7 @@ from matchmaker.organisations.forms import (
     WithdrawForm,
 )
 from matchmaker.organisations.warnings import declaration_warnings
+from matchmaker.vocabulary import DuiStatus, SonsStatus
 
 bp = Blueprint("organisations", __name__)
 
@@ -88,8 +89,8 @@ def _flash_warnings(declarations: list[Any]) -> None:
 def _input(form: DeclarationForm) -> services.DeclarationInput:
     return services.DeclarationInput(
         editor=form.editor.data,
-        dui_status=form.dui_status.data or "aucun",
-        sons_status=form.sons_status.data or "aucun",
+        dui_status=form.dui_status.data or DuiStatus.AUCUN,
+        sons_status=form.sons_status.data or SonsStatus.AUCUN,
         sons_editor=form.sons_editor.data,
         champ=form.champ.data if form.champ is not None else None,
         willing_carrier=bool(form.willing_carrier.data),
@@ -103,9 +104,9 @@ def _input(form: DeclarationForm) -> services.DeclarationInput:
 def _prefill(form: DeclarationForm, declaration: Any, champ: str | None) -> None:
     """Pre-fill on GET: the current declaration, else FINESS (champ) and the user."""
     if declaration is not None:
-        form.dui_status.data = declaration.dui_status or "aucun"
+        form.dui_status.data = declaration.dui_status or DuiStatus.AUCUN
         form.editor.data = declaration.editor_raw
-        form.sons_status.data = declaration.sons_status or "aucun"
+        form.sons_status.data = declaration.sons_status or SonsStatus.AUCUN
         form.sons_editor.data = declaration.sons_editor_raw
         if form.champ is not None:
             form.champ.data = declaration.champ or champ

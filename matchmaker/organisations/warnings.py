@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Declaration, Editor, Solution
 from matchmaker.models.declarations import SONS_ORDERED
+from matchmaker.vocabulary import DuiStatus
 
 
 def _editor_name(session: Session, editor_id: int | None) -> str | None:
@@ -32,7 +33,7 @@ def _referenced(session: Session, editor_id: int) -> bool | None:
 def declaration_warnings(session: Session, declaration: Declaration) -> list[str]:
     """French warnings for one declaration, empty when nothing will block its grappe."""
     warnings: list[str] = []
-    has_dui = declaration.dui_status not in (None, "aucun")
+    has_dui = declaration.dui_status not in (None, DuiStatus.AUCUN)
     editor = _editor_name(session, declaration.editor_id) or declaration.editor_raw
     if declaration.editor_raw and declaration.editor_id is None:
         warnings.append(
