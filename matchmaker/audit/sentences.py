@@ -19,13 +19,9 @@ from matchmaker import formatting
 from matchmaker.models import Grappe, Organisation
 from matchmaker.models.audit import AuditEvent
 from matchmaker.models.uploads import UPLOAD_KIND_LABELS
+from matchmaker.vocabulary import Answer, CampaignStatus, RunMode
 
-CAMPAIGN_STATUS_LABELS = {
-    "draft": "en préparation",
-    "open": "déclarations ouvertes",
-    "closed": "déclarations closes",
-    "archived": "clôturée",
-}
+CAMPAIGN_STATUS_LABELS = CampaignStatus.labels()
 ADJUSTMENT_LABELS = {
     "move": "déplacement d'un ESSMS",
     "remove": "retrait d'un ESSMS",
@@ -40,8 +36,8 @@ JOB_KIND_LABELS = {
     "campaign.load_upload": "import d'un fichier",
     "import_declarations": "import de déclarations",
 }
-MODE_LABELS = {"interest": "déclarations d'intérêt", "planning": "planification"}
-ANSWER_LABELS = {"accepte": "accepté", "refuse": "refusé"}
+MODE_LABELS = RunMode.labels()
+ANSWER_LABELS = {answer.value: answer.verb for answer in Answer}
 
 
 @dataclass(frozen=True)
