@@ -23,6 +23,7 @@ from matchmaker.editors.normalise import Thresholds
 from matchmaker.editors.services import record_pending, resolve_editors
 from matchmaker.models import Campaign, Declaration, Embarkation, Establishment
 from matchmaker.models.declarations import SONS_ORDERED
+from matchmaker.vocabulary import DeclarationSource, EmbarkationScheme
 
 
 def find_campaign(session: Session, name: str) -> Campaign | None:
@@ -66,7 +67,7 @@ def declare(
     values: Mapping[str, object],
     *,
     user_id: int | None = None,
-    source_kind: str = "web",
+    source_kind: str = DeclarationSource.WEB,
     thresholds: Thresholds | None = None,
 ) -> Declaration:
     """Record one declaration (the site's form): editors are resolved, a SONS order
@@ -199,7 +200,7 @@ def embarkation_status(
         listed = listed.where(Embarkation.finess_et.in_(wanted))
     for finess, scheme, editor_id in session.execute(listed):
         entry = facts.setdefault(finess, _Facts())
-        if scheme == "esms_numerique":
+        if scheme == EmbarkationScheme.ESMS_NUMERIQUE:
             entry.esms_numerique = True
         else:
             entry.sons = True

@@ -26,6 +26,7 @@ from matchmaker.grappes.cli import summary
 from matchmaker.grappes.runs import execute_run
 from matchmaker.grappes.services import campaign_scope, create_run, solve_params
 from matchmaker.models import Establishment, Role, User
+from matchmaker.vocabulary import RunMode
 
 #: Rejected lines shown after the summary (all are kept on the FinessImport row).
 SHOWN_ERRORS = 10
@@ -230,7 +231,7 @@ def _demo_campaign(folder: Path, seed: int) -> None:
     run = create_run(
         session,
         campaign=seeded.campaign,
-        mode="interest",
+        mode=RunMode.INTEREST,
         departments=campaign_scope(seeded.campaign),
         params=params,
     )

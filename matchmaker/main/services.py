@@ -17,6 +17,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.campaigns import Campaign
 from matchmaker.public.services import open_campaigns
+from matchmaker.vocabulary import GrappeStatus
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def home_figures(session: Session, region: str | None = None) -> HomeFigures:
         .where(SolverRun.published_at.is_not(None), *essms_filter)
     )
     in_grappe = session.scalar(members)
-    constituted = session.scalar(members.where(Grappe.status == "constituee"))
+    constituted = session.scalar(members.where(Grappe.status == GrappeStatus.CONSTITUEE))
     return HomeFigures(
         region=region,
         essms=essms or 0,

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from matchmaker.models.jobs import Job
+from matchmaker.vocabulary import RunStatus
 
 #: Each probe gives up after this long, in seconds (a load balancer waits a few seconds).
 PROBE_TIMEOUT_S = 2.0
@@ -81,7 +82,7 @@ def _probe_database(session: Session) -> tuple[Probe, int | None, float | None]:
             session.execute(text(f"SET LOCAL statement_timeout = {timeout_ms}"))
         session.execute(text("SELECT 1"))
         count, oldest = session.execute(
-            select(func.count(), func.min(Job.created_at)).where(Job.status == "queued")
+            select(func.count(), func.min(Job.created_at)).where(Job.status == RunStatus.QUEUED)
         ).one()
     except Exception as error:  # any failure means not ready; the class name is enough
         return _failed(started, error), None, None

@@ -24,6 +24,7 @@ from importers.geography import DEPARTMENTS, PROGRAMME_REGIONS, REGIONS
 from matchmaker.models import Establishment, Organisation
 from matchmaker.models.campaigns import Campaign
 from matchmaker.models.establishments import search_key
+from matchmaker.vocabulary import CampaignStatus
 
 T = TypeVar("T")
 
@@ -174,7 +175,7 @@ def open_campaigns(session: Session, region: str | None = None) -> list[Campaign
     campaigns = list(
         session.scalars(
             select(Campaign)
-            .where(Campaign.status == "open")
+            .where(Campaign.status == CampaignStatus.OPEN)
             .order_by(Campaign.closes_on, Campaign.name)
         )
     )
