@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
 from importers import vocabulary as declared
@@ -104,3 +104,17 @@ def test_an_unknown_code_is_refused(db_session: Session):
     with pytest.raises(StatementError):
         db_session.flush()
     db_session.rollback()
+
+
+@pytest.mark.db
+def test_the_database_still_checks_the_codes(db_session: Session):
+    """Written without the models, an unknown code meets the table's check constraint."""
+    savepoint = db_session.begin_nested()
+    with pytest.raises(IntegrityError):
+        db_session.execute(
+            text(
+                "INSERT INTO campaigns (name, status, departments, solver_params, created_at) "
+                "VALUES ('C', 'ongoing', '[]', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+    savepoint.rollback()
