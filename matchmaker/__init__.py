@@ -63,6 +63,10 @@ def create_app(
     if test_config is not None:
         app.config.update(test_config)
     _finish_config(app, ephemeral_secret)
+    from matchmaker.extensions import RULES_KEY
+    from matchmaker.rules import build_rules
+
+    app.extensions[RULES_KEY] = build_rules(app.config)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "grappes")
 

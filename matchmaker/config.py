@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matchmaker.funding.scales import Scale
 
 
 @dataclass(frozen=True)
@@ -338,9 +341,15 @@ def defaults() -> dict[str, Any]:
 
 def programme_defaults(scale_file: str | None, instruction: str | None) -> dict[str, Any]:
     """The grappe and small-OG settings as the scale file's instruction gives them."""
-    from matchmaker.funding.scales import Comparison, load_scale
+    from matchmaker.funding.scales import load_scale
 
-    scale = load_scale(scale_file, instruction)
+    return programme_defaults_of(load_scale(scale_file, instruction))
+
+
+def programme_defaults_of(scale: Scale) -> dict[str, Any]:
+    """The grappe and small-OG settings as a scale file's instruction gives them."""
+    from matchmaker.funding.scales import Comparison
+
     inclusive = 1 if scale.small_og.comparison is Comparison.AT_MOST else 0
     departments = sorted(scale.overseas_corsica_departments)
     return {

@@ -12,7 +12,21 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+from matchmaker.rules import ProgrammeRules
+
 EXTENSION_KEY = "grappes.db"
+#: Where ``create_app`` keeps the app's programme rules (``matchmaker.rules``).
+RULES_KEY = "grappes.rules"
+
+
+def rules_of(app: Flask) -> ProgrammeRules:
+    """The programme rules of ``app``, built once by ``create_app``."""
+    return cast(ProgrammeRules, app.extensions[RULES_KEY])
+
+
+def current_rules() -> ProgrammeRules:
+    """The programme rules of the current app."""
+    return rules_of(current_app)
 
 
 class AppSession(Session):

@@ -21,6 +21,7 @@ PURE = (
     "matchmaker.funding.estimate",
     "matchmaker.funding.scales",
     "matchmaker.vocabulary",
+    "matchmaker.rules",
     "importers.finess",
     "importers.finess_plus",
     "importers.finess_ej",
