@@ -26,7 +26,6 @@ from matchmaker.ars.dashboard import (
     eligible_filter,
     not_embarked_condition,
 )
-from matchmaker.ars.services import min_size, small_og_threshold
 from matchmaker.audit.services import record
 from matchmaker.models import (
     Campaign,
@@ -43,6 +42,7 @@ from matchmaker.models import (
 from matchmaker.models.declarations import CHAMPS
 from matchmaker.ops.figures_cache import finess_version
 from matchmaker.public.services import Page
+from matchmaker.rules import ProgrammeRules
 
 #: Values of the "editor" filter.
 EDITOR_KNOWN = "connu"
@@ -171,8 +171,10 @@ def non_embarked(
     region: str,
     config: Mapping[str, Any],
     weights: Mapping[str, int],
+    rules: ProgrammeRules,
 ) -> list[Target]:
-    """Every non-embarked eligible ESSMS of the region, highest priority first."""
+    """Every non-embarked eligible ESSMS of the region, highest priority first; the grappe
+    minimum and the small-OG threshold come from the programme ``rules``."""
     known = _editor_known(session, region)
     grouped = _in_published_grappe(session, region)
     query = (
@@ -212,9 +214,9 @@ def non_embarked(
     default_weight = int(config["ARS_DEFAULT_CHAMP_WEIGHT"])
     targets: list[Target] = []
     for row, count in zip(rows, peers, strict=True):
-        size = min_size(config, row.department)
+        size = rules.min_size_in(row.department)
         og_size = int(row.essms_count or 0)
-        small = og_size < small_og_threshold(config, row.department)
+        small = og_size < rules.small_og_threshold_in(row.department)
         weight = weights.get(row.champ or "", default_weight)
         targets.append(
             Target(

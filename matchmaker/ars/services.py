@@ -8,14 +8,11 @@ Every service of the desk receives the region this module resolved.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from importers.geography import DEPARTMENTS, PROGRAMME_REGIONS, REGIONS, reduced_minimum_applies
+from importers.geography import DEPARTMENTS, PROGRAMME_REGIONS, REGIONS
 from matchmaker.auth.services import Forbidden
 from matchmaker.models import Role, User
 
-__all__ = ["DeskNotFound", "Forbidden", "desk_region", "min_size", "small_og_threshold"]
+__all__ = ["DeskNotFound", "Forbidden", "desk_region"]
 
 
 class DeskNotFound(LookupError):
@@ -50,17 +47,3 @@ def check_department(region: str, department: str | None) -> str | None:
     if found is None or found.region_code != region:
         raise DeskNotFound(f"Département {department} hors de la région.")
     return department
-
-
-def min_size(config: Mapping[str, Any], department: str) -> int:
-    """The grappe minimum in ``department`` (reduced in Corsica and overseas)."""
-    if reduced_minimum_applies(department, config["REDUCED_MINIMUM_DEPARTMENTS"]):
-        return int(config["GRAPPE_MIN_SIZE_REDUCED"])
-    return int(config["GRAPPE_MIN_SIZE"])
-
-
-def small_og_threshold(config: Mapping[str, Any], department: str) -> int:
-    """An OG of ``department`` running fewer ESSMS than this is a small OG."""
-    if reduced_minimum_applies(department, config["REDUCED_MINIMUM_DEPARTMENTS"]):
-        return int(config["SMALL_OG_THRESHOLD_REDUCED"])
-    return int(config["SMALL_OG_THRESHOLD"])

@@ -32,7 +32,7 @@ from matchmaker.ars.dashboard import CHAMP_LABELS, STAGE_LABELS, build_dashboard
 from matchmaker.ars.forms import ContactForm, FilterForm, WhatIfForm, champ_weights_form
 from matchmaker.ars.services import DeskNotFound, Forbidden, check_department, desk_region
 from matchmaker.auth.decorators import roles_required
-from matchmaker.extensions import db
+from matchmaker.extensions import current_rules, db
 from matchmaker.maps import in_bbox, parse_bbox
 from matchmaker.models import Role, SolverRun
 from matchmaker.ops import figures_cache
@@ -152,7 +152,7 @@ def _scored_targets(region: str) -> list[priorities.Target]:
             current_app._get_current_object(),  # type: ignore[attr-defined]
             f"ars.non_embarked.{region}",
             priorities.targets_version(db.session, region, weights),
-            lambda: priorities.non_embarked(db.session, region, config, weights),
+            lambda: priorities.non_embarked(db.session, region, config, weights, current_rules()),
         )
     return cache[region]
 

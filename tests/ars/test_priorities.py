@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
 from matchmaker.ars import priorities
 from matchmaker.ars.priorities import Filters
+from matchmaker.extensions import RULES_KEY, rules_of
 from matchmaker.models import Grappe, GrappeMember, Role, SolverRun
 from tests.ars.conftest import MakeUser, World
 from tests.factories import make_campaign, make_declaration, make_editor
@@ -15,7 +18,7 @@ from tests.factories import make_campaign, make_declaration, make_editor
 
 def _targets(app: Flask, db_session: Session) -> list[priorities.Target]:
     weights = priorities.champ_weights(db_session, "76", app.config)
-    return priorities.non_embarked(db_session, "76", app.config, weights)
+    return priorities.non_embarked(db_session, "76", app.config, weights, rules_of(app))
 
 
 def test_the_list_holds_the_eligible_non_embarked_of_the_region(
@@ -53,7 +56,7 @@ def test_champ_weights_reorder_the_list(
     ars = make_user(Role.ARS)
     weights = priorities.set_champ_weights(db_session, ars, "76", {"PA": 3, "DOM": 0}, app.config)
     assert weights["PA"] == 3 and weights["DOM"] == 0 and weights["PH"] == 1
-    targets = priorities.non_embarked(db_session, "76", app.config, weights)
+    targets = priorities.non_embarked(db_session, "76", app.config, weights, rules_of(app))
     assert [t.finess_et for t in targets][:4] == [e.finess_et for e in world.c[1:]]
     assert targets[-1].finess_et == world.n3.finess_et and targets[-1].score == 0
     # Another region keeps its defaults.
@@ -76,7 +79,7 @@ def test_filters(app: Flask, db_session: Session, world: World, monkeypatch) -> 
     campaign = make_campaign(db_session, region="76")
     make_declaration(db_session, campaign, world.c[1], editor=editor)
     # A grappe of 4 here: the C group (3 peers each) is no longer isolated.
-    monkeypatch.setitem(app.config, "GRAPPE_MIN_SIZE", 4)
+    monkeypatch.setitem(app.extensions, RULES_KEY, replace(rules_of(app), min_size=4))
     targets = _targets(app, db_session)
 
     def keep(**values: object) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from flask import Flask
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.ars import whatif
 from matchmaker.ars.services import Forbidden
+from matchmaker.extensions import RULES_KEY, rules_of
 from matchmaker.grappes import runs
 from matchmaker.models import Job, Role, SolverRun, User
 from tests.ars.conftest import MakeUser, World
@@ -29,8 +31,8 @@ Login = Callable[..., User]
 @pytest.fixture
 def small_grappes(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """Grappes of 3 here, so that the four ESSMS near Foix can form one."""
-    monkeypatch.setitem(app.config, "GRAPPE_MIN_SIZE", 3)
-    monkeypatch.setitem(app.config, "GRAPPE_MIN_SIZE_REDUCED", 2)
+    smaller = replace(rules_of(app), min_size=3, min_size_reduced=2)
+    monkeypatch.setitem(app.extensions, RULES_KEY, smaller)
     monkeypatch.setitem(app.config, "SOLVER_TIME_LIMIT_S", 10)
 
 
