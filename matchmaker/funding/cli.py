@@ -25,7 +25,6 @@ from matchmaker.funding.scales import (
     Scale,
     ScaleError,
     load_scale,
-    programme_scale,
 )
 
 #: Exit codes: a wrong option (as click's usage errors), and a request we cannot serve.
@@ -293,10 +292,13 @@ def _load(path: str | None, instruction: str | None) -> Scale:
     """The options' scale, else the settings' (``programme_scale``), as the site reads it."""
     from flask import current_app, has_app_context
 
+    from matchmaker.extensions import current_rules
+    from matchmaker.rules import build_rules
+
     settings = dict(current_app.config) if has_app_context() else None
     try:
         if path is None and instruction is None:
-            return programme_scale(settings)
+            return current_rules().scale if has_app_context() else build_rules().scale
         if path is None:
             path = (settings or {}).get("FUNDING_SCALE_FILE") or os.environ.get(
                 "GRAPPES_FUNDING_SCALE_FILE"

@@ -10,8 +10,10 @@ from typing import Any
 
 from flask import Config
 
+from matchmaker.extensions import current_rules
 from matchmaker.grappes.errors import RunError
 from matchmaker.models import SolverRun
+from matchmaker.rules import ProgrammeRules
 from solver import types as st
 
 
@@ -19,16 +21,14 @@ def solve_params(
     config: Config | Mapping[str, Any],
     campaign_params: Mapping[str, Any] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    *,
+    rules: ProgrammeRules | None = None,
 ) -> st.SolveParams:
-    """Solver parameters: the app's programme settings, then the campaign's parameters,
-    then explicit overrides (command-line options)."""
+    """Solver parameters: the programme ``rules`` (default: the current app's), the solver
+    settings of ``config``, then the campaign's parameters, then explicit overrides
+    (command-line options)."""
     base: dict[str, Any] = {
-        "min_size": config["GRAPPE_MIN_SIZE"],
-        "min_size_overseas": config["GRAPPE_MIN_SIZE_REDUCED"],
-        "max_size": config["GRAPPE_MAX_SIZE"],
-        "small_og_threshold": config["SMALL_OG_THRESHOLD"],
-        "small_og_threshold_overseas": config["SMALL_OG_THRESHOLD_REDUCED"],
-        "reduced_minimum_departments": config["REDUCED_MINIMUM_DEPARTMENTS"],
+        **(rules or current_rules()).solver_settings(),
         "time_limit_s": float(config["SOLVER_TIME_LIMIT_S"]) or None,
         "random_seed": config["SOLVER_SEED"],
         "num_workers": int(config["SOLVER_WORKERS"]) or os.cpu_count() or 1,

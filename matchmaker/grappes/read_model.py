@@ -20,11 +20,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from matchmaker.editors.normalise import normalise_name
+from matchmaker.extensions import current_rules
 from matchmaker.funding.checklist import (
     Checklist,
     ChecklistGrappe,
@@ -33,7 +34,7 @@ from matchmaker.funding.checklist import (
 )
 from matchmaker.funding.estimate import FundingError, FundingMember, estimate_grappe
 from matchmaker.funding.results import GrappeEstimate
-from matchmaker.funding.scales import ProjectType, Scale, programme_scale
+from matchmaker.funding.scales import ProjectType, Scale
 from matchmaker.grappes.candidates import CandidateFacts, facts_of, is_small_og
 from matchmaker.grappes.params import params_of
 from matchmaker.models import (
@@ -48,6 +49,7 @@ from matchmaker.models import (
     Solution,
     SolverRun,
 )
+from matchmaker.rules import build_rules
 from matchmaker.vocabulary import Answer, DuiStatus, SonsStatus
 
 #: Text of a grappe without editor (its members choose one together).
@@ -146,9 +148,9 @@ def run_facts(
 
 
 def default_scale() -> Scale:
-    """The programme's funding scale, from the settings as every entry point reads it
-    (``programme_scale``; the file is cached by ``load_scales``)."""
-    return programme_scale(current_app.config if has_app_context() else None)
+    """The programme's funding scale: the current app's rules (``matchmaker.rules``), else
+    the scale file of the environment's settings."""
+    return current_rules().scale if has_app_context() else build_rules().scale
 
 
 def referenced_editors(session: Session) -> dict[str, bool]:

@@ -17,6 +17,7 @@ from flask import Flask
 import importers.geography
 import solver.types
 from importers.finess import read_finess
+from matchmaker.extensions import rules_of
 from matchmaker.funding.scales import load_scale
 from matchmaker.grappes.services import solve_params
 from solver import SolveParams
@@ -48,5 +49,5 @@ def test_the_reduced_minimum_list_is_the_scale_files(app: Flask) -> None:
     # the solver holds no list of its own: it receives the scale file's as plain data
     assert not hasattr(solver.types, "REDUCED_MINIMUM_DEPARTMENTS")
     assert SolveParams().reduced_minimum_departments == frozenset()
-    assert solve_params(app.config).reduced_minimum_departments == programme
+    assert solve_params(app.config, rules=rules_of(app)).reduced_minimum_departments == programme
     assert not hasattr(importers.geography, "DEFAULT_REDUCED_MINIMUM")
