@@ -25,6 +25,7 @@ from importers.geography import DEPARTMENTS, REGIONS, departments_of_region, reg
 from matchmaker.audit.services import record
 from matchmaker.grappes.services import RunError, resolve_scope
 from matchmaker.models import AuditEvent, Campaign, CampaignOwner, Role, User
+from matchmaker.rules import ProgrammeRules
 from matchmaker.vocabulary import CampaignStatus
 
 #: French labels of the campaign statuses.
@@ -46,13 +47,10 @@ TRANSITIONS: dict[str, tuple[tuple[CampaignStatus, ...], CampaignStatus, str]] =
     "reopen": ((CampaignStatus.ARCHIVED,), CampaignStatus.CLOSED, "Campagne rouverte."),
 }
 
-#: Solver parameters a campaign may set, with their setting of the configuration.
-SOLVER_PARAM_SETTINGS = {
-    "min_size": "GRAPPE_MIN_SIZE",
-    "min_size_overseas": "GRAPPE_MIN_SIZE_REDUCED",
-    "max_size": "GRAPPE_MAX_SIZE",
-    "time_limit_s": "SOLVER_TIME_LIMIT_S",
-}
+#: Solver parameters a campaign may set: the programme rules' (``ProgrammeRules``) and a
+#: solver setting of the configuration.
+SOLVER_PARAM_RULES = ("min_size", "min_size_overseas", "max_size")
+SOLVER_PARAM_SETTINGS = {"time_limit_s": "SOLVER_TIME_LIMIT_S"}
 
 
 class CampaignError(ValueError):
@@ -310,10 +308,14 @@ def owners(session: Session, campaign: Campaign) -> list[User]:
     )
 
 
-def solver_defaults(config: Any) -> dict[str, Any]:
-    """The solver parameters a campaign starts with: the configuration's."""
+def solver_defaults(config: Any, rules: ProgrammeRules) -> dict[str, Any]:
+    """The solver parameters a campaign starts with: the programme rules', and the
+    configuration's time limit."""
+    programme = rules.solver_settings()
     # a time limit of 0 means "follows the size of the run" (left empty in the form)
-    return {name: config[setting] or None for name, setting in SOLVER_PARAM_SETTINGS.items()}
+    return {name: programme[name] for name in SOLVER_PARAM_RULES} | {
+        name: config[setting] or None for name, setting in SOLVER_PARAM_SETTINGS.items()
+    }
 
 
 def audit_log(session: Session, campaign: Campaign, limit: int = 500) -> list[AuditEvent]:

@@ -26,7 +26,7 @@ from matchmaker.campaigns.blueprint import (
     render_campaign_page,
 )
 from matchmaker.campaigns.forms import ActionForm, CampaignForm, RunForm, UploadForm
-from matchmaker.extensions import db
+from matchmaker.extensions import current_rules, db
 from matchmaker.models import Campaign, Job, Role
 from matchmaker.models.uploads import UPLOAD_KINDS
 
@@ -56,7 +56,7 @@ def create() -> ResponseReturnValue:
     form = CampaignForm()
     if request.method == "GET":
         form.process(
-            data=services.solver_defaults(current_app.config)
+            data=services.solver_defaults(current_app.config, current_rules())
             | {"region": current_user.region or ""}
         )
     if form.validate_on_submit():
@@ -270,7 +270,7 @@ def _campaign_data(form: CampaignForm) -> services.CampaignData:
 
 
 def _form_data(campaign: Campaign) -> dict[str, Any]:
-    defaults = services.solver_defaults(current_app.config)
+    defaults = services.solver_defaults(current_app.config, current_rules())
     params = {**defaults, **(campaign.solver_params or {})}
     return {
         "name": campaign.name,

@@ -26,8 +26,7 @@ from matchmaker import formatting
 from matchmaker.auth.decorators import ANY_ROLE, roles_required
 from matchmaker.auth.services import Forbidden
 from matchmaker.editors.services import thresholds_from
-from matchmaker.extensions import db
-from matchmaker.funding.scales import programme_scale
+from matchmaker.extensions import current_rules, db
 from matchmaker.maps import (
     GeoJSON,
     MapPoint,
@@ -306,15 +305,15 @@ def _radius() -> float:
 
 
 def _neighbour_report(finess_et: str, radius: float) -> neighbour_services.NeighbourReport:
-    config = current_app.config
+    rules = current_rules()
     return neighbour_services.find_neighbours(
         db.session,
         current_user,
         finess_et,
         radius,
-        min_size=int(config["GRAPPE_MIN_SIZE"]),
-        min_size_reduced=int(config["GRAPPE_MIN_SIZE_REDUCED"]),
-        reduced_departments=set(config["REDUCED_MINIMUM_DEPARTMENTS"]),
+        min_size=rules.min_size,
+        min_size_reduced=rules.min_size_reduced,
+        reduced_departments=set(rules.reduced_minimum_departments),
     )
 
 
@@ -368,7 +367,7 @@ def proposals() -> ResponseReturnValue:
 
 
 def _scale() -> Any:
-    return programme_scale(current_app.config)
+    return current_rules().scale
 
 
 @bp.route("/mes-grappes/<int:grappe_id>", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from importers.categories import essms_label
 from matchmaker.auth.decorators import public
-from matchmaker.extensions import db
+from matchmaker.extensions import current_rules, db
 from matchmaker.maps import ORIGIN_COLOUR, GeoJSON, MapPoint, collection, point_feature
 from matchmaker.models import Establishment
 from matchmaker.public import services
@@ -20,9 +20,9 @@ bp = Blueprint("public", __name__)
 def about() -> ResponseReturnValue:
     return render_template(
         "public/about.html",
-        min_size=current_app.config["GRAPPE_MIN_SIZE"],
-        min_size_reduced=current_app.config["GRAPPE_MIN_SIZE_REDUCED"],
-        max_size=current_app.config["GRAPPE_MAX_SIZE"],
+        min_size=current_rules().min_size,
+        min_size_reduced=current_rules().min_size_reduced,
+        max_size=current_rules().max_size,
     )
 
 
