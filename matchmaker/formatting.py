@@ -18,6 +18,7 @@ from babel.numbers import format_decimal, format_percent
 from flask import Flask
 
 from importers.geography import DEPARTMENTS, REGIONS
+from matchmaker import vocabulary
 
 #: The site's only locale.
 LOCALE = "fr_FR"
@@ -151,3 +152,4 @@ FILTERS = {
 def init_app(app: Flask) -> None:
     """Register the French formatting filters once for every template."""
     app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.filters["label"] = vocabulary.template_label

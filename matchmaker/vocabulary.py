@@ -54,9 +54,10 @@ class RunStatus(Vocabulary):
         return self in FINAL_STATUSES
 
     @property
-    def task_label(self) -> str:
-        """The French label agreeing with « tâche » (the label agrees with « calcul »)."""
-        return TASK_LABELS[self]
+    def feminine_label(self) -> str:
+        """The French label agreeing with a feminine noun (« tâche », « simulation »); the
+        label agrees with « calcul »."""
+        return FEMININE_LABELS[self]
 
 
 #: Jobs and runs share their statuses.
@@ -372,8 +373,8 @@ LABELS: dict[type[Vocabulary], dict[Vocabulary, str]] = {
     },
 }
 
-#: A job's status, agreeing with « tâche ».
-TASK_LABELS: dict[RunStatus, str] = {
+#: A job's or a simulation's status, agreeing with « tâche », « simulation ».
+FEMININE_LABELS: dict[RunStatus, str] = {
     RunStatus.QUEUED: "en attente",
     RunStatus.RUNNING: "en cours",
     RunStatus.SUCCEEDED: "terminée",
@@ -405,6 +406,13 @@ ENUMS: tuple[type[Vocabulary], ...] = (
     Role,
     ApprovalStatus,
 )
+
+ENUMS_BY_NAME = {enum.__name__: enum for enum in ENUMS}
+
+
+def template_label(value: str | None, enum: str, default: str = "") -> str:
+    """The ``label`` filter of the templates: ``{{ code | label("DuiStatus", "—") }}``."""
+    return label(value, ENUMS_BY_NAME[enum], default)
 
 
 def label(value: str | None, enum: type[Vocabulary], default: str = "") -> str:

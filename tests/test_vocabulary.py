@@ -37,7 +37,7 @@ def test_the_label_table_holds_only_members():
     for enum, labels in v.LABELS.items():
         assert [type(m) for m in labels] == [enum] * len(enum), enum
         assert {m.value for m in labels} == set(enum.values()), enum
-    assert set(v.TASK_LABELS) == set(v.RunStatus)
+    assert set(v.FEMININE_LABELS) == set(v.RunStatus)
     assert set(v.ANSWER_VERBS) == set(v.Answer)
 
 
@@ -60,7 +60,7 @@ def test_jobs_and_runs_share_one_status_enum():
     assert v.JobStatus is v.RunStatus
     assert {s for s in v.RunStatus if s.is_final} == {"succeeded", "failed", "cancelled"}
     assert v.RunStatus.SUCCEEDED.label == "terminé"  # « calcul terminé »
-    assert v.RunStatus.SUCCEEDED.task_label == "terminée"  # « tâche terminée »
+    assert v.RunStatus.SUCCEEDED.feminine_label == "terminée"  # « tâche terminée »
 
 
 def test_label_helper():
@@ -118,3 +118,10 @@ def test_the_database_still_checks_the_codes(db_session: Session):
             )
         )
     savepoint.rollback()
+
+
+def test_the_template_filter_names_the_enum():
+    assert v.template_label("commande", "SonsStatus") == "commandé"
+    assert v.template_label("aucun", "DuiStatus") == "sans DUI"
+    assert v.template_label(None, "Answer", "en attente") == "en attente"
+    assert set(v.ENUMS_BY_NAME) == {enum.__name__ for enum in v.ENUMS}

@@ -84,7 +84,7 @@ class Job(Base):
 
     @property
     def status_label(self) -> str:
-        return JobStatus(self.status).task_label
+        return JobStatus(self.status).feminine_label
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.kind} {self.status}>"
