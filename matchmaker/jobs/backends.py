@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
 from matchmaker.jobs import registry, runner, state
+from matchmaker.vocabulary import JobStatus
 
 if TYPE_CHECKING:  # Redis and RQ are imported when a queue is used, not at start-up
     from redis import Redis
@@ -115,7 +116,9 @@ def recover_stale(app: Flask) -> list[int]:
         with Session(db.engine_of(app)) as session:
             for job, hook in hooked:
                 if hook is not None:
-                    hook(session, job.params, "failed", state.interrupted_error(stale_after))
+                    hook(
+                        session, job.params, JobStatus.FAILED, state.interrupted_error(stale_after)
+                    )
             session.commit()
     return [job.id for job in stale]
 
@@ -254,7 +257,7 @@ def _send_to_rq(app: Flask, job_id: int) -> None:
         state.finish(
             engine,
             job_id,
-            "failed",
+            JobStatus.FAILED,
             message="Échec de la mise en file d'attente.",
             error=f"File d'attente Redis injoignable : {error}",
             error_type=type(error).__name__,

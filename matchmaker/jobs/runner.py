@@ -22,6 +22,7 @@ from matchmaker.extensions import db
 from matchmaker.jobs import registry, state
 from matchmaker.jobs.context import JobCancelled, JobContext, JobError
 from matchmaker.ops import logs
+from matchmaker.vocabulary import JobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -92,31 +93,33 @@ def _run(app: Flask, engine: Engine, claimed: state.ClaimedJob, log: logs.JobLog
     except JobCancelled as cancelled:
         session.rollback()
         logger.info("job %s (%s) cancelled", claimed.id, claimed.kind)
-        state.finish(engine, claimed.id, "cancelled", message=str(cancelled), log=log.text())
-        return "cancelled"
+        state.finish(
+            engine, claimed.id, JobStatus.CANCELLED, message=str(cancelled), log=log.text()
+        )
+        return JobStatus.CANCELLED
     except Exception as error:  # the cause is stored on the row and logged, not swallowed
         session.rollback()
         logger.exception("job %s (%s) failed", claimed.id, claimed.kind)
         state.finish(
             engine,
             claimed.id,
-            "failed",
+            JobStatus.FAILED,
             message="Échec de la tâche.",
             error=describe_error(error),
             error_type=type(error).__name__,
             log=log.text(),
         )
-        return "failed"
+        return JobStatus.FAILED
     logger.info("job %s (%s) succeeded", claimed.id, claimed.kind)
     state.finish(
         engine,
         claimed.id,
-        "succeeded",
+        JobStatus.SUCCEEDED,
         message="Terminé.",
         result=result,
         log=log.text(),
     )
-    return "succeeded"
+    return JobStatus.SUCCEEDED
 
 
 def describe_error(error: BaseException) -> str:

@@ -19,6 +19,7 @@ from matchmaker.jobs import backends, registry
 from matchmaker.models import Campaign, Job, Role, User
 from matchmaker.models.base import utcnow
 from matchmaker.ops import logs
+from matchmaker.vocabulary import JobStatus
 
 
 class JobNotCancellable(Exception):
@@ -46,7 +47,7 @@ def enqueue(
     job = Job(
         kind=kind,
         params=params,
-        status="queued",
+        status=JobStatus.QUEUED,
         progress=0.0,
         message="En attente de démarrage…",
         created_by_user_id=user.id if user is not None else None,
@@ -83,9 +84,9 @@ def cancel(session: Session, job: Job, user: User | None) -> Job:
         CursorResult[Any],
         session.execute(
             update(Job)
-            .where(Job.id == job.id, Job.status == "queued")
+            .where(Job.id == job.id, Job.status == JobStatus.QUEUED)
             .values(
-                status="cancelled",
+                status=JobStatus.CANCELLED,
                 finished_at=now,
                 cancel_requested=True,
                 message="Annulée avant son démarrage.",
@@ -96,7 +97,7 @@ def cancel(session: Session, job: Job, user: User | None) -> Job:
     if cancelled == 1:
         hook = registry.abandon_hook(job.kind)
         if hook is not None:
-            hook(session, job.params or {}, "cancelled", "Annulé avant son démarrage.")
+            hook(session, job.params or {}, JobStatus.CANCELLED, "Annulé avant son démarrage.")
     else:
         session.execute(
             update(Job)
@@ -160,7 +161,7 @@ def status_payload(job: Job) -> dict[str, Any]:
         "error": job.error,
         "error_type": job.error_type,
         "cancel_requested": bool(job.cancel_requested),
-        "result": job.result if job.status == "succeeded" else None,
+        "result": job.result if job.status == JobStatus.SUCCEEDED else None,
         "created_at": _iso(job.created_at),
         "started_at": _iso(job.started_at),
         "finished_at": _iso(job.finished_at),

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models.base import utcnow
 from matchmaker.models.jobs import Job
+from matchmaker.vocabulary import JobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +58,8 @@ def claim(engine: Engine, job_id: int) -> ClaimedJob | None:
             CursorResult[Any],
             session.execute(
                 update(Job)
-                .where(Job.id == job_id, Job.status == "queued")
-                .values(status="running", started_at=now, heartbeat_at=now)
+                .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+                .values(status=JobStatus.RUNNING, started_at=now, heartbeat_at=now)
             ),
         ).rowcount
         session.commit()
@@ -82,7 +83,7 @@ def next_queued(engine: Engine, backend: str = "thread") -> list[int]:
         return list(
             session.scalars(
                 select(Job.id)
-                .where(Job.status == "queued", Job.backend == backend)
+                .where(Job.status == JobStatus.QUEUED, Job.backend == backend)
                 .order_by(Job.created_at, Job.id)
             )
         )
@@ -126,7 +127,7 @@ def finish(
     """Record the job's outcome and its log (its own transaction, waiting for locks as
     usual)."""
     values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "heartbeat_at": None}
-    if status == "succeeded":
+    if status == JobStatus.SUCCEEDED:
         values["progress"] = 1.0
     if message is not None:
         values["message"] = message[:300]
@@ -156,7 +157,7 @@ def mark_stale(
             )
             for job in session.scalars(
                 select(Job).where(
-                    Job.status == "running",
+                    Job.status == JobStatus.RUNNING,
                     (Job.heartbeat_at < limit)
                     | (Job.heartbeat_at.is_(None) & (Job.started_at < limit)),
                 )
@@ -165,9 +166,9 @@ def mark_stale(
         if stale:
             session.execute(
                 update(Job)
-                .where(Job.id.in_([job.id for job in stale]), Job.status == "running")
+                .where(Job.id.in_([job.id for job in stale]), Job.status == JobStatus.RUNNING)
                 .values(
-                    status="failed",
+                    status=JobStatus.FAILED,
                     finished_at=now,
                     heartbeat_at=None,
                     error=interrupted_error(stale_after_s),
@@ -192,7 +193,9 @@ def _short_write(engine: Engine, job_id: int, values: dict[str, Any]) -> bool:
             connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_STATE_BUSY_MS}")
         try:
             connection.execute(
-                update(Job).where(Job.id == job_id, Job.status == "running").values(**values)
+                update(Job)
+                .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+                .values(**values)
             )
             connection.commit()
         except OperationalError as error:
