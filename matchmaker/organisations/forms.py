@@ -20,16 +20,17 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from matchmaker.models.declarations import CHAMPS
+from matchmaker.vocabulary import Answer, DuiStatus, SonsStatus
 
 DUI_CHOICES = [
-    SelectChoice("aucun", "Pas de DUI (projet d'acquisition)"),
-    SelectChoice("non_reference", "Un DUI non référencé Ségur"),
-    SelectChoice("reference_segur", "Un DUI référencé Ségur"),
+    SelectChoice(DuiStatus.AUCUN, "Pas de DUI (projet d'acquisition)"),
+    SelectChoice(DuiStatus.NON_REFERENCE, "Un DUI non référencé Ségur"),
+    SelectChoice(DuiStatus.REFERENCE_SEGUR, "Un DUI référencé Ségur"),
 ]
 SONS_CHOICES = [
-    SelectChoice("aucun", "Pas de commande SONS"),
-    SelectChoice("commande", "Commande SONS passée"),
-    SelectChoice("realise", "Prestation SONS réalisée"),
+    SelectChoice(SonsStatus.AUCUN, "Pas de commande SONS"),
+    SelectChoice(SonsStatus.COMMANDE, "Commande SONS passée"),
+    SelectChoice(SonsStatus.REALISE, "Prestation SONS réalisée"),
 ]
 CHAMP_LABELS = {
     "PA": "Personnes âgées",
@@ -53,7 +54,7 @@ class DeclarationForm(FlaskForm):
     dui_status = RadioField(
         "Votre établissement utilise-t-il un dossier usager informatisé (DUI) ?",
         choices=DUI_CHOICES,
-        default="aucun",
+        default=DuiStatus.AUCUN,
     )
     editor = StringField(
         "Éditeur du DUI",
@@ -67,7 +68,7 @@ class DeclarationForm(FlaskForm):
     sons_status = RadioField(
         "Commande SONS (prestation Ségur payée par l'État à l'éditeur)",
         choices=SONS_CHOICES,
-        default="aucun",
+        default=SonsStatus.AUCUN,
     )
     sons_editor = StringField(
         "Éditeur de la commande SONS",
@@ -96,7 +97,7 @@ class DeclarationForm(FlaskForm):
     def validate(self, extra_validators: Any = None) -> bool:
         """The editor is required with a DUI (also checked by the service)."""
         valid = super().validate(extra_validators)
-        if self.dui_status.data != "aucun" and not (self.editor.data or "").strip():
+        if self.dui_status.data != DuiStatus.AUCUN and not (self.editor.data or "").strip():
             self.editor.errors = [*self.editor.errors, "Indiquez l'éditeur de votre DUI."]
             valid = False
         return valid
@@ -129,8 +130,8 @@ class AnswerForm(FlaskForm):
     answer = RadioField(
         "Votre réponse",
         choices=[
-            SelectChoice("accepte", "J'accepte de rejoindre cette grappe"),
-            SelectChoice("refuse", "Je décline cette proposition"),
+            SelectChoice(Answer.ACCEPTE, "J'accepte de rejoindre cette grappe"),
+            SelectChoice(Answer.REFUSE, "Je décline cette proposition"),
         ],
         validators=[DataRequired("Choisissez une réponse.")],
     )
