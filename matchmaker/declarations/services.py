@@ -23,7 +23,7 @@ from matchmaker.editors.normalise import Thresholds
 from matchmaker.editors.services import record_pending, resolve_editors
 from matchmaker.models import Campaign, Declaration, Embarkation, Establishment
 from matchmaker.models.declarations import SONS_ORDERED
-from matchmaker.vocabulary import DeclarationSource, EmbarkationScheme
+from matchmaker.vocabulary import CampaignStatus, DeclarationSource, EmbarkationScheme
 
 
 def find_campaign(session: Session, name: str) -> Campaign | None:
@@ -33,7 +33,9 @@ def find_campaign(session: Session, name: str) -> Campaign | None:
 
 def create_campaign(session: Session, name: str, **fields: object) -> Campaign:
     """A new campaign (status ``open`` unless given), flushed so it has an id."""
-    campaign = Campaign(name=name, status=str(fields.pop("status", "open")), **fields)
+    campaign = Campaign(
+        name=name, status=CampaignStatus(str(fields.pop("status", CampaignStatus.OPEN))), **fields
+    )
     session.add(campaign)
     session.flush()
     return campaign
