@@ -12,3 +12,5 @@ DUI_STATUSES = ("aucun", "non_reference", "reference_segur")
 SONS_STATUSES = ("aucun", "commande", "realise")
 #: SONS statuses that mean an order exists, which binds the ESSMS to the SONS editor.
 SONS_ORDERED = ("commande", "realise")
+#: The funding schemes an ESSMS can be embarked in (ARS embarkation lists).
+SCHEMES = ("esms_numerique", "sons")

@@ -14,15 +14,15 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from importers.declarations import import_declarations
-from importers.embarkation import import_embarked
-from importers.synthetic_declarations import (
+from matchmaker.auth.services import create_user
+from matchmaker.declarations.services import create_campaign, find_campaign
+from matchmaker.imports.declarations import import_declarations
+from matchmaker.imports.embarkation import import_embarked
+from matchmaker.imports.synthetic_declarations import (
     load_demo_referential,
     write_demo_declarations,
     write_demo_embarked,
 )
-from matchmaker.auth.services import create_user
-from matchmaker.declarations.services import create_campaign, find_campaign
 from matchmaker.models import (
     Campaign,
     CampaignOwner,

@@ -24,7 +24,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from matchmaker.editors.normalise import normalise_name
+from importers.editor_names import normalise_name
 from matchmaker.funding.checklist import (
     Checklist,
     ChecklistGrappe,

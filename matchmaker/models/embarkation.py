@@ -9,9 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from matchmaker.models.base import Base, FinessNumber, utcnow
 
-#: The funding schemes an ESSMS can be embarked in.
-SCHEMES = ("esms_numerique", "sons")
-
 
 class Embarkation(Base):
     """One ESSMS embarked in one scheme (at most one row per ESSMS and scheme).

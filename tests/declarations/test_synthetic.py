@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from importers.declarations import import_declarations
-from importers.embarkation import import_embarked
-from importers.synthetic_declarations import (
+from matchmaker.declarations.services import current_declarations, embarkation_status
+from matchmaker.imports.declarations import import_declarations
+from matchmaker.imports.embarkation import import_embarked
+from matchmaker.imports.synthetic_declarations import (
     load_demo_referential,
     write_demo_declarations,
     write_demo_embarked,
 )
-from matchmaker.declarations.services import current_declarations, embarkation_status
 from matchmaker.models import Campaign
 from tests.declarations.conftest import MakeEstablishment
 
