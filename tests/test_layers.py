@@ -14,6 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
 def _modules(package: str) -> tuple[str, ...]:
     """Every module of a top-level package of the project, found on disk."""
     folder = ROOT / package
