@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from importers.geography import DEPARTMENTS
 from matchmaker import formatting
+from matchmaker.grappes.read_model import OPEN_EDITOR
 from matchmaker.maps import (
     GeoJSON,
     LegendEntry,
@@ -121,12 +122,6 @@ class DepartmentSummary:
 def colour_of(number: int) -> str:
     """The colour of grappe ``number`` (1-based)."""
     return PALETTE[(number - 1) % len(PALETTE)]
-
-
-def open_editor_label() -> str:
-    from matchmaker.campaigns.review import OPEN_EDITOR  # review imports this module
-
-    return OPEN_EDITOR
 
 
 # --- reading the run ------------------------------------------------------------------------
@@ -257,7 +252,7 @@ def run_map_data(
             )
         )
     }
-    open_editor = open_editor_label()
+    open_editor = OPEN_EDITOR
     grappes = [
         MapGrappe(
             number=head.number,

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from matchmaker.grappes import services as grappes
+from matchmaker.grappes.candidates import is_small_og
+from matchmaker.grappes.locks import grappe_key
 from matchmaker.models import SolverRun
 from solver import types as st
 from solver.geo import haversine_km
@@ -22,7 +23,7 @@ def solution_of(run: SolverRun) -> st.Solution:
         status=run.solver_status or "FEASIBLE",
         grappes=tuple(
             st.Grappe(
-                key=grappes.grappe_key(g),
+                key=grappe_key(g),
                 editor=g.editor_name or None,
                 centre=g.centre_finess_et or (g.members[0].finess_et if g.members else ""),
                 members=tuple(
@@ -109,4 +110,4 @@ def medoid(members: list[st.Candidate]) -> str:
 
 
 def is_small(c: st.Candidate, params: st.SolveParams) -> bool:
-    return grappes.is_small_og(c.og_size, c.department, params)
+    return is_small_og(c.og_size, c.department, params)

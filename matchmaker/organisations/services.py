@@ -46,7 +46,7 @@ from matchmaker.auth.services import (
 )
 from matchmaker.declarations import services as declaration_services
 from matchmaker.declarations.services import DECLARED_FIELDS
-from matchmaker.grappes.services import campaign_scope
+from matchmaker.grappes.scope import campaign_scope
 from matchmaker.models import (
     Campaign,
     Declaration,

@@ -18,7 +18,7 @@ import importers.geography
 import solver.types
 from importers.finess import read_finess
 from matchmaker.funding.scales import load_scale
-from matchmaker.grappes.services import solve_params
+from matchmaker.grappes.params import solve_params
 from solver import SolveParams
 
 
