@@ -40,13 +40,14 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from importers.reports import ImportSummary  # noqa: E402
 from importers.synthetic_declarations import (  # noqa: E402
     synthetic_referential,
+    write_demo_declarations,
     write_referential_csv,
 )
 from matchmaker.declarations.services import create_campaign  # noqa: E402
 from matchmaker.extensions import make_engine  # noqa: E402
 from matchmaker.imports.declarations import import_declarations  # noqa: E402
 from matchmaker.imports.editors import import_editors  # noqa: E402
-from matchmaker.imports.synthetic_declarations import write_demo_declarations  # noqa: E402
+from matchmaker.imports.synthetic_declarations import open_essms  # noqa: E402
 from matchmaker.models import Base, Declaration, Establishment, Organisation  # noqa: E402
 
 TARGET_SECONDS = 20.0
@@ -155,7 +156,7 @@ def main() -> None:
             files = {}
             for suffix in (".xlsx", ".csv"):
                 written = write_demo_declarations(
-                    session,
+                    open_essms(session, campaign.name),
                     campaign.name,
                     work / f"declarations{suffix}",
                     seed=args.seed,

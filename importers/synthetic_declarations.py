@@ -327,7 +327,7 @@ def write_demo_declarations(
     names are typed in messy ways; ``error_rate`` of the rows carry a mistake the importer
     reports (mistyped FINESS, invalid e-mail, status without editor). XLSX numbers lose
     their leading zero as Excel does; CSV is Windows-1252 with ``;``. ``limit`` caps the
-    rows. ``matchmaker.imports.synthetic_declarations`` reads the ESSMS from a database.
+    rows. ``matchmaker.imports.synthetic_declarations.open_essms`` reads them from a database.
     """
     rng = random.Random(seed)
     editors = list(referential or synthetic_referential(seed=seed))

@@ -187,15 +187,7 @@ def import_declarations(
     rows, errors = parse(table, progress)
     index = index or establishment_index(session)
     errors.extend(validate(rows, index, file=table.file, headers=table.headers))
-    accepted, summary = triage(
-        rows,
-        errors,
-        path=path,
-        file=table.file,
-        ignored_headers=table.ignored_headers,
-        dry_run=dry_run,
-        strict=strict,
-    )
+    accepted, summary = triage(rows, errors, table, path=path, dry_run=dry_run, strict=strict)
     raws = Counter(raw for row in accepted for raw in (row.editor_raw, row.sons_editor_raw) if raw)
     resolutions = resolve_editors(session, raws, thresholds)
     decisions = Counter(resolution.decision for resolution in resolutions.values())

@@ -100,14 +100,7 @@ def import_embarked(
         validate(rows, index, file=table.file, headers=table.headers, departments=departments)
     )
     accepted, summary = triage(
-        rows,
-        errors,
-        path=path,
-        file=table.file,
-        ignored_headers=table.ignored_headers,
-        dry_run=dry_run,
-        strict=strict,
-        bad_lines=frozenset(bad),
+        rows, errors, table, path=path, dry_run=dry_run, strict=strict, bad_lines=frozenset(bad)
     )
     raws = Counter(row.editor_raw for row in accepted if row.editor_raw)
     resolutions = resolve_editors(session, raws, thresholds)
