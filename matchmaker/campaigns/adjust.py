@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from matchmaker.audit.services import record
 from matchmaker.campaigns.services import CampaignError, check_manage
-from matchmaker.campaigns.solution_edits import move_members, solution_of
+from matchmaker.campaigns.solution_edits import move_members
 from matchmaker.grappes.candidates import stored_candidates
 from matchmaker.grappes.carriers import CHOSEN_CARRIER
 from matchmaker.grappes.locks import grappe_key, solver_locks
 from matchmaker.grappes.params import params_of
+from matchmaker.grappes.storage import solution_of
 from matchmaker.models import Campaign, Exclusion, Grappe, GrappeMember, Lock, SolverRun, User
 from solver import types as st
 from solver.validate import Violation, validate

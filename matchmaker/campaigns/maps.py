@@ -146,7 +146,7 @@ def _member_rows(run: SolverRun, filters: RunMapFilters) -> Select[*tuple[Any, .
             Establishment.department,
         )
         .join(GrappeMember, GrappeMember.grappe_id == Grappe.id)
-        .join(Establishment, Establishment.finess_et == GrappeMember.finess_et)
+        .join(GrappeMember.establishment)
         .where(
             Grappe.run_id == run.id,
             Establishment.latitude.is_not(None),
@@ -162,7 +162,7 @@ def _member_rows(run: SolverRun, filters: RunMapFilters) -> Select[*tuple[Any, .
         # Grappes with a member in the department, drawn whole.
         touching = (
             select(GrappeMember.grappe_id)
-            .join(Establishment, Establishment.finess_et == GrappeMember.finess_et)
+            .join(GrappeMember.establishment)
             .where(Establishment.department == filters.department)
         )
         query = query.where(Grappe.id.in_(touching))

@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from matchmaker.models.declarations import CHAMPS
+from importers.vocabulary import CHAMP_LABELS, CHAMPS
 
 DUI_CHOICES = [
     SelectChoice("aucun", "Pas de DUI (projet d'acquisition)"),
@@ -31,15 +31,6 @@ SONS_CHOICES = [
     SelectChoice("commande", "Commande SONS passée"),
     SelectChoice("realise", "Prestation SONS réalisée"),
 ]
-CHAMP_LABELS = {
-    "PA": "Personnes âgées",
-    "PH": "Personnes handicapées",
-    "DOM": "Domicile",
-    "PDS": "Personnes en difficultés spécifiques",
-    "PDE": "Protection de l'enfance",
-    "AHI": "Accueil, hébergement, insertion",
-    "PJM": "Protection juridique des majeurs",
-}
 
 
 class MultiCheckboxField(SelectMultipleField):

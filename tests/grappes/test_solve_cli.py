@@ -19,7 +19,6 @@ from matchmaker.grappes import read_model
 from matchmaker.grappes.candidates import ALREADY_FUNDED, NO_COORDINATES, gather_candidates
 from matchmaker.grappes.carriers import CHOSEN_CARRIER, apply_chosen_carriers
 from matchmaker.grappes.params import params_of
-from matchmaker.grappes.results import RESULT_COLUMNS
 from matchmaker.grappes.scope import resolve_scope
 from matchmaker.grappes.storage import previous_solution
 from matchmaker.models import Campaign, Lock, SolverRun
@@ -52,7 +51,7 @@ def test_solve_forms_one_alpha_grappe_and_explains_the_rest(
         read_model.grappe_views(db_session, run), read_model.left_out(db_session, run)
     )
     assert len(rows) == 25  # 23 candidates + 2 set aside
-    assert list(rows[0]) == list(RESULT_COLUMNS)
+    assert list(rows[0]) == list(exports.RUN_CSV_COLUMNS)
     by_reason = {r["FINESS ET"]: r["Motif"] for r in rows if r["Situation"] == "écarté"}
     assert len(by_reason) == 7
     assert sum("Beta Soft" in reason for reason in by_reason.values()) == 5
