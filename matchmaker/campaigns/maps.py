@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
-from importers.geography import DEPARTMENTS
 from matchmaker import formatting
 from matchmaker.grappes.read_model import OPEN_EDITOR
 from matchmaker.maps import (
@@ -31,9 +30,9 @@ from matchmaker.maps import (
     LegendEntry,
     MapPoint,
     collection,
+    department_feature,
     legend,
     point_feature,
-    summary_feature,
 )
 from matchmaker.models import Establishment, Exclusion, Grappe, GrappeMember, Organisation
 from matchmaker.models.grappes import SolverRun
@@ -367,26 +366,20 @@ def summary_geojson(summaries: Sequence[DepartmentSummary]) -> GeoJSON:
     """One labelled circle per department (its number of grappes), to choose one."""
     features = []
     for item in summaries:
-        department = DEPARTMENTS.get(item.code)
-        if department is None:
-            continue
-        features.append(
-            summary_feature(
-                department.latitude,
-                department.longitude,
-                str(item.grappes),
-                f"{department.name} ({item.code})",
-                (
-                    _count(item.grappes, "grappe"),
-                    f"{_count(item.members, 'ESSMS', 'ESSMS')} en grappe",
-                    f"{_count(item.left_out, 'ESSMS écarté', 'ESSMS écartés')}",
-                    "Cliquez pour afficher ses ESSMS.",
-                ),
-                code=item.code,
-                count=item.members + item.left_out,
-                colour=SUMMARY_COLOUR,
-            )
+        feature = department_feature(
+            item.code,
+            str(item.grappes),
+            (
+                _count(item.grappes, "grappe"),
+                f"{_count(item.members, 'ESSMS', 'ESSMS')} en grappe",
+                f"{_count(item.left_out, 'ESSMS écarté', 'ESSMS écartés')}",
+                "Cliquez pour afficher ses ESSMS.",
+            ),
+            count=item.members + item.left_out,
+            colour=SUMMARY_COLOUR,
         )
+        if feature is not None:
+            features.append(feature)
     total = sum(item.members + item.left_out for item in summaries)
     return collection(
         features,
