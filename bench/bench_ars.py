@@ -40,13 +40,13 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
-from importers.finess import import_finess  # noqa: E402
 from importers.geography import REGIONS  # noqa: E402
 from importers.synthetic import generate  # noqa: E402
 from matchmaker import create_app  # noqa: E402
 from matchmaker.ars.dashboard import build_dashboard  # noqa: E402
 from matchmaker.auth import services as auth_services  # noqa: E402
 from matchmaker.extensions import db, make_engine  # noqa: E402
+from matchmaker.imports.finess import import_finess  # noqa: E402
 from matchmaker.models import (  # noqa: E402
     Base,
     ContactAction,

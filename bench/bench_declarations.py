@@ -37,8 +37,6 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, insert, select  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
-from importers.declarations import import_declarations  # noqa: E402
-from importers.editors import import_editors  # noqa: E402
 from importers.reports import ImportSummary  # noqa: E402
 from importers.synthetic_declarations import (  # noqa: E402
     synthetic_referential,
@@ -47,6 +45,9 @@ from importers.synthetic_declarations import (  # noqa: E402
 )
 from matchmaker.declarations.services import create_campaign  # noqa: E402
 from matchmaker.extensions import make_engine  # noqa: E402
+from matchmaker.imports.declarations import import_declarations  # noqa: E402
+from matchmaker.imports.editors import import_editors  # noqa: E402
+from matchmaker.imports.synthetic_declarations import open_essms  # noqa: E402
 from matchmaker.models import Base, Declaration, Establishment, Organisation  # noqa: E402
 
 TARGET_SECONDS = 20.0
@@ -63,8 +64,8 @@ class Timing:
 
 def national_finess_extract(session: Session, work: Path, size: int, seed: int) -> str:
     """Write a national synthetic extract and import it with the FINESS importer."""
-    from importers.finess import import_finess
     from importers.synthetic import generate
+    from matchmaker.imports.finess import import_finess
 
     extract = generate(work / "finess", size=size, seed=seed, regions=None)
     import_finess(session, extract.establishments_path, ej_path=extract.ej_path)
@@ -155,7 +156,7 @@ def main() -> None:
             files = {}
             for suffix in (".xlsx", ".csv"):
                 written = write_demo_declarations(
-                    session,
+                    open_essms(session, campaign.name),
                     campaign.name,
                     work / f"declarations{suffix}",
                     seed=args.seed,

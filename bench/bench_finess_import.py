@@ -37,8 +37,8 @@ def _import_once(url: str, path: str, ej_path: str, queue: multiprocessing.Queue
     """Child process: one import, committed; report wall time, peak RSS and counts."""
     from sqlalchemy.orm import Session
 
-    from importers.finess import import_finess
     from matchmaker.extensions import make_engine
+    from matchmaker.imports.finess import import_finess
 
     engine = make_engine(url)
     start = time.perf_counter()

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert, select
 
 from matchmaker import create_app
-from matchmaker.campaigns import exports, figures, review
+from matchmaker.campaigns import exports, figures
 from matchmaker.extensions import db
 from matchmaker.grappes import read_model
 from matchmaker.models import Establishment, RunCandidate, SolverRun
@@ -92,7 +92,7 @@ def main() -> None:
             one = run.grappes[len(run.grappes) // 2]
 
             def run_page_before() -> None:
-                views = review.grappe_views(db.session, run)
+                views = read_model.grappe_views(db.session, run)
                 figures.run_figures(
                     run,
                     (
@@ -102,22 +102,24 @@ def main() -> None:
                 )
 
             def run_page_after() -> None:
-                review.grappe_views(db.session, run, grappes=run.grappes[:PAGE])
+                read_model.grappe_views(db.session, run, grappes=run.grappes[:PAGE])
                 figures.run_figures(run, read_model.member_counts(db.session, run))
 
             def grappe_page_before() -> None:
-                next(v for v in review.grappe_views(db.session, run) if v.grappe.id == one.id)
+                next(v for v in read_model.grappe_views(db.session, run) if v.grappe.id == one.id)
 
             def grappe_page_after() -> None:
-                review.grappe_view(db.session, one)
+                read_model.grappe_view(db.session, one)
 
             def run_csv_whole() -> None:
                 exports.run_csv(
-                    review.grappe_views(db.session, run), review.left_out(db.session, run)
+                    read_model.grappe_views(db.session, run), read_model.left_out(db.session, run)
                 )
 
             def run_csv_first_piece() -> None:
-                batch = (v for v in review.grappe_views(db.session, run, grappes=run.grappes[:20]))
+                batch = (
+                    v for v in read_model.grappe_views(db.session, run, grappes=run.grappes[:20])
+                )
                 next(exports.run_csv_chunks(batch, []))
 
             print(f"load average {os.getloadavg()}")

@@ -54,11 +54,11 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from importers.finess import import_finess  # noqa: E402
 from importers.synthetic import generate  # noqa: E402
 from matchmaker import migrations  # noqa: E402
 from matchmaker.auth import services as auth_services  # noqa: E402
 from matchmaker.extensions import make_engine  # noqa: E402
+from matchmaker.imports.finess import import_finess  # noqa: E402
 from matchmaker.models import (  # noqa: E402
     Campaign,
     Declaration,

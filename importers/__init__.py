@@ -1,6 +1,7 @@
-"""Files in, rows out: FINESS extracts, declarations, editor lists, embarkation lists.
+"""Files in, typed rows out: FINESS extracts, declarations, editor lists, embarkation lists.
 
-Each importer has three stages: parse (streaming, typed records), validate (collect every
-error as a ``RowError``), load (one transaction, upsert keyed by FINESS). Parsing and
-validation are pure; only ``load`` takes a session.
+Each importer parses (streaming, typed records) and validates (collecting every error as a
+``RowError``), purely: no web framework, no database, no other room (import-linter's
+``importers-pure`` contract). The load stage, one transaction upserting by FINESS, lives
+on the site's side, in ``matchmaker.imports``.
 """

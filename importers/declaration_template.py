@@ -1,7 +1,7 @@
 """The declaration template sent to ESSMS, in French: CSV, or XLSX with drop-down lists
 and an ``aide`` sheet explaining each column.
 
-Its columns are the canonical columns of ``importers.declarations.COLUMNS``, so a filled
+Its columns are the canonical columns of ``importers.declaration_columns.COLUMNS``, so a filled
 template always imports without header guessing.
 """
 

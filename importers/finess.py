@@ -19,17 +19,17 @@ Bytes, encodings, fields and values are read by ``importers.finess_lines``. Coor
 reprojected to WGS84 after the pass, one vectorised batch per CRS read from
 each line's source text (``importers.coordinates``).
 
-``import_finess`` also accepts the FINESS+ JSON flow (``importers.finess_plus``), detected
-from the content, and loads both through ``importers.finess_load.load``.
+``read_finess`` also accepts the FINESS+ JSON flow (``importers.finess_plus``), detected
+from the content. Pure: ``matchmaker.imports.finess.import_finess`` loads what it reads
+(``matchmaker.imports.finess_load``).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from importers import finess_plus
 from importers.categories import category
@@ -61,12 +61,6 @@ from importers.finess_records import (
 )
 from importers.geography import DEPARTMENTS, UnknownDepartment, insee_department, territory
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from importers.finess_load import Forecast
-    from matchmaker.models import FinessImport
-
 LEGACY_FORMAT = "legacy_csv"
 #: ``structureet``: 32 fields (the last, numuai, followed by nothing); files before numuai
 #: was added have 31.
@@ -84,16 +78,6 @@ _COMMUNE_PREFIX = {
     "9F": "97",
     "9J": "98",
 }
-
-
-@dataclass
-class ImportOutcome:
-    """What ``import_finess`` did: the parsed extract and, unless dry run, its import row."""
-
-    extract: Extract
-    finess_import: FinessImport | None
-    #: With ``dry_run``: what the import would do (created, changed, closed, unchanged).
-    forecast: Forecast | None = None
 
 
 # --------------------------------------------------------------------------- establishments
@@ -460,48 +444,3 @@ def read_finess(
         extract.ej_file_name = ej_path.name
         extract.ej_file_sha256 = sha
     return extract
-
-
-def import_finess(
-    session: Session,
-    path: Path,
-    *,
-    ej_path: Path | None = None,
-    strict: bool = False,
-    dry_run: bool = False,
-    allow_mass_close: bool = False,
-    progress: Progress | None = None,
-) -> ImportOutcome:
-    """Parse, validate, then load a FINESS extract into the session (not committed).
-
-    Refuses the file (``ImportRefused``, nothing written) when it is not a FINESS extract,
-    or with ``strict`` when any line is rejected. ``dry_run`` stops after validation.
-    ``allow_mass_close`` lifts the partial-file guard of ``finess_load.load``.
-    Legacy extracts close the establishments they lack (within their departments); the
-    FINESS+ flow carries each establishment's state and closes nothing by absence.
-    """
-    # The loader (and the database models) load only here: parsing needs no database.
-    from importers.finess_load import forecast, load
-
-    extract = read_finess(path, ej_path=ej_path, progress=progress)
-    if strict and extract.rejected:
-        raise ImportRefused(
-            f"{path.name} : {len(extract.rejected)} ligne(s) rejetée(s) ; avec --strict, "
-            "rien n'est importé.",
-            extract.rejected,
-        )
-    if dry_run:
-        expected = forecast(
-            session,
-            extract,
-            close_missing=extract.file_format == LEGACY_FORMAT,
-            allow_mass_close=allow_mass_close,
-        )
-        return ImportOutcome(extract, None, expected)
-    finess_import = load(
-        session,
-        extract,
-        close_missing=extract.file_format == LEGACY_FORMAT,
-        allow_mass_close=allow_mass_close,
-    )
-    return ImportOutcome(extract, finess_import)

@@ -1,8 +1,10 @@
 """What the database knows of FINESS numbers, as plain data for the validators.
 
-``EstablishmentIndex.from_session`` reads establishments and organisations once per import;
-validation then runs on it without the database. ``closest`` explains an unknown number
-by the existing numbers nearest to it (one slip of a digit first, then ``difflib``).
+``matchmaker.imports.finess_lookup.establishment_index`` reads establishments and
+organisations once per import into an ``EstablishmentIndex``; validation then runs on it
+without the database (pure: this module imports no database toolkit). ``closest`` explains
+an unknown number by the existing numbers nearest to it (one slip of a digit first, then
+``difflib``).
 """
 
 from __future__ import annotations
@@ -11,11 +13,6 @@ import difflib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from matchmaker.models import Establishment, Organisation
 
 #: How many close numbers a hint lists.
 HINT_SIZE = 3
@@ -47,30 +44,10 @@ class EstablishmentIndex:
     _by_prefix: dict[str, list[str]] | None = None
 
     @classmethod
-    def from_session(cls, session: Session) -> EstablishmentIndex:
-        """Read every establishment and organisation (a few columns) in two queries."""
-        rows = session.execute(
-            select(
-                Establishment.finess_et,
-                Establishment.finess_ej,
-                Establishment.short_name,
-                Establishment.department,
-                Establishment.commune,
-                Establishment.champ,
-                Establishment.is_essms,
-                Establishment.is_open,
-            )
-        )
-        establishments = {row[0]: EstablishmentRef(*row) for row in rows}
-        organisations = dict(
-            session.execute(select(Organisation.finess_ej, Organisation.name)).all()
-        )
-        return cls.build(establishments, organisations)
-
-    @classmethod
     def build(
         cls, establishments: dict[str, EstablishmentRef], organisations: dict[str, str | None]
     ) -> EstablishmentIndex:
+        """The index of these establishments (by FINESS ET) and organisations (by EJ)."""
         by_organisation: dict[str, list[str]] = defaultdict(list)
         for ref in establishments.values():
             by_organisation[ref.finess_ej].append(ref.finess_et)

@@ -9,6 +9,7 @@ from typing import Protocol, TypeVar
 
 from importers.errors import ImportRefused, RowError
 from importers.formulas import SafeDictWriter
+from importers.spreadsheets import Table
 
 #: Columns of the rejection report, as ``RowError.as_row`` names them.
 REPORT_COLUMNS = ("fichier", "ligne", "colonne", "gravite", "attendu", "trouve", "indication")
@@ -75,10 +76,9 @@ RowT = TypeVar("RowT", bound=_Lined)
 def triage(
     rows: Sequence[RowT],
     errors: Sequence[RowError],
+    table: Table,
     *,
     path: Path,
-    file: str,
-    ignored_headers: list[str],
     dry_run: bool,
     strict: bool,
     bad_lines: frozenset[int] = frozenset(),
@@ -87,12 +87,13 @@ def triage(
     error, or unreadable: ``bad_lines``), and start the summary. With ``strict``, any
     rejected row refuses the whole file: the report is written next to ``path`` and
     ``ImportRefused`` raised, before anything is written."""
+    file = table.file
     rejected = bad_lines | {error.line for error in errors if error.severity == "error"}
     summary = ImportSummary(
         file=file,
         dry_run=dry_run,
         errors=sorted(errors, key=lambda error: (error.line, error.column or "")),
-        ignored_headers=ignored_headers,
+        ignored_headers=table.ignored_headers,
         rejected=len(rejected),
     )
     if strict and rejected:

@@ -3,7 +3,8 @@ declaration files. Seeded: the same seed gives the same output.
 
 The project ships no copy of any national list: every editor and product name below is
 invented. Tests use this module to measure editor normalisation; ``grappes demo`` uses it
-to write a declarations file for the ESSMS of a database.
+(through ``matchmaker.imports.synthetic_declarations``, which reads the ESSMS of a
+database) to write a declarations file. Pure: no database here.
 """
 
 from __future__ import annotations
@@ -14,15 +15,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from importers.editors import import_editors
-from importers.reports import ImportSummary
+from importers.editor_names import ReferenceName
 from importers.values import strip_accents
-from matchmaker.editors.normalise import ReferenceName
-from matchmaker.models import Campaign, Establishment
 
 
 @dataclass(frozen=True)
@@ -275,6 +271,16 @@ DEMO_HEADERS = {
 }
 
 
+class DemoEssms(NamedTuple):
+    """An open ESSMS a demo declarations file may answer for."""
+
+    finess_et: str
+    finess_ej: str
+    department: str
+    region: str | None
+    champ: str | None
+
+
 @dataclass
 class DemoDeclarations:
     """What ``write_demo_declarations`` wrote."""
@@ -303,7 +309,7 @@ def _yes_no(value: bool, rng: random.Random) -> str:
 
 
 def write_demo_declarations(
-    session: Session,
+    essms: Sequence[DemoEssms],
     campaign: str,
     path: Path,
     *,
@@ -313,29 +319,19 @@ def write_demo_declarations(
     error_rate: float = 0.01,
     limit: int | None = None,
 ) -> DemoDeclarations:
-    """Write a messy declarations file (``.xlsx`` or ``.csv`` by suffix) for a sample of the
-    open ESSMS of the database, as a campaign would get them back.
+    """Write a messy declarations file (``.xlsx`` or ``.csv`` by suffix) for a sample of
+    ``essms`` (in FINESS order), as a campaign would get them back.
 
-    The campaign's departments (when it exists and has some) bound the sample. Editors
-    follow regional market shares and OG (ESSMS of one OG mostly share their editor); about
-    15 % have no DUI, a share of the référencé ones ordered SONS; editor names are typed
-    in messy ways; ``error_rate`` of the rows carry a mistake the importer reports
-    (mistyped FINESS, invalid e-mail, status without editor). XLSX numbers lose their
-    leading zero as Excel does; CSV is Windows-1252 with ``;``. ``limit`` caps the rows.
+    Editors follow regional market shares and OG (ESSMS of one OG mostly share their
+    editor); about 15 % have no DUI, a share of the référencé ones ordered SONS; editor
+    names are typed in messy ways; ``error_rate`` of the rows carry a mistake the importer
+    reports (mistyped FINESS, invalid e-mail, status without editor). XLSX numbers lose
+    their leading zero as Excel does; CSV is Windows-1252 with ``;``. ``limit`` caps the
+    rows. ``matchmaker.imports.synthetic_declarations.open_essms`` reads them from a database.
     """
     rng = random.Random(seed)
     editors = list(referential or synthetic_referential(seed=seed))
-    statement = select(
-        Establishment.finess_et,
-        Establishment.finess_ej,
-        Establishment.department,
-        Establishment.region,
-        Establishment.champ,
-    ).where(Establishment.is_essms.is_(True), Establishment.is_open.is_(True))
-    scope = session.scalar(select(Campaign).where(Campaign.name == campaign))
-    if scope is not None and scope.departments:
-        statement = statement.where(Establishment.department.in_(scope.departments))
-    rows = session.execute(statement.order_by(Establishment.finess_et)).all()
+    rows = list(essms)
     chosen = [row for row in rows if rng.random() < sample][:limit]
     regions = sorted({row.region or row.department for row in chosen})
     shares = _market_shares(regions, editors, rng)
@@ -421,15 +417,8 @@ def _spoil(record: dict[str, object], rng: random.Random) -> None:
         record["editeur"] = ""
 
 
-def load_demo_referential(session: Session, directory: Path, *, seed: int = 0) -> ImportSummary:
-    """Write the synthetic referential as ``editeurs.csv`` in ``directory`` and import it
-    (flushed, not committed), as ``grappes import-editors`` would."""
-    path = write_referential_csv(directory / "editeurs.csv", synthetic_referential(seed=seed))
-    return import_editors(session, path)
-
-
 def write_demo_embarked(
-    session: Session,
+    numbers: Sequence[str],
     path: Path,
     *,
     seed: int = 0,
@@ -437,16 +426,11 @@ def write_demo_embarked(
     sons_share: float = 0.1,
     referential: Sequence[SyntheticEditor] | None = None,
 ) -> int:
-    """Write an ARS embarkation list (CSV, ``;``, UTF-8) for the open ESSMS of the
-    database: ``funded_share`` already funded by ESMS numérique (by project, 2021 to 2024),
-    ``sons_share`` with a SONS order. Returns the number of rows."""
+    """Write an ARS embarkation list (CSV, ``;``, UTF-8) for the open ESSMS ``numbers`` (in
+    FINESS order): ``funded_share`` already funded by ESMS numérique (by project, 2021 to
+    2024), ``sons_share`` with a SONS order. Returns the number of rows."""
     rng = random.Random(seed)
     editors = list(referential or synthetic_referential(seed=seed))
-    numbers = session.scalars(
-        select(Establishment.finess_et)
-        .where(Establishment.is_essms.is_(True), Establishment.is_open.is_(True))
-        .order_by(Establishment.finess_et)
-    ).all()
     rows: list[list[object]] = []
     for finess in numbers:
         draw = rng.random()

@@ -14,15 +14,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from importers.declarations import import_declarations
-from importers.embarkation import import_embarked
-from importers.synthetic_declarations import (
-    load_demo_referential,
-    write_demo_declarations,
-    write_demo_embarked,
-)
+from importers.synthetic_declarations import write_demo_declarations, write_demo_embarked
 from matchmaker.auth.services import create_user
 from matchmaker.declarations.services import create_campaign, find_campaign
+from matchmaker.imports.declarations import import_declarations
+from matchmaker.imports.embarkation import import_embarked
+from matchmaker.imports.synthetic_declarations import load_demo_referential, open_essms
 from matchmaker.models import (
     Campaign,
     CampaignOwner,
@@ -73,10 +70,12 @@ def seed_campaign(session: Session, folder: Path, *, seed: int) -> DemoOutcome:
         ),
     )
     embarked_path = folder / "embarquement.csv"
-    write_demo_embarked(session, embarked_path, seed=seed)
+    numbers = [essms.finess_et for essms in open_essms(session)]
+    write_demo_embarked(numbers, embarked_path, seed=seed)
     embarked = import_embarked(session, embarked_path)
     declarations_path = folder / "declarations.xlsx"
-    write_demo_declarations(session, campaign.name, declarations_path, seed=seed)
+    essms = open_essms(session, campaign.name)
+    write_demo_declarations(essms, campaign.name, declarations_path, seed=seed)
     declarations = import_declarations(session, declarations_path, campaign)
     return DemoOutcome(
         campaign=campaign,

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from importers.geography import DEPARTMENTS
+
 PointKind = Literal["origin", "member", "carrier", "neighbour", "centre", "left-out", "other"]
 
 OUTLINES_ATTRIBUTION = "Contours : IGN Admin Express 2018, Licence Ouverte"
@@ -182,18 +184,24 @@ def in_bbox(
     return west <= longitude <= east and south <= latitude <= north
 
 
-def summary_feature(
-    latitude: float, longitude: float, short: str, label: str, lines: Sequence[str], **extra: Any
-) -> GeoJSON:
-    """A labelled circle standing for many items (a department's grappes, its rate)."""
+def department_feature(code: str, short: str, lines: Sequence[str], **extra: Any) -> GeoJSON | None:
+    """A labelled circle at a department's centre standing for many items (its grappes,
+    its ESSMS to reach), or None for a code without known place."""
+    department = DEPARTMENTS.get(code)
+    if department is None:
+        return None
     return {
         "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [round(longitude, 4), round(latitude, 4)]},
+        "geometry": {
+            "type": "Point",
+            "coordinates": [round(department.longitude, 4), round(department.latitude, 4)],
+        },
         "properties": {
             "kind": "summary",
             "short": short,
-            "label": label,
+            "label": f"{department.name} ({code})",
             "lines": list(lines),
+            "code": code,
             **extra,
         },
     }

@@ -19,21 +19,11 @@ from sqlalchemy.orm import Session
 
 from importers.geography import DEPARTMENTS, REGIONS, departments_of_region
 from importers.legal_status import SECTOR_LABELS
+from importers.vocabulary import CHAMP_LABELS, CHAMPS
 from matchmaker.models import ContactAction, Embarkation, Establishment, Organisation
 from matchmaker.models.contacts import STAGES
-from matchmaker.models.declarations import CHAMPS
 from matchmaker.vocabulary import ContactStage, EmbarkationScheme
 
-#: French labels of the champs (DOMAIN.md).
-CHAMP_LABELS: dict[str, str] = {
-    "PA": "Personnes âgées",
-    "PH": "Personnes handicapées",
-    "DOM": "Domicile",
-    "PDS": "Personnes en difficultés spécifiques",
-    "PDE": "Protection de l'enfance",
-    "AHI": "Accueil, hébergement, insertion",
-    "PJM": "Protection juridique des majeurs",
-}
 #: French labels of the contact pipeline's stages.
 STAGE_LABELS: dict[str, str] = ContactStage.labels()
 UNKNOWN = "Non renseigné"

@@ -28,8 +28,8 @@ from matchmaker.maps import (
     MapPoint,
     collection,
     colour_for,
+    department_feature,
     point_feature,
-    summary_feature,
 )
 
 #: Rate classes of the rate map: (upper bound, colour, French label), light to dark.
@@ -194,25 +194,19 @@ def targets_summary_geojson(targets: Sequence[Target], links: Mapping[str, str])
     isolated = Counter(t.department for t in targets if t.isolated)
     features = []
     for code, count in sorted(counts.items()):
-        department = DEPARTMENTS.get(code)
-        if department is None:
-            continue
-        features.append(
-            summary_feature(
-                department.latitude,
-                department.longitude,
-                str(count),
-                f"{department.name} ({code})",
-                (
-                    f"{count} ESSMS non embarqués, dont {isolated[code]} isolés",
-                    "Cliquez pour afficher ses ESSMS.",
-                ),
-                code=code,
-                count=count,
-                colour=TARGET_COLOUR,
-                href=links.get(code),
-            )
+        feature = department_feature(
+            code,
+            str(count),
+            (
+                f"{count} ESSMS non embarqués, dont {isolated[code]} isolés",
+                "Cliquez pour afficher ses ESSMS.",
+            ),
+            count=count,
+            colour=TARGET_COLOUR,
+            href=links.get(code),
         )
+        if feature is not None:
+            features.append(feature)
     return collection(
         features,
         mode="summary",

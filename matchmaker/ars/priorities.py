@@ -287,7 +287,7 @@ def _in_published_grappe(session: Session, region: str) -> set[str]:
         select(GrappeMember.finess_et)
         .join(Grappe, Grappe.id == GrappeMember.grappe_id)
         .join(Campaign, Campaign.published_run_id == Grappe.run_id)
-        .join(Establishment, Establishment.finess_et == GrappeMember.finess_et)
+        .join(GrappeMember.establishment)
         .where(Establishment.region == region)
         .distinct()
     )

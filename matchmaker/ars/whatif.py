@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 from importers.geography import DEPARTMENTS, REGIONS, departments_of_region
 from matchmaker.ars.services import DeskNotFound, Forbidden, check_department
 from matchmaker.audit.services import record
-from matchmaker.grappes import services as grappe_services
+from matchmaker.grappes.candidates import ALREADY_FUNDED
+from matchmaker.grappes.params import solve_params
+from matchmaker.grappes.storage import create_run
 from matchmaker.jobs import services as job_services
 from matchmaker.models import (
     Campaign,
@@ -133,8 +135,8 @@ def launch(
         campaign = session.get(Campaign, campaign_id)
         if campaign is None or campaign.region != region:
             raise Forbidden("Cette campagne n'est pas une campagne de votre région.")
-    params = grappe_services.solve_params(config, campaign.solver_params if campaign else None)
-    run = grappe_services.create_run(
+    params = solve_params(config, campaign.solver_params if campaign else None)
+    run = create_run(
         session,
         campaign=campaign,
         mode=RunMode.PLANNING,
@@ -233,7 +235,7 @@ def outcome(session: Session, run: SolverRun) -> WhatIf:
         key=lambda line: (-line.essms, line.editor),
     )
     for exclusion in exclusions:
-        if exclusion.reason_code == grappe_services.ALREADY_FUNDED:
+        if exclusion.reason_code == ALREADY_FUNDED:
             result.already_funded += 1
             continue
         place = result.places.get(exclusion.finess_et)

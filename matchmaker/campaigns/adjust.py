@@ -18,8 +18,12 @@ from sqlalchemy.orm import Session
 
 from matchmaker.audit.services import record
 from matchmaker.campaigns.services import CampaignError, check_manage
-from matchmaker.campaigns.solution_edits import move_members, solution_of
-from matchmaker.grappes import services as grappes
+from matchmaker.campaigns.solution_edits import move_members
+from matchmaker.grappes.candidates import stored_candidates
+from matchmaker.grappes.carriers import CHOSEN_CARRIER
+from matchmaker.grappes.locks import grappe_key, solver_locks
+from matchmaker.grappes.params import params_of
+from matchmaker.grappes.storage import solution_of
 from matchmaker.models import Campaign, Exclusion, Grappe, GrappeMember, Lock, SolverRun, User
 from matchmaker.vocabulary import LockKind, RunStatus
 from solver import types as st
@@ -65,9 +69,9 @@ def adjust(
     if adjustment.action not in ACTIONS:
         raise CampaignError(f"Ajustement inconnu : « {adjustment.action} ».")
     # The run is checked against what its solver saw, not today's declarations.
-    candidates = grappes.stored_candidates(session, run)
-    params = grappes.params_of(run)
-    locks = list(grappes.solver_locks(session, campaign.id))
+    candidates = stored_candidates(session, run)
+    params = params_of(run)
+    locks = list(solver_locks(session, campaign.id))
     before = solution_of(run)
     plan = _plan(run, before, candidates, params, adjustment)
     new_locks = [*locks, *plan.solver_locks]
@@ -130,7 +134,7 @@ def _plan(
     if adj.action == "move":
         if target is None:
             raise CampaignError("Choisissez la grappe de destination.")
-        key = grappes.grappe_key(target)
+        key = grappe_key(target)
         moving = _with_og(adj, candidates, where)
         if all(where.get(f) == key for f in moving):
             raise CampaignError("Cet ESSMS est déjà dans cette grappe.")
@@ -172,7 +176,7 @@ def _plan(
         )
     if target is None:
         raise CampaignError("Choisissez la grappe.")
-    key = grappes.grappe_key(target)
+    key = grappe_key(target)
     grappe = by_key[key]
     if adj.action == "freeze":
         frozen = st.FrozenGrappe(key, grappe.editor, tuple(m.finess_et for m in grappe.members))
@@ -191,9 +195,7 @@ def _plan(
     new = replace(
         solution,
         grappes=tuple(
-            replace(g, carrier_ej=carrier, carrier_reason=grappes.CHOSEN_CARRIER)
-            if g.key == key
-            else g
+            replace(g, carrier_ej=carrier, carrier_reason=CHOSEN_CARRIER) if g.key == key else g
             for g in solution.grappes
         ),
     )
@@ -262,7 +264,7 @@ def _describe(violation: Violation, run: SolverRun) -> str:
 def _write(
     session: Session, run: SolverRun, plan: _Plan, candidates: dict[str, st.Candidate]
 ) -> None:
-    rows = {grappes.grappe_key(g): g for g in run.grappes}
+    rows = {grappe_key(g): g for g in run.grappes}
     wanted = {g.key: g for g in plan.solution.grappes}
     for key, row in rows.items():
         result = wanted.get(key)

@@ -4,7 +4,7 @@ the EJ's legal name (« raison sociale »), address and legal status, its curren
 editor without contradiction, each OG's answer, the funding lines and the checklist.
 
 One function, :func:`engaged_structures_xlsx`. Member facts (DUI, editors) come from the
-grappe assessment (:mod:`matchmaker.grappes.assessment`), so the workbook says what the
+grappe assessment (:mod:`matchmaker.grappes.read_model`), so the workbook says what the
 pages and the checklist say.
 """
 
@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from matchmaker import formatting
 from matchmaker.campaigns import exports
-from matchmaker.campaigns.review import GrappeView
-from matchmaker.grappes import assessment
+from matchmaker.grappes import read_model
+from matchmaker.grappes.read_model import GrappeView
 from matchmaker.models import Establishment, GrappeAnswer, Organisation
 from matchmaker.vocabulary import Answer, DuiStatus
 
@@ -112,7 +112,7 @@ def engaged_structures_xlsx(session: Session, view: GrappeView) -> bytes:
             establishment = establishments.get(member.finess_et)
             organisation = organisations.get(member.finess_ej)
             dui_status = member.dui_status if member.declared else None
-            has_dui = assessment.has_dui(dui_status)
+            has_dui = read_model.has_dui(dui_status)
             declared_editor = member.dui_editor
             answer = answers.get(member.finess_ej)
             yield [

@@ -9,16 +9,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from importers.declarations import import_declarations
-from importers.embarkation import import_embarked
 from importers.errors import ImportRefused, RowError
-from importers.finess import import_finess
 from importers.reports import ImportSummary
 from matchmaker.audit.services import record
 from matchmaker.campaigns import preview_checks
 from matchmaker.campaigns.services import campaign_departments
 from matchmaker.campaigns.uploads import upload_path
 from matchmaker.grappes import runs
+from matchmaker.imports.declarations import import_declarations
+from matchmaker.imports.embarkation import import_embarked
+from matchmaker.imports.finess import import_finess
 from matchmaker.jobs import JobCancelled, JobContext, JobError, job
 from matchmaker.models import Campaign, SolverRun, Upload
 from matchmaker.models.base import utcnow

@@ -23,16 +23,16 @@ from typing import Any
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
-from importers.geography import DEPARTMENTS
 from matchmaker import formatting
+from matchmaker.grappes.read_model import OPEN_EDITOR
 from matchmaker.maps import (
     GeoJSON,
     LegendEntry,
     MapPoint,
     collection,
+    department_feature,
     legend,
     point_feature,
-    summary_feature,
 )
 from matchmaker.models import Establishment, Exclusion, Grappe, GrappeMember, Organisation
 from matchmaker.models.grappes import SolverRun
@@ -123,12 +123,6 @@ def colour_of(number: int) -> str:
     return PALETTE[(number - 1) % len(PALETTE)]
 
 
-def open_editor_label() -> str:
-    from matchmaker.campaigns.review import OPEN_EDITOR  # review imports this module
-
-    return OPEN_EDITOR
-
-
 # --- reading the run ------------------------------------------------------------------------
 
 
@@ -151,7 +145,7 @@ def _member_rows(run: SolverRun, filters: RunMapFilters) -> Select[*tuple[Any, .
             Establishment.department,
         )
         .join(GrappeMember, GrappeMember.grappe_id == Grappe.id)
-        .join(Establishment, Establishment.finess_et == GrappeMember.finess_et)
+        .join(GrappeMember.establishment)
         .where(
             Grappe.run_id == run.id,
             Establishment.latitude.is_not(None),
@@ -167,7 +161,7 @@ def _member_rows(run: SolverRun, filters: RunMapFilters) -> Select[*tuple[Any, .
         # Grappes with a member in the department, drawn whole.
         touching = (
             select(GrappeMember.grappe_id)
-            .join(Establishment, Establishment.finess_et == GrappeMember.finess_et)
+            .join(GrappeMember.establishment)
             .where(Establishment.department == filters.department)
         )
         query = query.where(Grappe.id.in_(touching))
@@ -257,7 +251,7 @@ def run_map_data(
             )
         )
     }
-    open_editor = open_editor_label()
+    open_editor = OPEN_EDITOR
     grappes = [
         MapGrappe(
             number=head.number,
@@ -372,26 +366,20 @@ def summary_geojson(summaries: Sequence[DepartmentSummary]) -> GeoJSON:
     """One labelled circle per department (its number of grappes), to choose one."""
     features = []
     for item in summaries:
-        department = DEPARTMENTS.get(item.code)
-        if department is None:
-            continue
-        features.append(
-            summary_feature(
-                department.latitude,
-                department.longitude,
-                str(item.grappes),
-                f"{department.name} ({item.code})",
-                (
-                    _count(item.grappes, "grappe"),
-                    f"{_count(item.members, 'ESSMS', 'ESSMS')} en grappe",
-                    f"{_count(item.left_out, 'ESSMS écarté', 'ESSMS écartés')}",
-                    "Cliquez pour afficher ses ESSMS.",
-                ),
-                code=item.code,
-                count=item.members + item.left_out,
-                colour=SUMMARY_COLOUR,
-            )
+        feature = department_feature(
+            item.code,
+            str(item.grappes),
+            (
+                _count(item.grappes, "grappe"),
+                f"{_count(item.members, 'ESSMS', 'ESSMS')} en grappe",
+                f"{_count(item.left_out, 'ESSMS écarté', 'ESSMS écartés')}",
+                "Cliquez pour afficher ses ESSMS.",
+            ),
+            count=item.members + item.left_out,
+            colour=SUMMARY_COLOUR,
         )
+        if feature is not None:
+            features.append(feature)
     total = sum(item.members + item.left_out for item in summaries)
     return collection(
         features,

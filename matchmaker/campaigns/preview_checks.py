@@ -14,7 +14,7 @@ from importers.declarations import parse
 from importers.errors import RowError
 from importers.spreadsheets import read_table
 from matchmaker import formatting
-from matchmaker.grappes.services import campaign_scope
+from matchmaker.grappes.scope import campaign_scope
 from matchmaker.models import Campaign, Establishment
 from matchmaker.models.embarkation import Embarkation
 from matchmaker.vocabulary import EmbarkationScheme

@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from importers.geography import DEPARTMENTS
 from matchmaker.auth.decorators import roles_required
-from matchmaker.campaigns import adjust, dossier, exports, figures, maps, review, runs, services
+from matchmaker.campaigns import adjust, dossier, exports, figures, maps, runs, services
 from matchmaker.campaigns.blueprint import (
     MANAGERS,
     READERS,
@@ -98,17 +98,17 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
     # national run holds thousands; the figures come from stored columns and aggregates.
     grappes_page = page_of(run.grappes if succeeded else [], request.args.get("page", 1, type=int))
     views = (
-        review.grappe_views(db.session, run, grappes=grappes_page.items)
+        read_model.grappe_views(db.session, run, grappes=grappes_page.items)
         if grappes_page.items
         else []
     )
-    left = review.left_out(db.session, run) if succeeded else []
+    left = read_model.left_out(db.session, run) if succeeded else []
     has_grappes = bool(grappes_page.total)
     adjust_form = AdjustForm()
     adjust_form.grappe_id.choices = choices(
         [("", "—")]
         + [
-            (str(g.id), f"n° {g.number} — {g.editor_name or review.OPEN_EDITOR}")
+            (str(g.id), f"n° {g.number} — {g.editor_name or read_model.OPEN_EDITOR}")
             for g in (run.grappes if succeeded else [])
         ]
     )
@@ -151,7 +151,7 @@ def grappe_page(campaign_id: int, run_id: int, grappe_id: int) -> ResponseReturn
     grappe = load_grappe(campaign, grappe_id)
     if grappe.run_id != run.id:
         abort(404)
-    view = review.grappe_view(db.session, grappe)
+    view = read_model.grappe_view(db.session, grappe)
     return render_campaign_page(
         "campaigns/grappe.html",
         campaign,
@@ -279,16 +279,16 @@ def compare(campaign_id: int) -> ResponseReturnValue:
 EXPORT_BATCH_GRAPPES = 20
 
 
-def _views_in_batches(run: SolverRun) -> Iterator[review.GrappeView]:
+def _views_in_batches(run: SolverRun) -> Iterator[read_model.GrappeView]:
     grappes = list(run.grappes)
     for start in range(0, len(grappes), EXPORT_BATCH_GRAPPES):
-        yield from review.grappe_views(
+        yield from read_model.grappe_views(
             db.session, run, grappes=grappes[start : start + EXPORT_BATCH_GRAPPES]
         )
 
 
-def _left_out_lazily(run: SolverRun) -> Iterator[review.LeftOutView]:
-    yield from review.left_out(db.session, run)
+def _left_out_lazily(run: SolverRun) -> Iterator[read_model.LeftOutView]:
+    yield from read_model.left_out(db.session, run)
 
 
 # --- exports --------------------------------------------------------------------------------------
@@ -304,8 +304,8 @@ def export_run(campaign_id: int, run_id: int, fmt: str) -> ResponseReturnValue:
         # Streamed: the views are built a few grappes at a time while the file is sent.
         chunks = exports.run_csv_chunks(_views_in_batches(run), _left_out_lazily(run))
         return download(stream_with_context(chunks), f"{name}.csv", exports.CSV_MIMETYPE)
-    views = review.grappe_views(db.session, run)
-    left = review.left_out(db.session, run)
+    views = read_model.grappe_views(db.session, run)
+    left = read_model.left_out(db.session, run)
     if fmt == "xlsx":
         return download(exports.run_xlsx(views, left), f"{name}.xlsx", exports.XLSX_MIMETYPE)
     abort(404)
@@ -316,7 +316,9 @@ def export_run(campaign_id: int, run_id: int, fmt: str) -> ResponseReturnValue:
 def export_grappe(campaign_id: int, grappe_id: int, fmt: str) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id)
     grappe = load_grappe(campaign, grappe_id)
-    view = next(v for v in review.grappe_views(db.session, grappe.run) if v.grappe.id == grappe.id)
+    view = next(
+        v for v in read_model.grappe_views(db.session, grappe.run) if v.grappe.id == grappe.id
+    )
     name = f"structures-engagees-grappe-{grappe.number}-calcul-{grappe.run_id}"
     if fmt == "xlsx":
         workbook = dossier.engaged_structures_xlsx(db.session, view)

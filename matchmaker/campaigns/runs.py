@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 from matchmaker.audit.services import record
 from matchmaker.campaigns.services import CampaignError, check_manage
 from matchmaker.grappes import identity
-from matchmaker.grappes import services as grappes
+from matchmaker.grappes.errors import RunError
+from matchmaker.grappes.params import solve_params
+from matchmaker.grappes.scope import campaign_scope
+from matchmaker.grappes.storage import create_run
 from matchmaker.jobs import services as jobs
 from matchmaker.mail import MailSettings, send_mail
 from matchmaker.models import (
@@ -52,11 +55,11 @@ def start_run(
     if parent is not None and parent.campaign_id != campaign.id:
         raise CampaignError("Ce calcul n'appartient pas à cette campagne.")
     try:
-        params = grappes.solve_params(config, campaign.solver_params, overrides)
-    except grappes.RunError as error:
+        params = solve_params(config, campaign.solver_params, overrides)
+    except RunError as error:
         raise CampaignError(str(error)) from error
-    departments = grappes.campaign_scope(campaign)
-    run = grappes.create_run(
+    departments = campaign_scope(campaign)
+    run = create_run(
         session,
         campaign=campaign,
         mode=mode,

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from importers.geography import DEPARTMENTS, REGIONS, departments_of_region, region_of
 from matchmaker.audit.services import record
-from matchmaker.grappes.services import RunError, resolve_scope
+from matchmaker.grappes.errors import RunError
+from matchmaker.grappes.scope import resolve_scope
 from matchmaker.models import AuditEvent, Campaign, CampaignOwner, Role, User
 from matchmaker.rules import ProgrammeRules
 from matchmaker.vocabulary import CampaignStatus

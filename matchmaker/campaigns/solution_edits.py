@@ -7,41 +7,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from matchmaker.grappes import services as grappes
-from matchmaker.models import SolverRun
+from matchmaker.grappes.candidates import is_small_og
 from matchmaker.vocabulary import ExclusionReason
 from solver import types as st
 from solver.geo import haversine_km
 
 #: Reason code of an ESSMS removed by hand.
 REMOVED = ExclusionReason.REMOVED_BY_COLLECTIF
-
-
-def solution_of(run: SolverRun) -> st.Solution:
-    """The run as a solver ``Solution`` (every exclusion kept)."""
-    return st.Solution(
-        status=run.solver_status or "FEASIBLE",
-        grappes=tuple(
-            st.Grappe(
-                key=grappes.grappe_key(g),
-                editor=g.editor_name or None,
-                centre=g.centre_finess_et or (g.members[0].finess_et if g.members else ""),
-                members=tuple(
-                    st.Member(m.finess_et, m.finess_ej, m.distance_km) for m in g.members
-                ),
-                carrier_ej=g.carrier_ej or "",
-                carrier_reason=g.carrier_reason or "",
-                total_km=g.total_km,
-                mean_km=g.mean_km,
-                n_small_og=g.small_og_count,
-                frozen=g.frozen,
-            )
-            for g in run.grappes
-        ),
-        exclusions=tuple(
-            st.Exclusion(e.finess_et, e.reason_code, e.reason) for e in run.exclusions
-        ),
-    )
 
 
 def move_members(
@@ -110,4 +82,4 @@ def medoid(members: list[st.Candidate]) -> str:
 
 
 def is_small(c: st.Candidate, params: st.SolveParams) -> bool:
-    return grappes.is_small_og(c.og_size, c.department, params)
+    return is_small_og(c.og_size, c.department, params)

@@ -113,14 +113,13 @@ def show(campaign_id: int) -> ResponseReturnValue:
 
 def _expected_duration(campaign: Campaign) -> dict[str, Any]:
     """Expected time of an « interest » run, shown before it starts (issue 13)."""
-    from matchmaker.grappes import services as grappes_services
+    from matchmaker.grappes.errors import RunError
+    from matchmaker.grappes.run_figures import expected_duration_s, interest_count
 
-    n = grappes_services.interest_count(db.session, campaign)
+    n = interest_count(db.session, campaign)
     try:
-        seconds = grappes_services.expected_duration_s(
-            current_app.config, campaign.solver_params, n
-        )
-    except grappes_services.RunError:
+        seconds = expected_duration_s(current_app.config, campaign.solver_params, n)
+    except RunError:
         return {"expected_count": n, "expected_s": None}
     return {"expected_count": n, "expected_s": seconds}
 

@@ -13,14 +13,14 @@ import click
 from flask import current_app
 
 from importers.declaration_template import write_template
-from importers.declarations import import_declarations
-from importers.editors import import_editors
-from importers.embarkation import import_embarked
 from importers.errors import ImportRefused, RowError
 from importers.reports import ImportSummary
 from matchmaker.declarations import services
 from matchmaker.editors import services as editor_services
 from matchmaker.extensions import db
+from matchmaker.imports.declarations import import_declarations
+from matchmaker.imports.editors import import_editors
+from matchmaker.imports.embarkation import import_embarked
 
 #: How many problems a summary prints before pointing to the report.
 SHOWN_ERRORS = 30

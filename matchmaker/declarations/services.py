@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.editors.normalise import Thresholds
+from importers.editor_names import Thresholds
 from matchmaker.editors.services import record_pending, resolve_editors
 from matchmaker.models import Campaign, Declaration, Embarkation, Establishment
 from matchmaker.models.declarations import SONS_ORDERED

@@ -2,7 +2,7 @@
 
 Services take the session, flush but never commit. ``resolve_editors`` is what importers
 call: exact aliases and reviewed decisions first, then the fitted matcher
-(``matchmaker.editors.normalise``). Raw names it cannot place automatically are queued as
+(``importers.editor_names``). Raw names it cannot place automatically are queued as
 pending ``EditorMatch`` rows; confirming one creates an alias, so the same spelling never
 asks twice, and fills in the editor of the declarations already imported with it.
 """
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from matchmaker.editors.normalise import (
+from importers.editor_names import (
     Decision,
     EditorMatcher,
     ReferenceName,

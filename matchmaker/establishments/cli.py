@@ -14,7 +14,6 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from importers.errors import ImportRefused
-from importers.finess import ImportOutcome, import_finess
 from importers.formulas import SafeDictWriter
 from importers.geography import REGIONS, UnknownDepartment, insee_department
 from importers.synthetic import generate
@@ -23,8 +22,11 @@ from matchmaker.campaigns.runs import publish
 from matchmaker.establishments.services import EXPORT_COLUMNS, export_establishments
 from matchmaker.extensions import db
 from matchmaker.grappes.cli import summary
+from matchmaker.grappes.params import solve_params
 from matchmaker.grappes.runs import execute_run
-from matchmaker.grappes.services import campaign_scope, create_run, solve_params
+from matchmaker.grappes.scope import campaign_scope
+from matchmaker.grappes.storage import create_run
+from matchmaker.imports.finess import ImportOutcome, import_finess
 from matchmaker.models import Establishment, Role, User
 from matchmaker.vocabulary import RunMode
 

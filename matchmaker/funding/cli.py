@@ -154,7 +154,7 @@ def funding_command(
 def _estimate_run(run_id: int, grappe_number: int | None, scale: Scale, as_json: bool) -> None:
     """Estimate and check the grappes of a stored solver run (``grappe_id`` of its CSV)."""
     from matchmaker.extensions import db
-    from matchmaker.grappes.assessment import assess
+    from matchmaker.grappes.read_model import assess
     from matchmaker.models import SolverRun
 
     run = db.session.get(SolverRun, run_id)

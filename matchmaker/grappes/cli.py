@@ -9,7 +9,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.grappes import runs, services
+from matchmaker.grappes import runs
+from matchmaker.grappes.errors import RunError
+from matchmaker.grappes.params import solve_params
+from matchmaker.grappes.results import write_results_csv
+from matchmaker.grappes.run_figures import cut_short_of, global_gap_of
+from matchmaker.grappes.scope import campaign_scope, resolve_scope
+from matchmaker.grappes.storage import create_run
 from matchmaker.models import Campaign, SolverRun
 from matchmaker.vocabulary import RunMode, RunStatus
 
@@ -65,12 +71,12 @@ def solve_command(
         raise click.ClickException("Indiquez --campaign, ou --planning avec --scope.")
     try:
         if scope:
-            departments = services.resolve_scope(scope.split(","))
+            departments = resolve_scope(scope.split(","))
         else:
-            departments = services.campaign_scope(campaign) if campaign else []
+            departments = campaign_scope(campaign) if campaign else []
         if planning and not departments:
-            raise services.RunError("Le mode planification demande un périmètre (--scope).")
-        params = services.solve_params(
+            raise RunError("Le mode planification demande un périmètre (--scope).")
+        params = solve_params(
             current_app.config,
             campaign.solver_params if campaign else None,
             {
@@ -83,12 +89,12 @@ def solve_command(
                 "random_seed": seed,
             },
         )
-    except services.RunError as error:
+    except RunError as error:
         raise click.ClickException(str(error)) from error
     parent = session.get(SolverRun, parent_id) if parent_id else None
     if parent_id and parent is None:
         raise click.ClickException(f"Exécution inconnue : {parent_id}.")
-    run = services.create_run(
+    run = create_run(
         session,
         campaign=campaign,
         mode=RunMode.PLANNING if planning else RunMode.INTEREST,
@@ -113,7 +119,7 @@ def solve_command(
             runs.execute_run(session, run, progress=advance)
         except Exception as error:
             raise click.ClickException(f"Échec de l'exécution n° {run.id} : {error}") from error
-    rows = services.write_results_csv(session, run, out)
+    rows = write_results_csv(session, run, out)
     click.echo(summary(run))
     click.echo(f"{rows} lignes écrites dans {out}.")
 
@@ -127,7 +133,7 @@ def summary(run: SolverRun) -> str:
         if run.covered_count and run.total_km is not None
         else "—"
     )
-    global_gap = services.global_gap_of(run)
+    global_gap = global_gap_of(run)
     global_text = f"{100 * global_gap:.2f} %" if global_gap is not None else "—"
     cut = " (interrompu par la limite de temps : meilleure solution gardée)"
     return (
@@ -135,7 +141,7 @@ def summary(run: SolverRun) -> str:
         f"{run.covered_count}/{run.candidate_count} candidats couverts ({coverage}), "
         f"distance moyenne au centre {mean}, écart à la borne globale {global_text}, "
         f"écart à la borne du modèle décomposé {gap}, "
-        f"{run.wall_time_s or 0:.1f} s{cut if services.cut_short_of(run) else ''}."
+        f"{run.wall_time_s or 0:.1f} s{cut if cut_short_of(run) else ''}."
     )
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.editors.normalise import normalise_name
+from importers.editor_names import normalise_name
 from matchmaker.models import Campaign, Grappe, GrappeAnswer, SolverRun
 
 

@@ -2,9 +2,9 @@
 funding estimate and its recevabilité checklist.
 
 Every reader goes through here: the console's review and grappe pages
-(``campaigns/review.py``), the organisations' proposal page
-(``organisations/proposals.py``), ``grappes funding --run`` (``grappes/assessment.py``)
-and the XLSX/CSV exports. The facts of a member (editor, DUI, SONS, champ, OG size, small
+(``campaigns/run_views.py``), the organisations' proposal page
+(``organisations/proposals.py``), ``grappes funding --run`` (:func:`assess`) and the
+XLSX/CSV exports. The facts of a member (editor, DUI, SONS, champ, OG size, small
 OG, funding) come from the run's snapshot (``RunCandidate``), so that a stored run keeps
 showing what it was computed from; runs stored before snapshots existed read today's facts
 by the same rules (:func:`matchmaker.grappes.candidates.facts_of`). Names, communes and
@@ -24,7 +24,7 @@ from flask import has_app_context
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from matchmaker.editors.normalise import normalise_name
+from importers.editor_names import normalise_name
 from matchmaker.extensions import current_rules
 from matchmaker.funding.checklist import (
     Checklist,
@@ -386,6 +386,27 @@ def grappe_view(session: Session, grappe: Grappe, scale: Scale | None = None) ->
     """One stored grappe's view."""
     [view] = grappe_views(session, grappe.run, scale, [grappe])
     return view
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What carriers and ARS ask of a grappe (``grappes funding``): how much, and would it
+    be admissible."""
+
+    estimate: GrappeEstimate
+    checklist: Checklist
+    editor_referenced: bool | None
+
+
+def assess(session: Session, grappe: Grappe, scale: Scale | None = None) -> Assessment:
+    """Funding estimate and checklist of a stored grappe, from what its run's solver saw;
+    ``FundingError`` when the grappe cannot be estimated."""
+    view = grappe_view(session, grappe, scale)
+    if view.estimate is None:
+        raise FundingError(view.estimate_error or "Estimation impossible.")
+    return Assessment(
+        estimate=view.estimate, checklist=view.checklist, editor_referenced=view.editor_referenced
+    )
 
 
 def left_out(session: Session, run: SolverRun) -> list[LeftOutView]:

@@ -8,12 +8,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from matchmaker.campaigns.exports import RUN_CSV_COLUMNS, run_csv
+from matchmaker.campaigns.exports import run_csv
 from matchmaker.grappes.read_model import grappe_views, left_out
 from matchmaker.models import SolverRun
-
-#: Columns of the run's CSV (one shape for the console and the command line).
-RESULT_COLUMNS = RUN_CSV_COLUMNS
 
 
 def write_results_csv(session: Session, run: SolverRun, path: Path) -> int:

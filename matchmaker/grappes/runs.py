@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session
 
 import solver
 from matchmaker.audit import services as audit
-from matchmaker.grappes import identity, services
+from matchmaker.grappes import identity
+from matchmaker.grappes.candidates import gather_candidates
+from matchmaker.grappes.carriers import apply_chosen_carriers, chosen_carriers
+from matchmaker.grappes.locks import solver_locks
+from matchmaker.grappes.params import params_of
+from matchmaker.grappes.storage import previous_solution, store_solution
 from matchmaker.models import SolverRun, User
 from matchmaker.vocabulary import RunStatus
 
@@ -33,12 +38,12 @@ def execute_run(session: Session, run: SolverRun, progress: Progress | None = No
     run.progress_message = "Préparation des candidats"
     session.commit()
     try:
-        candidates = services.gather_candidates(
+        candidates = gather_candidates(
             session, campaign_id=run.campaign_id, mode=run.mode, departments=list(run.scope)
         )
-        locks = services.solver_locks(session, run.campaign_id)
+        locks = solver_locks(session, run.campaign_id)
         parent = session.get(SolverRun, run.parent_run_id) if run.parent_run_id else None
-        previous = services.previous_solution(parent)
+        previous = previous_solution(parent)
 
         def report(fraction: float, message: str) -> None:
             run.progress = round(min(max(fraction, 0.0), 1.0), 4)
@@ -49,16 +54,14 @@ def execute_run(session: Session, run: SolverRun, progress: Progress | None = No
 
         result = solver.solve(
             candidates.candidates,
-            services.params_of(run),
+            params_of(run),
             locks=locks,
             previous=previous,
             progress=report,
         )
-        result = services.apply_chosen_carriers(
-            result, services.chosen_carriers(session, run.campaign_id)
-        )
+        result = apply_chosen_carriers(result, chosen_carriers(session, run.campaign_id))
         frozen = [lock.key for lock in locks if isinstance(lock, solver.types.FrozenGrappe)]
-        services.store_solution(session, run, candidates, result, frozen_keys=frozen)
+        store_solution(session, run, candidates, result, frozen_keys=frozen)
         identity.link_to_published(session, run)
         run.status = RunStatus.SUCCEEDED
         run.progress = 1.0

@@ -4,6 +4,7 @@ and the snapshot of what the solver saw, and a stored run back as a solver solut
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -51,33 +52,46 @@ def create_run(
     return run
 
 
-def previous_solution(run: SolverRun | None) -> st.Solution | None:
-    """A stored run as a solver ``Solution``, to warm-start a re-solve."""
-    if run is None or run.status != RunStatus.SUCCEEDED:
-        return None
-    grappes = tuple(
-        st.Grappe(
+def solution_of(run: SolverRun) -> st.Solution:
+    """A stored run as a solver ``Solution``, every grappe and exclusion kept (the
+    adjustments edit it, then check it with ``solver.validate``)."""
+
+    def grappe(g: Grappe) -> st.Grappe:
+        first = g.members[0] if g.members else None
+        return st.Grappe(
             key=grappe_key(g),
             editor=g.editor_name or None,
-            centre=g.centre_finess_et or g.members[0].finess_et,
+            centre=g.centre_finess_et or (first.finess_et if first else ""),
             members=tuple(st.Member(m.finess_et, m.finess_ej, m.distance_km) for m in g.members),
-            carrier_ej=g.carrier_ej or g.members[0].finess_ej,
+            carrier_ej=g.carrier_ej or (first.finess_ej if first else ""),
             carrier_reason=g.carrier_reason or "",
             total_km=g.total_km,
             mean_km=g.mean_km,
             n_small_og=g.small_og_count,
             frozen=g.frozen,
         )
-        for g in run.grappes
-        if g.members
-    )
-    exclusions = tuple(
-        st.Exclusion(e.finess_et, e.reason_code, e.reason)
-        for e in run.exclusions
-        if e.reason_code not in (ALREADY_FUNDED, NO_COORDINATES)
-    )
+
     return st.Solution(
-        status=run.solver_status or "FEASIBLE", grappes=grappes, exclusions=exclusions
+        status=run.solver_status or "FEASIBLE",
+        grappes=tuple(grappe(g) for g in run.grappes),
+        exclusions=tuple(
+            st.Exclusion(e.finess_et, e.reason_code, e.reason) for e in run.exclusions
+        ),
+    )
+
+
+def previous_solution(run: SolverRun | None) -> st.Solution | None:
+    """A succeeded run as a solver ``Solution``, to warm-start a re-solve: its non-empty
+    grappes, and the exclusions the solver decided (not those set aside before it ran)."""
+    if run is None or run.status != RunStatus.SUCCEEDED:
+        return None
+    stored = solution_of(run)
+    return replace(
+        stored,
+        grappes=tuple(g for g in stored.grappes if g.members),
+        exclusions=tuple(
+            e for e in stored.exclusions if e.reason_code not in (ALREADY_FUNDED, NO_COORDINATES)
+        ),
     )
 
 

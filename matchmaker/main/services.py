@@ -49,7 +49,7 @@ def home_figures(session: Session, region: str | None = None) -> HomeFigures:
         select(func.count(distinct(GrappeMember.finess_et)))
         .join(Grappe, Grappe.id == GrappeMember.grappe_id)
         .join(SolverRun, SolverRun.id == Grappe.run_id)
-        .join(Establishment, Establishment.finess_et == GrappeMember.finess_et)
+        .join(GrappeMember.establishment)
         .where(SolverRun.published_at.is_not(None), *essms_filter)
     )
     in_grappe = session.scalar(members)

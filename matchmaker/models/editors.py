@@ -28,7 +28,7 @@ MATCH_STATUSES = EditorMatchStatus.values()
 class Editor(Base):
     """An editor (éditeur) of DUI software.
 
-    ``key`` is the normalised name (``matchmaker.editors.normalise.normalise_name``): two
+    ``key`` is the normalised name (``importers.editor_names.normalise_name``): two
     spellings with the same key are the same editor.
     """
 

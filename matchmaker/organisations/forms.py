@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from matchmaker.models.declarations import CHAMPS
+from importers.vocabulary import CHAMP_LABELS, CHAMPS
 from matchmaker.vocabulary import Answer, DuiStatus, SonsStatus
 
 DUI_CHOICES = [
@@ -32,15 +32,6 @@ SONS_CHOICES = [
     SelectChoice(SonsStatus.COMMANDE, "Commande SONS passée"),
     SelectChoice(SonsStatus.REALISE, "Prestation SONS réalisée"),
 ]
-CHAMP_LABELS = {
-    "PA": "Personnes âgées",
-    "PH": "Personnes handicapées",
-    "DOM": "Domicile",
-    "PDS": "Personnes en difficultés spécifiques",
-    "PDE": "Protection de l'enfance",
-    "AHI": "Accueil, hébergement, insertion",
-    "PJM": "Protection juridique des majeurs",
-}
 
 
 class MultiCheckboxField(SelectMultipleField):

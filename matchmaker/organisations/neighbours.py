@@ -26,8 +26,8 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from importers.editor_names import normalise_name
 from matchmaker.auth.services import Forbidden, can_view_organisation
-from matchmaker.editors.normalise import normalise_name
 from matchmaker.models import (
     ApprovalStatus,
     Campaign,

@@ -36,6 +36,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from importers.categories import essms_label
+from importers.editor_names import Thresholds
 from importers.geography import DEPARTMENTS
 from matchmaker.audit.services import record
 from matchmaker.auth.services import (
@@ -45,8 +46,7 @@ from matchmaker.auth.services import (
 )
 from matchmaker.declarations import services as declaration_services
 from matchmaker.declarations.services import DECLARED_FIELDS
-from matchmaker.editors.normalise import Thresholds
-from matchmaker.grappes.services import campaign_scope
+from matchmaker.grappes.scope import campaign_scope
 from matchmaker.models import (
     Campaign,
     Declaration,

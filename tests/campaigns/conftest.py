@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from matchmaker.auth import services as auth_services
-from matchmaker.grappes import services as grappes
+from matchmaker.grappes.params import params_as_json, solve_params
 from matchmaker.models import (
     Campaign,
     CampaignOwner,
@@ -135,12 +135,12 @@ def build_desk(session: Session, config: Any, *, name: str = "Bretagne 2026") ->
         region="53",
     )
     make_declaration(session, campaign, free, dui_status="aucun")
-    params = grappes.solve_params(config)
+    params = solve_params(config)
     run = SolverRun(
         campaign_id=campaign.id,
         mode="interest",
         scope=["35"],
-        params=grappes.params_as_json(params),
+        params=params_as_json(params),
         status="succeeded",
         solver_status="OPTIMAL",
         candidate_count=33,

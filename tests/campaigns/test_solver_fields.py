@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from matchmaker import formatting
 from matchmaker.extensions import db
-from matchmaker.grappes import services
+from matchmaker.grappes.run_figures import global_gap_of, interest_count
 from matchmaker.jobs import backends
 from matchmaker.models import SolverRun
 from tests.campaigns.conftest import build_desk, login
@@ -24,7 +24,7 @@ def test_expected_duration_then_global_gap(make_app: MakeApp) -> None:
         desk = build_desk(db.session, app.config)
         db.session.commit()
         campaign_id = desk.campaign.id
-        n = services.interest_count(db.session, desk.campaign)
+        n = interest_count(db.session, desk.campaign)
     assert n > 0
     with CsrfClient(app, app.response_class, use_cookies=True) as client:
         login(client, desk.owner)
@@ -40,7 +40,7 @@ def test_expected_duration_then_global_gap(make_app: MakeApp) -> None:
         with app.app_context():
             run = db.session.scalars(select(SolverRun).order_by(SolverRun.id.desc())).first()
             assert run is not None and run.status == "succeeded", run.error
-            gap = services.global_gap_of(run)
+            gap = global_gap_of(run)
             assert gap is not None and 0.0 <= gap <= 1.0
             assert run.stats["time_limit_s"] == 5 + 8 * n / 1000
             run_id = run.id

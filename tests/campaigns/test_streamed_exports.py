@@ -3,8 +3,9 @@ grappes at a time, with the same content and every cell neutralised."""
 
 from __future__ import annotations
 
-from matchmaker.campaigns import exports, review
+from matchmaker.campaigns import exports
 from matchmaker.extensions import db
+from matchmaker.grappes import read_model
 from tests.campaigns.conftest import Desk, login
 from tests.helpers import CsrfClient
 
@@ -15,7 +16,7 @@ def test_the_run_csv_is_streamed_with_the_same_content(client: CsrfClient, desk:
     assert response.status_code == 200 and response.is_streamed
     body = response.get_data()
     whole = exports.run_csv(
-        review.grappe_views(db.session, desk.run), review.left_out(db.session, desk.run)
+        read_model.grappe_views(db.session, desk.run), read_model.left_out(db.session, desk.run)
     )
     assert body == whole
     assert body.startswith("\ufeff".encode()) and body.count(b"\r\n") == 1 + 31 + 2

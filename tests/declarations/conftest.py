@@ -13,9 +13,9 @@ import openpyxl
 import pytest
 from sqlalchemy.orm import Session
 
-from importers.editors import import_editors
 from importers.synthetic_declarations import synthetic_referential, write_referential_csv
 from matchmaker.declarations.services import create_campaign
+from matchmaker.imports.editors import import_editors
 from matchmaker.models import Campaign, Establishment, Organisation
 
 MakeEstablishment = Callable[..., Establishment]

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from importers.declarations import import_declarations
-from importers.embarkation import import_embarked
 from importers.errors import ImportRefused
 from matchmaker.declarations.services import embarkation_status, is_embarked
+from matchmaker.imports.declarations import import_declarations
+from matchmaker.imports.embarkation import import_embarked
 from matchmaker.models import Campaign, Editor, Embarkation
 from tests.declarations.conftest import write_csv, write_xlsx
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from importers.embarkation import import_embarked
+from matchmaker.imports.embarkation import import_embarked
 from matchmaker.models import Embarkation
 from tests.declarations.conftest import write_xlsx
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from importers.declarations import import_declarations
 from importers.errors import ImportRefused
 from matchmaker.declarations.services import current_declarations, declaration_history
+from matchmaker.imports.declarations import import_declarations
 from matchmaker.models import Campaign, Declaration, Editor, EditorMatch
 from tests.declarations.conftest import write_csv, write_xlsx
 

@@ -7,14 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from importers.declarations import import_declarations
-from importers.embarkation import import_embarked
-from importers.synthetic_declarations import (
-    load_demo_referential,
-    write_demo_declarations,
-    write_demo_embarked,
-)
+from importers.synthetic_declarations import write_demo_declarations, write_demo_embarked
 from matchmaker.declarations.services import current_declarations, embarkation_status
+from matchmaker.imports.declarations import import_declarations
+from matchmaker.imports.embarkation import import_embarked
+from matchmaker.imports.synthetic_declarations import load_demo_referential, open_essms
 from matchmaker.models import Campaign
 from tests.declarations.conftest import MakeEstablishment
 
@@ -34,11 +31,12 @@ def test_demo_declarations_round_trip(
         make_establishment(
             f"{prefix}000{number:04d}", f"{prefix}90000{number % 7}", f"ESSMS {number}", department
         )
+    essms = open_essms(db_session, campaign.name)
     written = write_demo_declarations(
-        db_session, campaign.name, tmp_path / f"demo{suffix}", seed=4, sample=0.8, error_rate=0.1
+        essms, campaign.name, tmp_path / f"demo{suffix}", seed=4, sample=0.8, error_rate=0.1
     )
     again = write_demo_declarations(
-        db_session, campaign.name, tmp_path / f"again{suffix}", seed=4, sample=0.8, error_rate=0.1
+        essms, campaign.name, tmp_path / f"again{suffix}", seed=4, sample=0.8, error_rate=0.1
     )
     assert written.rows == again.rows > 30
     summary = import_declarations(db_session, written.path, campaign)
@@ -58,7 +56,8 @@ def test_demo_referential_and_embarkation_list(
         make_establishment(f"0100{number:05d}", "010000001", f"ESSMS {number}", "01")
     referential = load_demo_referential(db_session, tmp_path, seed=1)
     assert referential.created > 30 and referential.errors == []
-    rows = write_demo_embarked(db_session, tmp_path / "embarques.csv", seed=1)
+    numbers = [essms.finess_et for essms in open_essms(db_session)]
+    rows = write_demo_embarked(numbers, tmp_path / "embarques.csv", seed=1)
     assert 10 < rows < 80
     summary = import_embarked(db_session, tmp_path / "embarques.csv")
     assert (summary.created, summary.errors) == (rows, [])

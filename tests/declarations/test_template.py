@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from importers.declaration_template import CANONICAL, write_template
-from importers.declarations import import_declarations
+from matchmaker.imports.declarations import import_declarations
 from matchmaker.models import Campaign
 
 EXPECTED = (

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from importers.declarations import import_declarations
 from importers.errors import ImportRefused
 from matchmaker.declarations.services import current_declarations
+from matchmaker.imports.declarations import import_declarations
 from matchmaker.models import Campaign
 from tests.declarations.conftest import write_xlsx
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from matchmaker.editors.normalise import normalise_name
+from importers.editor_names import normalise_name
 from matchmaker.models import (
     ApprovalStatus,
     Campaign,

@@ -15,8 +15,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from importers.editor_names import normalise_name
 from matchmaker.auth import services as auth_services
-from matchmaker.editors.normalise import normalise_name
 from matchmaker.models import (
     Campaign,
     CampaignOwner,

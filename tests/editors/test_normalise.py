@@ -7,13 +7,13 @@ from collections import Counter
 
 import pytest
 
+from importers.editor_names import EditorMatcher, Thresholds, build_matcher, normalise_name
 from importers.synthetic_declarations import (
     VARIANT_KINDS,
     messy_variants,
     reference_names,
     synthetic_referential,
 )
-from matchmaker.editors.normalise import EditorMatcher, Thresholds, build_matcher, normalise_name
 
 #: Accuracy the issue asks for: right editor at the top.
 REQUIRED_TOP1 = 0.95

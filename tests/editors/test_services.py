@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from importers.declarations import import_declarations
-from importers.editors import import_editors
 from importers.errors import ImportRefused
 from importers.synthetic_declarations import synthetic_referential, write_referential_csv
 from matchmaker.declarations.services import current_declarations
 from matchmaker.editors import services
+from matchmaker.imports.declarations import import_declarations
+from matchmaker.imports.editors import import_editors
 from matchmaker.models import Campaign, Editor, EditorAlias, EditorMatch, Solution
 from tests.declarations.conftest import write_csv
 

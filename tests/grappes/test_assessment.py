@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matchmaker.funding.scales import ProjectType
-from matchmaker.grappes.assessment import planned_editor, project_type
+from matchmaker.grappes.read_model import planned_editor, project_type
 
 ACQ, MV = ProjectType.ACQUISITION, ProjectType.MONTEE_VERSION
 

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.auth import services as auth_services
-from matchmaker.campaigns import adjust, exports, review
+from matchmaker.campaigns import adjust, exports
 from matchmaker.funding.scales import ProjectType
-from matchmaker.grappes.assessment import assess
+from matchmaker.grappes import read_model
+from matchmaker.grappes.read_model import assess
 from matchmaker.models import Campaign, Declaration, Establishment, Role, SolverRun
 from tests.factories import make_editor
 from tests.grappes.conftest import solve
@@ -36,7 +37,7 @@ def test_a_declaration_changed_after_the_run_leaves_the_run_as_the_solver_saw_it
     [grappe] = run.grappes
     member = grappe.members[0].finess_et
     before = assess(db_session, grappe)
-    left = {item.finess_et: item for item in review.left_out(db_session, run)}
+    left = {item.finess_et: item for item in read_model.left_out(db_session, run)}
     beta = next(f for f, item in left.items() if item.editor == "Beta Soft")
 
     # After the run, the member and a left-out ESSMS declare another editor, without DUI.
@@ -49,13 +50,13 @@ def test_a_declaration_changed_after_the_run_leaves_the_run_as_the_solver_saw_it
     db_session.flush()
     db_session.expire_all()
 
-    [view] = review.grappe_views(db_session, run)
+    [view] = read_model.grappe_views(db_session, run)
     seen = next(m for m in view.members if m.finess_et == member)
     assert (seen.dui_status, seen.dui_editor) == ("reference_segur", "Alpha Santé")
     assert seen.project_type == ProjectType.MONTEE_VERSION
     after = assess(db_session, grappe)
     assert after.estimate.total_eur == before.estimate.total_eur
-    left = {item.finess_et: item for item in review.left_out(db_session, run)}
+    left = {item.finess_et: item for item in read_model.left_out(db_session, run)}
     assert left[beta].editor == "Beta Soft"
     exported = exports.run_csv([view], list(left.values())).decode("utf-8-sig")
     line = next(row for row in exported.splitlines() if member in row)

@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session
 
 import solver
 from matchmaker.campaigns import exports
-from matchmaker.grappes import read_model, services
+from matchmaker.grappes import read_model
+from matchmaker.grappes.candidates import ALREADY_FUNDED, NO_COORDINATES, gather_candidates
+from matchmaker.grappes.carriers import CHOSEN_CARRIER, apply_chosen_carriers
+from matchmaker.grappes.params import params_of
+from matchmaker.grappes.scope import resolve_scope
+from matchmaker.grappes.storage import previous_solution
 from matchmaker.models import Campaign, Lock, SolverRun
 from tests.grappes.conftest import solve
 
@@ -46,7 +51,7 @@ def test_solve_forms_one_alpha_grappe_and_explains_the_rest(
         read_model.grappe_views(db_session, run), read_model.left_out(db_session, run)
     )
     assert len(rows) == 25  # 23 candidates + 2 set aside
-    assert list(rows[0]) == list(services.RESULT_COLUMNS)
+    assert list(rows[0]) == list(exports.RUN_CSV_COLUMNS)
     by_reason = {r["FINESS ET"]: r["Motif"] for r in rows if r["Situation"] == "écarté"}
     assert len(by_reason) == 7
     assert sum("Beta Soft" in reason for reason in by_reason.values()) == 5
@@ -55,12 +60,12 @@ def test_solve_forms_one_alpha_grappe_and_explains_the_rest(
     carriers = {r["FINESS EJ"] for r in rows if r["Porteur"] == "oui"}
     assert carriers == {grappe.carrier_ej}
 
-    candidates = services.gather_candidates(
+    candidates = gather_candidates(
         db_session, campaign_id=campaign.id, mode="interest", departments=["31"]
     )
-    stored = services.previous_solution(run)
+    stored = previous_solution(run)
     assert stored is not None
-    params = services.params_of(run)
+    params = params_of(run)
     assert solver.validate(candidates.candidates, params, (), stored) == []
 
     listing = runner.invoke(args=["runs"])
@@ -108,13 +113,11 @@ def test_a_lock_excluding_an_essms_holds_on_re_solve(
 def test_planning_mode_takes_every_non_embarked_essms(
     db_session: Session, campaign: Campaign
 ) -> None:
-    found = services.gather_candidates(
-        db_session, campaign_id=None, mode="planning", departments=["31"]
-    )
+    found = gather_candidates(db_session, campaign_id=None, mode="planning", departments=["31"])
     assert len(found.candidates) == 23
     assert {a.reason_code for a in found.set_aside} == {
-        services.ALREADY_FUNDED,
-        services.NO_COORDINATES,
+        ALREADY_FUNDED,
+        NO_COORDINATES,
     }
     assert all(c.dui_status == "aucun" and c.editor is None for c in found.candidates)
 
@@ -124,7 +127,7 @@ def test_planning_mode_takes_every_non_embarked_essms(
     [(["31"], ["31"]), (["2a", "974"], ["2A", "974"]), (["R94"], ["2A", "2B"])],
 )
 def test_scope_accepts_departments_and_regions(tokens: list[str], expected: list[str]) -> None:
-    assert services.resolve_scope(tokens) == expected
+    assert resolve_scope(tokens) == expected
 
 
 def test_unknown_scope_is_refused_in_french(runner: FlaskCliRunner, tmp_path: Path) -> None:
@@ -179,7 +182,7 @@ def test_the_carrier_chosen_by_the_collectif_holds_on_re_solve(
     rerun = db_session.scalars(select(SolverRun).order_by(SolverRun.id.desc())).first()
     assert rerun is not None
     [again] = rerun.grappes
-    assert (again.carrier_ej, again.carrier_reason) == (chosen, services.CHOSEN_CARRIER)
+    assert (again.carrier_ej, again.carrier_reason) == (chosen, CHOSEN_CARRIER)
     assert {m.finess_ej for m in again.members if m.is_carrier} == {chosen}
 
 
@@ -190,9 +193,9 @@ def test_the_most_recent_carrier_choice_wins_within_a_grappe() -> None:
         carrier_ej="EJ0", carrier_reason="OG volontaire", total_km=3.0, mean_km=1.0, n_small_og=3,
     )  # fmt: skip
     solution = solver.types.Solution(status="OPTIMAL", grappes=(grappe,), exclusions=())
-    [chosen] = services.apply_chosen_carriers(solution, ["EJ2", "EJ1", "EJ9"]).grappes
-    assert (chosen.carrier_ej, chosen.carrier_reason) == ("EJ2", services.CHOSEN_CARRIER)
-    [kept] = services.apply_chosen_carriers(solution, ["EJ9"]).grappes
+    [chosen] = apply_chosen_carriers(solution, ["EJ2", "EJ1", "EJ9"]).grappes
+    assert (chosen.carrier_ej, chosen.carrier_reason) == ("EJ2", CHOSEN_CARRIER)
+    [kept] = apply_chosen_carriers(solution, ["EJ9"]).grappes
     assert kept.carrier_ej == "EJ0"
 
 

@@ -21,8 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from importers.errors import ImportRefused
-from importers.finess import import_finess, read_finess
+from importers.finess import read_finess
 from importers.synthetic import SyntheticExtract
+from matchmaker.imports.finess import import_finess
 from matchmaker.models import Base, Establishment, FinessImport
 
 #: The import log: the only table a damaged re-import may change.

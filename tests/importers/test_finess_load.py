@@ -15,8 +15,8 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from importers.errors import ImportRefused
-from importers.finess import import_finess
 from importers.synthetic import SyntheticExtract
+from matchmaker.imports.finess import import_finess
 from matchmaker.models import Establishment, FinessImport, Organisation
 
 EJ_HEADER = "finess;etalab;96;2026-05-12"

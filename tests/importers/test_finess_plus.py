@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from importers.errors import ImportRefused
-from importers.finess import import_finess, read_finess
+from importers.finess import read_finess
 from importers.geography import DEPARTMENTS
+from matchmaker.imports.finess import import_finess
 from matchmaker.models import Establishment, Organisation
 
 

@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from importers.categories import category
-from importers.finess import import_finess, read_finess
+from importers.finess import read_finess
 from importers.geography import DEPARTMENTS
 from importers.synthetic import SyntheticExtract, generate
+from matchmaker.imports.finess import import_finess
 from matchmaker.models import Establishment, Organisation
 
 

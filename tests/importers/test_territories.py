@@ -19,7 +19,7 @@ import solver.types
 from importers.finess import read_finess
 from matchmaker.extensions import rules_of
 from matchmaker.funding.scales import load_scale
-from matchmaker.grappes.services import solve_params
+from matchmaker.grappes.params import solve_params
 from solver import SolveParams
 
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.editors.normalise import normalise_name
+from importers.editor_names import normalise_name
 from matchmaker.models import Declaration, Editor, Role, Solution
 from matchmaker.organisations import services
 from tests.helpers import CsrfClient

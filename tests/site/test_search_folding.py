@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
-from importers.finess import import_finess
 from matchmaker import migrations
 from matchmaker.extensions import make_engine
+from matchmaker.imports.finess import import_finess
 from matchmaker.models import Establishment
 from matchmaker.models.establishments import search_key
 from matchmaker.public.services import search_establishments
