@@ -12,7 +12,7 @@ from flask import Flask
 from matchmaker import create_app
 from matchmaker.extensions import rules_of
 from matchmaker.funding.scales import DEFAULT_SCALE_PATH, ScaleError, load_scale
-from matchmaker.grappes.services import solve_params
+from matchmaker.grappes.params import solve_params
 from matchmaker.rules import ProgrammeRules, build_rules
 
 
