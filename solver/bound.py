@@ -269,12 +269,14 @@ class _Facilities:
     item_block: np.ndarray  # (F, L) listed block (any valid index where cost is inf)
     item_cost: np.ndarray  # (F, L) cost of that block in the facility (inf: not allowed)
     far: np.ndarray | None  # (F,) per-member cost lower bound of unlisted blocks
+    bonus: np.ndarray  # (F,) carrier bonus: 0 when no capable carrier can join
     cap: np.ndarray | None  # (nb,) price cap of each block (sparse mode), else None
 
 
 def _member_cost(km: np.ndarray, weight: int) -> np.ndarray:
-    """Distance cost in objective units, never above the objective's rounded cost."""
-    return weight * np.maximum(0.0, km * 10 - 0.5)
+    """Distance cost in objective units: the objective's rounding of tenths of km, shifted by
+    1e-6 so that float noise between two distance formulas never puts it above."""
+    return weight * np.maximum(0.0, np.rint(km * 10 - 1e-6))
 
 
 def _haversine_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -411,7 +413,13 @@ def _build_facilities(prep: Prepared, mu: np.ndarray) -> _Facilities | None:
     ok &= item_block != own[row][:, None]
     item_cost = np.where(ok, row_cost[row] + pref[item_block, ed[:, None]], np.inf)
     w_own = weight[own[row]]
+    # the carrier bonus needs a capable carrier: the heading block or a block that can join
+    capable = np.array([b.capable for b in blocks], dtype=bool)
+    can_carry = capable[own[row]] | (capable[item_block] & np.isfinite(item_cost)).any(axis=1)
+    if far_row is not None:
+        can_carry |= np.isfinite(far_row[row])
     return _Facilities(
+        bonus=np.where(can_carry, float(max(0, params.carrier_bonus)), 0.0),
         head=own[row],
         own_cost=own_dist[row] + pref[own[row], ed],
         lo=np.maximum(0, minimum[row] - w_own),
@@ -428,7 +436,6 @@ def _price(
     rows: np.ndarray,
     mu: np.ndarray,
     weight: np.ndarray,
-    bonus: float,
     keep: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """Pricing of facilities `rows`: g_f(mu), and (keep=True) what is needed to read the
@@ -478,14 +485,12 @@ def _price(
         extra = np.where(rest_c >= 0, np.where(short > 0, rest_c * short, 0.0), rest_c * room)
     total = dp + extra
     fill_w = np.argmin(total, axis=1)
-    g = -bonus + fac.own_cost[rows] - mu[fac.head[rows]] + total[np.arange(n_fac), fill_w]
+    g = -fac.bonus[rows] + fac.own_cost[rows] - mu[fac.head[rows]] + total[np.arange(n_fac), fill_w]
     g[~np.isfinite(g)] = np.inf
     return g, fill_w, blk, w_p, take
 
 
-def _evaluate(
-    fac: _Facilities, mu: np.ndarray, weight: np.ndarray, bonus: float
-) -> tuple[float, np.ndarray]:
+def _evaluate(fac: _Facilities, mu: np.ndarray, weight: np.ndarray) -> tuple[float, np.ndarray]:
     """L(mu) and a subgradient (1 - how many facilities each block joins)."""
     nb = len(mu)
     n_fac = len(fac.head)
@@ -493,7 +498,7 @@ def _evaluate(
     step = max(1, PRICING_CELLS // max(1, fac.item_cost.shape[1]))
     for lo in range(0, n_fac, step):
         rows = np.arange(lo, min(n_fac, lo + step))
-        g[rows] = _price(fac, rows, mu, weight, bonus, keep=False)[0]
+        g[rows] = _price(fac, rows, mu, weight, keep=False)[0]
     best = np.full(nb, np.inf)
     np.minimum.at(best, fac.head, g)
     bound = float(mu.sum() + np.minimum(0.0, best).sum())
@@ -505,7 +510,7 @@ def _evaluate(
     usage = np.zeros(nb)
     np.add.at(usage, fac.head[chosen], 1.0)
     if len(chosen):
-        _, w_cur, blk, w_p, take = _price(fac, chosen, mu, weight, bonus, keep=True)
+        _, w_cur, blk, w_p, take = _price(fac, chosen, mu, weight, keep=True)
         assert take is not None
         here = np.arange(len(chosen))
         for k in range(take.shape[0] - 1, -1, -1):
@@ -516,7 +521,7 @@ def _evaluate(
 
 
 def _lp_prices(
-    fac: _Facilities, penalty: np.ndarray, weight: np.ndarray, bonus: float, deadline: float
+    fac: _Facilities, penalty: np.ndarray, weight: np.ndarray, deadline: float
 ) -> np.ndarray | None:
     """Prices mu from the duals of the LP relaxation restricted to the LP_ITEMS cheapest
     blocks of each facility (HiGHS through scipy); None if it does not finish in time.
@@ -542,7 +547,7 @@ def _lp_prices(
     nx = len(b_of)
     ny = n_fac
     obj = np.concatenate(
-        [c_of - penalty[b_of], np.where(ok_fac, fac.own_cost, 0.0) - penalty[fac.head] - bonus]
+        [c_of - penalty[b_of], np.where(ok_fac, fac.own_cost, 0.0) - penalty[fac.head] - fac.bonus]
     )
     x_ids = np.arange(nx)
     y_ids = nx + np.arange(ny)
@@ -616,7 +621,6 @@ def lagrangian_bound(
 
     Every L(mu) is a valid lower bound; the best is returned (-inf if none was computed).
     """
-    params = prep.params
     blocks = prep.blocks
     if not blocks:
         return 0.0
@@ -627,16 +631,15 @@ def lagrangian_bound(
     if fac is None:
         return 0.0
     limit = penalty if fac.cap is None else np.minimum(penalty, fac.cap)
-    bonus = float(max(0, params.carrier_bonus))
     if len(fac.head) * min(LP_ITEMS, fac.item_cost.shape[1]) <= LP_MAX_ARCS:
-        lp_mu = _lp_prices(fac, penalty, weight, bonus, deadline)
+        lp_mu = _lp_prices(fac, penalty, weight, deadline)
         if lp_mu is not None:
             mu = lp_mu
     mu = np.minimum(mu, limit)
     best, best_mu = -np.inf, mu.copy()
     scale, stall = 1.0, 0
     for _ in range(LAGRANGE_MAX_ITER):
-        value, sub = _evaluate(fac, mu, weight, bonus)
+        value, sub = _evaluate(fac, mu, weight)
         if value > best + 1e-9:
             best, best_mu, stall = value, mu.copy(), 0
         else:

@@ -453,7 +453,15 @@ def _regroup_left_out(state: _State) -> None:
                 b for b in (seeds if editor is None else seeds + flexible) if b.index not in taken
             ]
             seed = min(open_seeds, key=lambda b: (prep.points[b.members[0], 1], b.index))
-            centre = seed.members[0]
+            # the centre: the seed's member closest to its farthest fellow member; the seed
+            # itself must respect the distance limit (an OG block may be spread out)
+            inner = geo.pairwise_km(prep.points[seed.members], prep.points[seed.members])
+            centre = seed.members[int(np.argmin(inner.max(axis=0)))]
+            if params.max_distance_km is not None and inner.max(axis=0).min() > (
+                params.max_distance_km
+            ):
+                failed.add(seed.index)
+                continue
             minimum = params.min_size_overseas if prep.reduced[centre] else params.min_size
             if sum(b.weight for b in pool) < minimum:
                 break
