@@ -22,6 +22,7 @@ grid is kept. An ESSMS no valid centre can take is *provably uncoverable*.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -40,11 +41,14 @@ LAMBDAS = np.linspace(0.0, 1.0, 11)
 
 @dataclass(frozen=True)
 class GlobalBound:
-    """The bound (tenths of km, objective units) and the ESSMS no valid grappe can take."""
+    """The bound (tenths of km, objective units): the better of the combinatorial and the
+    Lagrangian bounds (both valid for the whole problem), and the ESSMS no grappe can take."""
 
     value: float
     n_uncoverable: int
     best_lambda: float
+    combinatorial: float = -np.inf
+    lagrangian: float = -np.inf
 
 
 def _tenths(km: np.ndarray, weight: int) -> np.ndarray:
@@ -52,7 +56,31 @@ def _tenths(km: np.ndarray, weight: int) -> np.ndarray:
     return weight * np.maximum(0.0, km * 10 - 0.5)
 
 
-def global_lower_bound(prep: Prepared) -> GlobalBound:
+#: Seconds the Lagrangian bound gets when the caller gives no deadline.
+DEFAULT_BOUND_S = 2.0
+
+
+def global_lower_bound(
+    prep: Prepared,
+    deadline: float | None = None,
+    grappes: list[Grappe] | tuple[Grappe, ...] = (),
+    upper: float | None = None,
+) -> GlobalBound:
+    """Lower bound on the objective of any solution of the whole problem: the better of the
+    combinatorial bound (cheap) and the Lagrangian bound (the LP bound of the whole model,
+    all arcs priced), computed until `deadline` (perf_counter time). `grappes` (a solution)
+    gives the Lagrangian's starting prices and `upper` its objective."""
+    comb = combinatorial_bound(prep)
+    if deadline is None:
+        deadline = time.perf_counter() + DEFAULT_BOUND_S
+    start = block_prices(prep, list(grappes)) if grappes else None
+    lagr = lagrangian_bound(prep, deadline, upper=upper, start_prices=start)
+    return GlobalBound(
+        max(comb.value, lagr), comb.n_uncoverable, comb.best_lambda, comb.value, lagr
+    )
+
+
+def combinatorial_bound(prep: Prepared) -> GlobalBound:
     """Lower bound on the objective of any solution of the whole problem (see module doc)."""
     params = prep.params
     members = np.array(sorted(i for b in prep.blocks for i in b.members), dtype=int)
@@ -171,3 +199,458 @@ def solution_objective(prep: Prepared, grappes: list[Grappe]) -> int:
             if i not in covered:
                 total += int(prep.priority[i])
     return total
+
+
+# --------------------------------------------------------------------------------------------
+# Lagrangian bound: the LP bound of the whole facility-location model, all arcs priced
+# --------------------------------------------------------------------------------------------
+#
+# Relaxed model (every real solution is a solution of it, at no greater cost):
+#
+# - a *facility* (c, e) is a grappe centred on candidate c with editor e; c's block is in it
+#   (the centre is a member); another block joins when it is bound to e or flexible; a
+#   flexible centre also heads a wildcard facility (flexible blocks only: the open grappe,
+#   and a lower bound for the editors not listed near c);
+# - its size is within [m_c, max_size], m_c = min_size_overseas when c is in a reduced-minimum
+#   department (a real grappe there may need more), else min_size;
+# - a block joins at most one facility, otherwise it pays its penalty p_B; a block heads at
+#   most one facility; OG blocks stay whole; max_distance_km holds for every member; a
+#   flexible member pays preference_penalty unless the facility's editor is the one it prefers;
+# - relaxed: apart locks, MustJoin keys (forced becomes « at most one »), the carrier condition
+#   (every facility gets the bonus) and the integrality of the blocks joining a facility (an LP
+#   knapsack per facility, solved exactly by sorting).
+#
+# Dualising « at most one facility per block » with prices mu_B <= p_B gives, for *every* mu,
+#
+#   L(mu) = sum_B mu_B + sum_B min(0, min_{facilities f headed by B} g_f(mu)),
+#   g_f(mu) = -bonus + (d_{B,f} - mu_B) + min over fractional sets S of other compatible
+#             blocks with weight in [m_c - w_B, max_size - w_B] of sum_{B' in S} (d_{B',f} - mu_B'),
+#
+# a lower bound on the optimum (weak duality): the bound is valid at every iteration of the
+# subgradient method, and the best one is kept when the deadline comes.
+#
+# All arcs: when (candidates x blocks) is small enough every arc is priced exactly (dense
+# mode, every regional run). Otherwise (sparse mode) centre c lists the blocks with a member
+# within LISTING_RADIUS_KM plus the DANGEROUS blocks of highest price per member (against every
+# centre); any other block has every member at least that far, so its reduced cost per member is
+# at least tenths(radius) - mu_B / w_B >= 0 once the prices of the unlisted blocks are capped at
+# tenths(radius) per member (any mu <= p is valid, the cap is a restriction of the search):
+# unlisted arcs are priced by an unlimited item at that ratio, so none is ever ignored.
+
+#: Dense mode (every arc priced exactly) when candidates x blocks is at most this.
+DENSE_PAIRS = 4_000_000
+#: Sparse mode: blocks with a member within this radius are listed for a centre.
+LISTING_RADIUS_KM = 60.0
+#: Sparse mode: blocks of highest price per member listed against every centre.
+DANGEROUS = 128
+#: Subgradient iterations at most (the deadline usually stops earlier).
+LAGRANGE_MAX_ITER = 300
+_FAR_WEIGHT = 10.0**6
+#: Subgradient: halve the step after this many iterations without a better bound.
+STALL_ITERATIONS = 5
+#: The restricted LP runs when facilities x LP_ITEMS is at most this (small runs).
+LP_MAX_ARCS = 60_000
+#: Blocks per facility priced exactly (integer knapsack); the rest fractionally.
+KNAPSACK_ITEMS = 48
+#: Cheapest blocks per facility in the restricted LP that provides the starting prices.
+LP_ITEMS = 40
+#: Facility x listed-block cells priced at once (bounds the memory of the pricing).
+PRICING_CELLS = 2_000_000
+
+
+@dataclass
+class _Facilities:
+    """Facility rows (padded): heading block, own cost, size window, items, far bound."""
+
+    head: np.ndarray  # (F,) block heading the facility
+    own_cost: np.ndarray  # (F,) cost of the heading block (distances + preferences)
+    lo: np.ndarray  # (F,) weight still needed from other blocks
+    hi: np.ndarray  # (F,) weight other blocks may add
+    item_block: np.ndarray  # (F, L) listed block (any valid index where cost is inf)
+    item_cost: np.ndarray  # (F, L) cost of that block in the facility (inf: not allowed)
+    far: np.ndarray | None  # (F,) per-member cost lower bound of unlisted blocks
+    bonus: np.ndarray  # (F,) carrier bonus: 0 when no capable carrier can join
+    cap: np.ndarray | None  # (nb,) price cap of each block (sparse mode), else None
+
+
+def _member_cost(km: np.ndarray, weight: int) -> np.ndarray:
+    """Distance cost in objective units: the objective's rounding of tenths of km, shifted by
+    1e-6 so that float noise between two distance formulas never puts it above."""
+    return weight * np.maximum(0.0, np.rint(km * 10 - 1e-6))
+
+
+def _haversine_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise great-circle distance (km) between two arrays of (lat, lon) radians."""
+    dlat = b[:, 0] - a[:, 0]
+    dlon = b[:, 1] - a[:, 1]
+    h = np.sin(dlat / 2) ** 2 + np.cos(a[:, 0]) * np.cos(b[:, 0]) * np.sin(dlon / 2) ** 2
+    return 2 * geo.EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def _pair_costs(
+    points: np.ndarray,
+    starts: np.ndarray,
+    weight: np.ndarray,
+    centre: np.ndarray,
+    block: np.ndarray,
+    dw: int,
+    max_d: float | None,
+) -> np.ndarray:
+    """Distance cost of whole blocks at centres (pairs), inf beyond max_d."""
+    out = np.empty(len(centre))
+    chunk = 100_000
+    for lo in range(0, len(centre), chunk):
+        c = centre[lo : lo + chunk]
+        b = block[lo : lo + chunk]
+        w = weight[b]
+        offs = np.arange(int(w.sum())) - np.repeat(np.cumsum(w) - w, w)
+        km = _haversine_rows(points[np.repeat(c, w)], points[np.repeat(starts[b], w) + offs])
+        bounds = np.r_[0, np.cumsum(w)[:-1]]
+        cost = np.add.reduceat(_member_cost(km, dw), bounds)
+        if max_d is not None:
+            cost[np.maximum.reduceat(km, bounds) > max_d + 1e-9] = np.inf
+        out[lo : lo + chunk] = cost
+    return out
+
+
+def _build_facilities(prep: Prepared, mu: np.ndarray) -> _Facilities | None:
+    params = prep.params
+    blocks = prep.blocks
+    nb = len(blocks)
+    members = np.array([i for b in blocks for i in b.members], dtype=int)
+    n = len(members)
+    if nb == 0 or n == 0:
+        return None
+    own = np.array([b.index for b in blocks for _ in b.members], dtype=int)
+    weight = np.array([b.weight for b in blocks], dtype=int)
+    starts = np.r_[0, np.cumsum(weight)[:-1]]
+    names = sorted({b.editor for b in blocks if not b.flexible and b.editor is not None})
+    n_ed = len(names)
+    code = {e: k for k, e in enumerate(names)}
+    block_ed = np.array([-1 if b.flexible else code.get(b.editor or "", -1) for b in blocks])
+    points = prep.points[members]
+    max_d = params.max_distance_km
+    dw = params.distance_weight
+    dense = n * nb <= DENSE_PAIRS
+    # preference cost of each block in a facility of each editor (last column: wildcard)
+    pref = np.zeros((nb, n_ed + 1))
+    for b in blocks:
+        if b.flexible and b.preferences:
+            total = sum(b.preferences.values())
+            for e, count in b.preferences.items():
+                if e in code:
+                    pref[b.index, code[e]] = -count
+            pref[b.index, :n_ed] += total
+            # wildcard (the open grappe, or an editor without a facility of its own at the
+            # centre): the best case
+            pref[b.index, n_ed] = total - max(b.preferences.values())
+    pref *= params.preference_penalty
+    cap = None
+    if dense:
+        dist = np.empty((n, nb))
+        step = max(1, 2_000_000 // n)
+        for lo in range(0, n, step):
+            km = geo.pairwise_km(points[lo : lo + step], points)
+            part = np.add.reduceat(_member_cost(km, dw), starts, axis=1)
+            if max_d is not None:
+                part[np.maximum.reduceat(km, starts, axis=1) > max_d + 1e-9] = np.inf
+            dist[lo : lo + step] = part
+        row_blocks = np.broadcast_to(np.arange(nb), (n, nb))
+        row_cost = dist
+        far_row = None
+    else:
+        tree = geo.build_tree(points)
+        near = tree.query_radius(points, r=LISTING_RADIUS_KM / geo.EARTH_RADIUS_KM)
+        dangerous = np.argsort(-(mu / weight), kind="stable")[: min(DANGEROUS, nb)]
+        lists = [np.union1d(own[np.asarray(js, dtype=int)], dangerous) for js in near]
+        width = max(len(x) for x in lists)
+        row_blocks = np.zeros((n, width), dtype=int)
+        valid = np.zeros((n, width), dtype=bool)
+        for c, x in enumerate(lists):
+            row_blocks[c, : len(x)] = x
+            valid[c, : len(x)] = True
+        rr, cc = np.nonzero(valid)
+        row_cost = np.full((n, width), np.inf)
+        row_cost[rr, cc] = _pair_costs(points, starts, weight, rr, row_blocks[rr, cc], dw, max_d)
+        far_row = np.full(n, _member_cost(np.array(LISTING_RADIUS_KM), dw).item())
+        if max_d is not None and max_d < LISTING_RADIUS_KM:
+            far_row[:] = np.inf
+        cap = np.full(nb, far_row[0] if np.isfinite(far_row[0]) else np.inf) * weight
+        cap[dangerous] = np.inf
+    own_dist = _pair_costs(points, starts, weight, np.arange(n), own, dw, max_d)
+    # facilities: a bound centre heads one (its editor); a flexible centre one per editor
+    # (dense: every editor; sparse: the editors listed near it) and the wildcard
+    centre_ed = block_ed[own]
+    rows = [np.flatnonzero(centre_ed >= 0)]
+    eds = [centre_ed[rows[0]]]
+    flex = np.flatnonzero(centre_ed < 0)
+    if len(flex):
+        # editors with a bound block near the centre (a member within the listing radius)
+        sub = block_ed[row_blocks[flex]]
+        near_cost = _member_cost(np.array(LISTING_RADIUS_KM), dw).item()
+        close = row_cost[flex] / weight[row_blocks[flex]] <= near_cost
+        rr, cc = np.nonzero((sub >= 0) & close)
+        pairs = np.unique(flex[rr] * (n_ed + 1) + sub[rr, cc])
+        rows.append(pairs // (n_ed + 1))
+        eds.append(pairs % (n_ed + 1))
+        rows.append(flex)
+        eds.append(np.full(len(flex), n_ed))
+    row = np.concatenate(rows)
+    ed = np.concatenate(eds)
+    reduced = prep.reduced[members].astype(bool)
+    minimum = np.where(reduced, params.min_size_overseas, params.min_size)
+    item_block = np.ascontiguousarray(row_blocks[row])
+    item_ed = block_ed[item_block]
+    # the wildcard takes flexible blocks and the bound blocks of every editor that has no
+    # facility of its own at that centre (a relaxation of each such editor's facility)
+    has_own = np.zeros((n, n_ed + 1), dtype=bool)
+    normal = ed < n_ed
+    has_own[row[normal], ed[normal]] = True
+    other_editor = (item_ed >= 0) & ~np.take_along_axis(
+        has_own[row], np.maximum(item_ed, 0), axis=1
+    )
+    ok = (item_ed == -1) | np.where((ed == n_ed)[:, None], other_editor, item_ed == ed[:, None])
+    ok &= item_block != own[row][:, None]
+    item_cost = np.where(ok, row_cost[row] + pref[item_block, ed[:, None]], np.inf)
+    w_own = weight[own[row]]
+    # the carrier bonus needs a capable carrier: the heading block or a block that can join
+    capable = np.array([b.capable for b in blocks], dtype=bool)
+    can_carry = capable[own[row]] | (capable[item_block] & np.isfinite(item_cost)).any(axis=1)
+    if far_row is not None:
+        can_carry |= np.isfinite(far_row[row])
+    return _Facilities(
+        bonus=np.where(can_carry, float(max(0, params.carrier_bonus)), 0.0),
+        head=own[row],
+        own_cost=own_dist[row] + pref[own[row], ed],
+        lo=np.maximum(0, minimum[row] - w_own),
+        hi=params.max_size - w_own,
+        item_block=item_block,
+        item_cost=item_cost,
+        far=None if far_row is None else far_row[row],
+        cap=cap,
+    )
+
+
+def _price(
+    fac: _Facilities,
+    rows: np.ndarray,
+    mu: np.ndarray,
+    weight: np.ndarray,
+    keep: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Pricing of facilities `rows`: g_f(mu), and (keep=True) what is needed to read the
+    blocks each one takes (weight filled, blocks and weights in the knapsack, decisions).
+
+    Each facility's pricing problem is a knapsack with a minimum: the KNAPSACK_ITEMS blocks of
+    lowest reduced cost per member are chosen exactly (integer dynamic programme over the
+    weight), every other block is a fractional item at the lowest reduced cost per member
+    among them (a relaxation, so the value is a lower bound of the exact pricing).
+    """
+    item_block = fac.item_block[rows]
+    ratio = (fac.item_cost[rows] - mu[item_block]) / weight[item_block]
+    n_fac, n_listed = ratio.shape
+    lo, hi = fac.lo[rows], fac.hi[rows]
+    p = min(KNAPSACK_ITEMS, n_listed)
+    if p < n_listed:
+        part = np.argpartition(ratio, p, axis=1)[:, : p + 1]
+        rest = np.take_along_axis(ratio, part[:, p:], axis=1)[:, 0]
+        part = part[:, :p]
+    else:
+        part = np.broadcast_to(np.arange(n_listed), (n_fac, n_listed))
+        rest = np.full(n_fac, np.inf)
+    if fac.far is not None and fac.cap is not None:
+        capped = np.isfinite(fac.cap)
+        tau = float((mu / weight)[capped].max()) if capped.any() else 0.0
+        rest = np.minimum(rest, fac.far[rows] - tau)
+    blk = np.take_along_axis(item_block, part, axis=1)
+    w_p = weight[blk]
+    cost_p = np.take_along_axis(ratio, part, axis=1) * w_p
+    width = int(hi.max()) + 1 if n_fac else 1
+    cols = np.arange(width)
+    dp = np.full((n_fac, width), np.inf)
+    dp[:, 0] = 0.0
+    take = np.zeros((p, n_fac, width), dtype=bool) if keep else None
+    for k in range(p):
+        src = cols[None, :] - w_p[:, k : k + 1]
+        cand = np.take_along_axis(dp, np.maximum(src, 0), axis=1) + cost_p[:, k : k + 1]
+        better = (src >= 0) & (cand < dp)
+        if take is not None:
+            take[k] = better
+        dp = np.where(better, cand, dp)
+    dp[cols[None, :] > hi[:, None]] = np.inf
+    short = np.maximum(0, lo[:, None] - cols[None, :])
+    room = np.maximum(0, hi[:, None] - cols[None, :])
+    rest_c = rest[:, None]
+    with np.errstate(invalid="ignore"):
+        extra = np.where(rest_c >= 0, np.where(short > 0, rest_c * short, 0.0), rest_c * room)
+    total = dp + extra
+    fill_w = np.argmin(total, axis=1)
+    g = -fac.bonus[rows] + fac.own_cost[rows] - mu[fac.head[rows]] + total[np.arange(n_fac), fill_w]
+    g[~np.isfinite(g)] = np.inf
+    return g, fill_w, blk, w_p, take
+
+
+def _evaluate(fac: _Facilities, mu: np.ndarray, weight: np.ndarray) -> tuple[float, np.ndarray]:
+    """L(mu) and a subgradient (1 - how many facilities each block joins)."""
+    nb = len(mu)
+    n_fac = len(fac.head)
+    g = np.empty(n_fac)
+    step = max(1, PRICING_CELLS // max(1, fac.item_cost.shape[1]))
+    for lo in range(0, n_fac, step):
+        rows = np.arange(lo, min(n_fac, lo + step))
+        g[rows] = _price(fac, rows, mu, weight, keep=False)[0]
+    best = np.full(nb, np.inf)
+    np.minimum.at(best, fac.head, g)
+    bound = float(mu.sum() + np.minimum(0.0, best).sum())
+    # subgradient: the facility chosen by each heading block, and the blocks it takes
+    chosen = np.flatnonzero((g < 0) & (g <= best[fac.head]))
+    if len(chosen):
+        _, first = np.unique(fac.head[chosen], return_index=True)
+        chosen = chosen[first]
+    usage = np.zeros(nb)
+    np.add.at(usage, fac.head[chosen], 1.0)
+    if len(chosen):
+        _, w_cur, blk, w_p, take = _price(fac, chosen, mu, weight, keep=True)
+        assert take is not None
+        here = np.arange(len(chosen))
+        for k in range(take.shape[0] - 1, -1, -1):
+            used = take[k, here, w_cur] & (w_cur > 0)
+            np.add.at(usage, blk[used, k], 1.0)
+            w_cur[used] -= w_p[used, k]
+    return bound, 1.0 - usage
+
+
+def _lp_prices(
+    fac: _Facilities, penalty: np.ndarray, weight: np.ndarray, deadline: float
+) -> np.ndarray | None:
+    """Prices mu from the duals of the LP relaxation restricted to the LP_ITEMS cheapest
+    blocks of each facility (HiGHS through scipy); None if it does not finish in time.
+
+    Any prices give a valid bound once L(mu) is evaluated on every arc; the restricted LP
+    only makes them good ones."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    n_fac, n_listed = fac.item_cost.shape
+    nb = len(penalty)
+    k = min(LP_ITEMS, n_listed)
+    per_member = fac.item_cost / weight[fac.item_block]
+    part = np.argpartition(per_member, k - 1, axis=1)[:, :k] if k < n_listed else None
+    cols = part if part is not None else np.broadcast_to(np.arange(n_listed), (n_fac, n_listed))
+    cost = np.take_along_axis(fac.item_cost, cols, axis=1)
+    blk = np.take_along_axis(fac.item_block, cols, axis=1)
+    keep = np.isfinite(cost)
+    f_of, _ = np.nonzero(keep)
+    b_of, c_of = blk[keep], cost[keep]
+    w_of = weight[b_of].astype(float)
+    ok_fac = np.isfinite(fac.own_cost)
+    nx = len(b_of)
+    ny = n_fac
+    obj = np.concatenate(
+        [c_of - penalty[b_of], np.where(ok_fac, fac.own_cost, 0.0) - penalty[fac.head] - fac.bonus]
+    )
+    x_ids = np.arange(nx)
+    y_ids = nx + np.arange(ny)
+    rows, colsx, vals = [], [], []
+    # (1) each block joins or heads at most one facility
+    rows += [b_of, fac.head]
+    colsx += [x_ids, y_ids]
+    vals += [np.ones(nx), np.ones(ny)]
+    # (2) x <= y
+    r2 = nb + np.arange(nx)
+    rows += [r2, r2]
+    colsx += [x_ids, nx + f_of]
+    vals += [np.ones(nx), -np.ones(nx)]
+    # (3) lo y - sum w x <= 0 ; (4) sum w x - hi y <= 0
+    r3 = nb + nx + np.arange(ny)
+    r4 = nb + nx + ny + np.arange(ny)
+    rows += [r3, nb + nx + f_of, r4, nb + nx + ny + f_of]
+    colsx += [y_ids, x_ids, y_ids, x_ids]
+    vals += [fac.lo.astype(float), -w_of, -fac.hi.astype(float), w_of]
+    a = coo_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(colsx))),
+        shape=(nb + nx + 2 * ny, nx + ny),
+    ).tocsr()
+    b = np.concatenate([np.ones(nb), np.zeros(nx + 2 * ny)])
+    upper = np.concatenate([np.ones(nx), np.where(ok_fac, 1.0, 0.0)])
+    left = deadline - time.perf_counter()
+    if left <= 0.5:
+        return None
+    res = linprog(
+        obj,
+        A_ub=a,
+        b_ub=b,
+        bounds=np.column_stack([np.zeros(nx + ny), upper]),
+        method="highs",
+        options={"time_limit": left, "presolve": True},
+    )
+    if res.status != 0 or res.ineqlin is None:
+        return None
+    lam = -np.asarray(res.ineqlin.marginals[:nb])
+    return penalty - np.maximum(lam, 0.0)
+
+
+def block_prices(prep: Prepared, grappes: list[Grappe]) -> np.ndarray:
+    """Starting prices: each block's cost in `grappes` (distances to the centre and
+    preference penalties), its penalty when it is left out."""
+    params = prep.params
+    mu = np.array([b.penalty for b in prep.blocks], dtype=float)
+    for g in grappes:
+        if g.frozen:
+            continue
+        centre = prep.index[g.centre]
+        for b in {prep.block_of.get(prep.index[m.finess_et], -1) for m in g.members} - {-1}:
+            block = prep.blocks[b]
+            d = geo.pairwise_km(prep.points[block.members], prep.points[[centre]])[:, 0]
+            unwanted = sum(n for e, n in block.preferences.items() if e != g.editor)
+            mu[b] = params.distance_weight * float(np.rint(d * 10).sum()) + (
+                params.preference_penalty * unwanted
+            )
+    return mu
+
+
+def lagrangian_bound(
+    prep: Prepared,
+    deadline: float,
+    upper: float | None = None,
+    start_prices: np.ndarray | None = None,
+) -> float:
+    """Best L(mu) found before `deadline` (perf_counter time): prices from a small restricted
+    LP when it is small enough, else `start_prices` (default: the penalties), then projected
+    subgradient steps (Polyak step towards `upper`, the objective of a known solution).
+
+    Every L(mu) is a valid lower bound; the best is returned (-inf if none was computed).
+    """
+    blocks = prep.blocks
+    if not blocks:
+        return 0.0
+    weight = np.array([b.weight for b in blocks], dtype=int)
+    penalty = np.array([b.penalty for b in blocks], dtype=float)
+    mu = penalty.copy() if start_prices is None else np.minimum(penalty, start_prices)
+    fac = _build_facilities(prep, mu)
+    if fac is None:
+        return 0.0
+    limit = penalty if fac.cap is None else np.minimum(penalty, fac.cap)
+    if len(fac.head) * min(LP_ITEMS, fac.item_cost.shape[1]) <= LP_MAX_ARCS:
+        lp_mu = _lp_prices(fac, penalty, weight, deadline)
+        if lp_mu is not None:
+            mu = lp_mu
+    mu = np.minimum(mu, limit)
+    best, best_mu = -np.inf, mu.copy()
+    scale, stall = 1.0, 0
+    for _ in range(LAGRANGE_MAX_ITER):
+        value, sub = _evaluate(fac, mu, weight)
+        if value > best + 1e-9:
+            best, best_mu, stall = value, mu.copy(), 0
+        else:
+            stall += 1
+            if stall >= STALL_ITERATIONS:
+                scale, stall, mu = scale / 2, 0, best_mu.copy()
+        # a block of w members moves w times faster (its price is w prices per member)
+        direction = sub * weight
+        slope = float((sub * direction).sum())
+        if time.perf_counter() > deadline or scale < 1e-3 or slope < 1e-12:
+            break
+        target = upper if upper is not None and upper > best else best + abs(best) * 0.05 + 1
+        mu = np.minimum(limit, mu + scale * (target - value) / slope * direction)
+    return float(best)

@@ -9,9 +9,11 @@ Phases:
    flexible blocks) that has room, when that costs less than leaving them out (by default
    always: coverage first);
 3. blocks still left out form new grappes among themselves, per editor, completed by
-   flexible blocks (`_regroup_left_out`), then phase 2 runs again.
+   flexible blocks (`_regroup_left_out`), then phase 2 runs again;
+4. the global lower bound (`solver.bound`, the Lagrangian of the whole model) is computed
+   last, until the deadline (at least `BOUND_MIN_S`), from the prices of the solution found.
 
-Time: 90 % of the budget (`SolveParams.effective_time_limit`: the user's `time_limit_s`, or
+Time: 75 % of the budget (`SolveParams.effective_time_limit`: the user's `time_limit_s`, or
 a budget that follows the number of ESSMS) x `num_workers` is shared between sub-problems in
 proportion to their number of arcs, capped by `subproblem_time_limit_s`. CP-SAT receives it
 as deterministic time (so a seeded run is reproducible, whatever the machine's load), with a
@@ -49,6 +51,10 @@ from solver.types import (
 Progress = Callable[[float, str], None]
 #: Share of the time kept for preparation, insertion and explanations.
 RESERVE_SHARE = 0.1
+#: Share of the time kept for the global lower bound (solver.bound), computed last.
+BOUND_SHARE = 0.15
+#: Seconds the global bound gets at least, even when the solve used the whole budget.
+BOUND_MIN_S = 1.0
 WALL_GUARD_FACTOR = 3.0
 #: Nearest grappes looked at when inserting a block left out.
 INSERT_LOOKUP = 60
@@ -83,7 +89,8 @@ def solve(
     subs, _ = build_subproblems(prep, [b.index for b in prep.blocks])
     report(0.05, f"{len(subs)} sous-problèmes construits")
     _hint_from_previous(prep, subs, previous)
-    _set_budgets(subs, time_limit * params.num_workers * (1 - RESERVE_SHARE), params)
+    cp_share = 1 - RESERVE_SHARE - BOUND_SHARE
+    _set_budgets(subs, time_limit * params.num_workers * cp_share, params)
     state.run(subs, deadline, report, 0.05, 0.8)
     _insert_left_out(state)
     report(0.85, "ESSMS restants rattachés aux grappes qui ont de la place")
@@ -92,7 +99,9 @@ def solve(
     _pull_flexible(state)
     report(0.9, "ESSMS restants regroupés en grappes supplémentaires")
     state.cut_short |= time.perf_counter() > deadline
-    solution = state.assemble(previous, time.perf_counter() - start, time_limit)
+    report(0.92, "Calcul de la borne globale")
+    bound_deadline = max(deadline, time.perf_counter() + BOUND_MIN_S)
+    solution = state.assemble(previous, start, time_limit, bound_deadline)
     report(
         1.0,
         f"Terminé : {len(solution.grappes)} grappes, couverture {100 * solution.coverage:.1f} %",
@@ -240,8 +249,11 @@ class _State:
             out[key].extend(self.prep.blocks[b].members)
         return out
 
-    def assemble(self, previous: Solution | None, wall: float, time_limit: float) -> Solution:
-        """Build the `Solution`: grappes with centre, distances and carrier; explanations."""
+    def assemble(
+        self, previous: Solution | None, start: float, time_limit: float, bound_deadline: float
+    ) -> Solution:
+        """Build the `Solution`: grappes with centre, distances and carrier; explanations;
+        the global lower bound, computed until `bound_deadline` (perf_counter time)."""
         prep = self.prep
         params = prep.params
         cands = prep.candidates
@@ -286,7 +298,7 @@ class _State:
         objective = float(solution_objective(prep, grappes))
         bound = sum(s.best_bound for s in self.stats)
         decomposed = sum(s.objective for s in self.stats)
-        global_bound = global_lower_bound(prep)
+        global_bound = global_lower_bound(prep, bound_deadline, grappes, objective)
         return Solution(
             status=status,
             grappes=tuple(grappes),
@@ -297,7 +309,7 @@ class _State:
             gap=_gap(decomposed, bound),
             n_candidates=len(cands),
             coverage=len(covered) / len(cands) if cands else 0.0,
-            wall_time_s=wall,
+            wall_time_s=time.perf_counter() - start,
             params=params,
             global_bound=global_bound.value,
             global_gap=_gap(objective, min(global_bound.value, objective)),
@@ -442,7 +454,15 @@ def _regroup_left_out(state: _State) -> None:
                 b for b in (seeds if editor is None else seeds + flexible) if b.index not in taken
             ]
             seed = min(open_seeds, key=lambda b: (prep.points[b.members[0], 1], b.index))
-            centre = seed.members[0]
+            # the centre: the seed's member closest to its farthest fellow member; the seed
+            # itself must respect the distance limit (an OG block may be spread out)
+            inner = geo.pairwise_km(prep.points[seed.members], prep.points[seed.members])
+            centre = seed.members[int(np.argmin(inner.max(axis=0)))]
+            if params.max_distance_km is not None and inner.max(axis=0).min() > (
+                params.max_distance_km
+            ):
+                failed.add(seed.index)
+                continue
             minimum = params.min_size_overseas if prep.reduced[centre] else params.min_size
             if sum(b.weight for b in pool) < minimum:
                 break

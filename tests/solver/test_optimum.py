@@ -67,6 +67,14 @@ def brute_force(cands: list[Candidate], params: SolveParams) -> int:
             return None
         best_centre = None
         for c in members:
+            if params.max_distance_km is not None and any(
+                haversine_km(
+                    cands[i].latitude, cands[i].longitude, cands[c].latitude, cands[c].longitude
+                )
+                > params.max_distance_km
+                for i in members
+            ):
+                continue
             total = sum(
                 round(
                     haversine_km(
@@ -80,6 +88,8 @@ def brute_force(cands: list[Candidate], params: SolveParams) -> int:
                 for i in members
             )
             best_centre = total if best_centre is None else min(best_centre, total)
+        if best_centre is None:
+            return None
         capable = any(cands[i].willing_carrier or not prep.small_og[i] for i in members)
         return best_centre - (params.carrier_bonus if capable else 0)  # type: ignore[operator]
 
@@ -210,20 +220,56 @@ def _flexible_alone(cands: list[Candidate]) -> list[Candidate]:
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), n=st.integers(1, 8), max_km=st.sampled_from([None, 30.0]))
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 8),
+    max_km=st.sampled_from([None, 30.0]),
+    og_pairs=st.booleans(),
+)
 def test_global_bound_never_exceeds_the_exact_optimum(
-    seed: int, n: int, max_km: float | None
+    seed: int, n: int, max_km: float | None, og_pairs: bool
 ) -> None:
-    """The global lower bound (solver.bound) is <= the brute-force optimum of random tiny
-    instances, and the solver's objective is >= it."""
+    """Both global lower bounds (combinatorial, Lagrangian) are <= the brute-force optimum of
+    random tiny instances (with the distance limit, OG blocks, flexible ESSMS), the
+    Lagrangian is >= the trivial bound (every possible grappe with its carrier bonus, no
+    distance, no penalty), and the solver's objective is >= the bound it reports."""
     from solver.bound import global_lower_bound
 
     rng = random.Random(seed)
-    cands = _flexible_alone(random_candidates(rng, n))
+    cands = random_candidates(rng, n)
+    if not og_pairs:
+        cands = _flexible_alone(cands)
     params = replace(TINY, max_distance_km=max_km)
-    bound = global_lower_bound(prepare(cands, params, ())).value
-    if max_km is None:
-        assert bound <= brute_force(cands, params) + 1e-6
+    prep = prepare(cands, params, ())
+    bound = global_lower_bound(prep)
+    optimum = brute_force(cands, params)
+    assert bound.combinatorial <= optimum + 1e-6
+    assert bound.lagrangian <= optimum + 1e-6
+    assert bound.value == max(bound.combinatorial, bound.lagrangian)
+    trivial = -params.carrier_bonus * (n // params.min_size)
+    assert bound.lagrangian >= trivial - 1e-6
     solution = solve(cands, params)
     assert validate(cands, params, (), solution) == []
     assert solution.global_bound <= objective_of(cands, params, solution) + 1e-6
+
+
+def test_lagrangian_bound_is_close_on_a_clustered_instance(make_cluster) -> None:  # type: ignore[no-untyped-def]
+    """Three tight clusters of 15 ESSMS of one editor, 60 km apart: the optimum is one
+    grappe per cluster and the Lagrangian bound proves it within 1 % (the combinatorial bound
+    is far below: it cannot see that every ESSMS must be covered by a grappe of 15)."""
+    from solver.bound import global_lower_bound
+
+    cands = (
+        make_cluster(15, 0.0, 0.0, radius_km=4.0)
+        + make_cluster(15, 60.0, 0.0, radius_km=4.0)
+        + make_cluster(15, 0.0, 60.0, radius_km=4.0)
+    )
+    params = SolveParams(time_limit_s=10.0)
+    solution = solve(cands, params)
+    assert validate(cands, params, (), solution) == []
+    assert len(solution.grappes) == 3
+    objective = objective_of(cands, params, solution)
+    bound = global_lower_bound(prepare(cands, params, ()))
+    assert bound.lagrangian <= objective + 1e-6
+    assert bound.lagrangian >= 0.99 * objective
+    assert solution.global_gap <= 0.01
