@@ -400,7 +400,7 @@ def editor_suggestions(session: Session, query: str, limit: int = 20) -> list[st
     solutions = (
         select(Editor.name + " — " + Solution.name)
         .select_from(Solution)
-        .join(Editor, Editor.id == Solution.editor_id)
+        .join(Solution.editor)
     )
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
