@@ -228,8 +228,8 @@ def _facts_query(campaign_id: int | None) -> Select:
         )
         .join(Establishment.organisation)
         .outerjoin(Declaration, declaration_join)
-        .outerjoin(declared_editor, declared_editor.id == Declaration.editor_id)
-        .outerjoin(sons_editor, sons_editor.id == Declaration.sons_editor_id)
+        .outerjoin(Declaration.editor.of_type(declared_editor))
+        .outerjoin(Declaration.sons_editor.of_type(sons_editor))
         .order_by(Establishment.finess_et)
     )
 

@@ -34,11 +34,8 @@ from matchmaker.models import Campaign, Declaration
 from matchmaker.models.base import utcnow
 
 # --- load ---------------------------------------------------------------------------------
-
-
-#: Fields compared to decide whether a row changes the current declaration (the same as
-#: the site's, ``matchmaker.declarations.services.declare``).
-COMPARED = COMPARED_FIELDS
+# A row changes the current declaration when one of ``COMPARED_FIELDS`` differs: the same
+# fields as the site's ``matchmaker.declarations.services.declare`` compares.
 
 
 def declaration_values(
@@ -100,7 +97,7 @@ def load(
     declared_at = declared_at or utcnow()
     current: dict[str, tuple[int, tuple[object, ...]]] = {}
     if campaign.id is not None:
-        columns = [getattr(Declaration, name) for name in COMPARED]
+        columns = [getattr(Declaration, name) for name in COMPARED_FIELDS]
         for stored in session.execute(
             select(Declaration.finess_et, Declaration.id, *columns).where(
                 Declaration.campaign_id == campaign.id, Declaration.is_current.is_(True)
@@ -114,7 +111,7 @@ def load(
     for row in rows:
         values = declaration_values(row, index, resolutions)
         previous = current.get(row.finess_et)
-        if previous is not None and previous[1] == tuple(values[name] for name in COMPARED):
+        if previous is not None and previous[1] == tuple(values[name] for name in COMPARED_FIELDS):
             unchanged += 1
             continue
         if previous is None:

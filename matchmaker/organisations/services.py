@@ -401,9 +401,7 @@ def editor_suggestions(session: Session, query: str, limit: int = 20) -> list[st
     text = " ".join(query.split())
     editors = select(Editor.name)
     solutions = (
-        select(Editor.name + " — " + Solution.name)
-        .select_from(Solution)
-        .join(Editor, Editor.id == Solution.editor_id)
+        select(Editor.name + " — " + Solution.name).select_from(Solution).join(Solution.editor)
     )
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
