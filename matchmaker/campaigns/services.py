@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from importers.geography import DEPARTMENTS, REGIONS, departments_of_region, region_of
 from matchmaker.audit.services import record
+from matchmaker.domain_errors import Forbidden, Invalid
 from matchmaker.grappes.services import RunError, resolve_scope
 from matchmaker.models import AuditEvent, Campaign, CampaignOwner, Role, User
 
@@ -51,12 +52,8 @@ SOLVER_PARAM_SETTINGS = {
 }
 
 
-class CampaignError(ValueError):
+class CampaignError(Invalid, ValueError):
     """A campaign action is refused; the message (French) says why."""
-
-
-class AccessDenied(PermissionError):
-    """The user may not do this on this campaign."""
 
 
 @dataclass(frozen=True)
@@ -200,12 +197,12 @@ def can_manage(session: Session, user: User, campaign: Campaign) -> bool:
 
 def check_read(session: Session, user: User, campaign: Campaign) -> None:
     if not can_read(session, user, campaign):
-        raise AccessDenied("Vous n'avez pas accès à cette campagne.")
+        raise Forbidden("Vous n'avez pas accès à cette campagne.")
 
 
 def check_manage(session: Session, user: User, campaign: Campaign) -> None:
     if not can_manage(session, user, campaign):
-        raise AccessDenied(
+        raise Forbidden(
             "Seuls les membres du collectif qui mènent cette campagne peuvent la modifier "
             "(l'ARS la consulte)."
         )
@@ -223,7 +220,7 @@ def visible_campaigns(session: Session, user: User) -> list[Campaign]:
 def create_campaign(session: Session, user: User, data: CampaignData) -> Campaign:
     """A draft campaign owned by its creator (and the co-owners named)."""
     if user.role not in (Role.COLLECTIF, Role.ADMIN):
-        raise AccessDenied("Seuls les collectifs SI MS créent des campagnes.")
+        raise Forbidden("Seuls les collectifs SI MS créent des campagnes.")
     campaign = Campaign(status="draft", created_by_user_id=user.id)
     _apply(session, campaign, data)
     _check_regions(user, campaign)

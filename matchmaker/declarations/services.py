@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.domain_errors import Invalid
 from matchmaker.editors.normalise import Thresholds
 from matchmaker.editors.services import record_pending, resolve_editors
 from matchmaker.models import Campaign, Declaration, Embarkation, Establishment
@@ -38,7 +39,7 @@ def create_campaign(session: Session, name: str, **fields: object) -> Campaign:
     return campaign
 
 
-class DeclarationError(Exception):
+class DeclarationError(Invalid, ValueError):
     """A declaration that cannot be recorded; the message is French."""
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from matchmaker.domain_errors import Invalid
 from matchmaker.editors.normalise import (
     Decision,
     EditorMatcher,
@@ -28,7 +29,7 @@ from matchmaker.editors.normalise import (
 from matchmaker.models import Declaration, Editor, EditorAlias, EditorMatch, Embarkation, Solution
 
 
-class EditorReviewError(Exception):
+class EditorReviewError(Invalid):
     """A review action that cannot be done (unknown match or editor); message in French."""
 
 

@@ -17,6 +17,7 @@ import solver
 from matchmaker.audit import services as audit
 from matchmaker.grappes import identity, services
 from matchmaker.models import SolverRun, User
+from matchmaker.ops import logs
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def execute_run(session: Session, run: SolverRun, progress: Progress | None = No
         session.rollback()
         logger.exception("solver run %s failed", run.id)
         run.status = "failed"
-        run.error = f"{type(error).__name__} : {error}"
+        run.error = logs.public_error(error, f"run {run.id}")  # never SQL or parameters
         run.finished_at = datetime.now(UTC)
         session.commit()
         raise

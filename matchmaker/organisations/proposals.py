@@ -26,6 +26,7 @@ from matchmaker.auth.services import (
     Forbidden,
     can_act_for_organisation,
 )
+from matchmaker.domain_errors import Invalid
 from matchmaker.funding.checklist import Checklist
 from matchmaker.funding.estimate import GrappeEstimate, OgFunding
 from matchmaker.funding.scales import Scale
@@ -48,7 +49,7 @@ from matchmaker.organisations.services import NotFound
 ANSWER_LABELS = {"accepte": "Acceptée", "refuse": "Refusée"}
 
 
-class AnswerError(ValueError):
+class AnswerError(Invalid, ValueError):
     """An answer that cannot be recorded; the message is French."""
 
 
