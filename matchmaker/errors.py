@@ -21,7 +21,6 @@ is French and shown as it is.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -30,10 +29,9 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
-from matchmaker.domain_errors import DomainError, new_reference, unexpected_message
+from matchmaker.domain_errors import DomainError, unexpected_message
 from matchmaker.extensions import db
-
-logger = logging.getLogger(__name__)
+from matchmaker.ops import logs
 
 
 @dataclass(frozen=True)
@@ -144,7 +142,9 @@ def back_to(target: str) -> None:
     g.error_target = target
 
 
-def render_error(error: HTTPException, *, detail: str | None = None) -> ResponseReturnValue:
+def render_error(
+    error: HTTPException, *, detail: str | None = None, reference: str | None = None
+) -> ResponseReturnValue:
     code = error.code or 500
     if code >= 500:
         db.session.rollback()
@@ -152,7 +152,10 @@ def render_error(error: HTTPException, *, detail: str | None = None) -> Response
     if detail is None:
         detail = None if code >= 500 or _is_library_text(error) else str(error.description)
     if wants_json():
-        return jsonify(error=text.title, detail=detail or text.explanation, status=code), code
+        payload = {"error": text.title, "detail": detail or text.explanation, "status": code}
+        if reference is not None:
+            payload["reference"] = reference
+        return jsonify(payload), code
     template = f"errors/{code}.html" if code in MESSAGES else "errors/_error.html"
     return (
         render_template(
@@ -191,16 +194,10 @@ def handle_unexpected(error: Exception) -> ResponseReturnValue:
         return render_error(error)
     if isinstance(error, DomainError):
         return handle_domain_error(error)
-    reference = new_reference()
-    logger.error(
-        "Unhandled error %s on %s %s",
-        reference,
-        request.method,
-        request.path,
-        exc_info=error,
-        extra={"error_reference": reference},
+    reference = logs.report_unexpected(error, f"{request.method} {request.path}")
+    return render_error(
+        InternalServerError(), detail=unexpected_message(reference), reference=reference
     )
-    return render_error(InternalServerError(), detail=unexpected_message(reference))
 
 
 def handle_server_error(error: InternalServerError) -> ResponseReturnValue:
