@@ -355,17 +355,44 @@ def _add_owner(session: Session, campaign: Campaign, user: User) -> None:
 
 def _add_co_owners(session: Session, campaign: Campaign, emails: Iterable[str]) -> None:
     for raw in emails:
-        email = raw.strip().lower()
-        if not email:
-            continue
-        user = session.scalar(select(User).where(User.email == email))
-        if user is None or user.role not in (Role.COLLECTIF, Role.ADMIN):
-            raise CampaignError(
-                f"« {email} » n'est pas un compte collectif SI MS : impossible de l'associer."
-            )
-        if not within_regions(user, campaign):
-            raise CampaignError(
-                f"« {email} » travaille sur une autre région que celle de la campagne : "
-                "impossible de l'associer."
-            )
-        _add_owner(session, campaign, user)
+        if raw.strip():
+            _add_owner(session, campaign, _owner_account(session, campaign, raw))
+
+
+def _owner_account(session: Session, campaign: Campaign, raw_email: str) -> User:
+    """The collectif (or administrator) account ``raw_email`` that may own ``campaign``."""
+    email = raw_email.strip().lower()
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None or user.role not in (Role.COLLECTIF, Role.ADMIN):
+        raise CampaignError(
+            f"« {email} » n'est pas un compte collectif SI MS : impossible de l'associer."
+        )
+    if not within_regions(user, campaign):
+        raise CampaignError(
+            f"« {email} » travaille sur une autre région que celle de la campagne : "
+            "impossible de l'associer."
+        )
+    return user
+
+
+def add_owner(session: Session, actor: User | None, campaign: Campaign, email: str) -> bool:
+    """Make the collectif account ``email`` an owner of ``campaign`` (audited); False when
+    it already was. ``actor`` None is the operator's command line, which may give any
+    campaign (one created by ``grappes import-declarations``, say) its owners."""
+    if actor is not None:
+        check_manage(session, actor, campaign)
+    user = _owner_account(session, campaign, email)
+    if is_owner(session, user, campaign):
+        return False
+    _add_owner(session, campaign, user)
+    record(
+        session,
+        actor,
+        "campaign.owner_added",
+        object_type="campaign",
+        object_id=campaign.id,
+        campaign_id=campaign.id,
+        name=campaign.name,
+        owner=user.email,
+    )
+    return True
