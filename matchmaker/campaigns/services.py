@@ -240,6 +240,17 @@ def create_campaign(session: Session, user: User, data: CampaignData) -> Campaig
     return campaign
 
 
+def create_operator_campaign(session: Session, name: str, **fields: object) -> Campaign:
+    """A campaign an operator creates from the command line (``grappes
+    import-declarations``, the demo): open unless told, flushed so it has an id, without
+    owner until ``grappes campaigns owner add`` gives it one. The console's campaigns come
+    from :func:`create_campaign`."""
+    campaign = Campaign(name=name, status=str(fields.pop("status", "open")), **fields)
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
 def update_campaign(session: Session, user: User, campaign: Campaign, data: CampaignData) -> None:
     """Edit a campaign (owners and administrators)."""
     check_manage(session, user, campaign)

@@ -32,14 +32,6 @@ def find_campaign(session: Session, name: str) -> Campaign | None:
     return session.scalar(select(Campaign).where(Campaign.name == name))
 
 
-def create_campaign(session: Session, name: str, **fields: object) -> Campaign:
-    """A new campaign (status ``open`` unless given), flushed so it has an id."""
-    campaign = Campaign(name=name, status=str(fields.pop("status", "open")), **fields)
-    session.add(campaign)
-    session.flush()
-    return campaign
-
-
 class DeclarationError(Invalid, ValueError):
     """A declaration that cannot be recorded; the message is French."""
 
