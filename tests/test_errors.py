@@ -25,7 +25,7 @@ from sqlalchemy import select, text
 from matchmaker import create_app
 from matchmaker.extensions import db
 from matchmaker.jobs import backends
-from matchmaker.models import Job, OutboxMail, SolverRun, Upload
+from matchmaker.models import AuditEvent, Campaign, Job, OutboxMail, SolverRun, Upload
 from tests.campaigns.conftest import build_desk, login
 from tests.factories import make_establishment, make_organisation
 from tests.helpers import CsrfClient
@@ -195,3 +195,52 @@ def test_an_unreachable_database_shows_a_reference(
         assert "OperationalError" in _logged_under(caplog, reference)
     finally:
         db.engine_of(broken).dispose()
+
+
+# --- one path from a domain error to HTTP, one transaction per request -------------------
+
+
+def _status(app: Flask, campaign_id: int) -> str:
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        assert campaign is not None
+        return campaign.status
+
+
+def test_a_refused_form_is_flashed_back_and_a_success_is_committed_by_the_request(
+    committed: tuple[Flask, CsrfClient, int, list[str], str],
+) -> None:
+    app, client, campaign_id, _new, _owner = committed
+    url = f"/console/campagnes/{campaign_id}/etat"
+    # « open » from « open »: the service refuses; the form goes back to the campaign's page.
+    refused = client.post(url, data={"action": "open"})
+    assert refused.status_code == 302
+    assert refused.headers["Location"].endswith(f"/console/campagnes/{campaign_id}")
+    page = html.unescape(client.get(refused.headers["Location"]).get_data(as_text=True))
+    assert "Impossible depuis l'état « déclarations ouvertes »." in page
+    # An API client gets the status and the French message instead.
+    as_json = client.post(url, data={"action": "open"}, headers={"Accept": "application/json"})
+    assert as_json.status_code == 400
+    assert as_json.get_json()["detail"] == "Impossible depuis l'état « déclarations ouvertes »."
+    assert _status(app, campaign_id) == "open"
+    # A success: the view does not commit, the request does (seen from another session).
+    done = client.post(url, data={"action": "close_declarations"})
+    assert done.status_code == 302
+    assert _status(app, campaign_id) == "closed"
+    with app.app_context():
+        actions = set(
+            db.session.scalars(
+                select(AuditEvent.action).where(AuditEvent.campaign_id == campaign_id)
+            )
+        )
+    assert "campaign.close_declarations" in actions
+
+
+def test_a_forbidden_or_unknown_object_gets_its_page_with_the_french_reason(
+    committed: tuple[Flask, CsrfClient, int, list[str], str],
+) -> None:
+    _app, client, _campaign_id, _new, _owner = committed
+    response = client.get("/organismes/999999999")
+    assert response.status_code in (403, 404)
+    shown = html.unescape(response.get_data(as_text=True))
+    assert "Vous ne pouvez pas consulter cet organisme." in shown or "introuvable" in shown
