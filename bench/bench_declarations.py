@@ -43,7 +43,7 @@ from importers.synthetic_declarations import (  # noqa: E402
     write_demo_declarations,
     write_referential_csv,
 )
-from matchmaker.declarations.services import create_campaign  # noqa: E402
+from matchmaker.campaigns.services import create_operator_campaign  # noqa: E402
 from matchmaker.extensions import make_engine  # noqa: E402
 from matchmaker.imports.declarations import import_declarations  # noqa: E402
 from matchmaker.imports.editors import import_editors  # noqa: E402
@@ -150,7 +150,7 @@ def main() -> None:
                 session,
                 write_referential_csv(work / "editeurs.csv", synthetic_referential()),
             )
-            campaign = create_campaign(session, "Bench nationale")
+            campaign = create_operator_campaign(session, "Bench nationale")
             session.commit()
             sample = min(1.0, 1.05 * args.rows / max(essms or 1, 1))
             files = {}
@@ -174,7 +174,7 @@ def main() -> None:
         ]
         # The CSV carries the same declarations: a fresh campaign for a first import.
         with factory() as session:
-            csv_campaign = create_campaign(session, "Bench nationale CSV").id
+            csv_campaign = create_operator_campaign(session, "Bench nationale CSV").id
             session.commit()
         timings.append(timed_import(factory, files[".csv"].path, csv_campaign, "CSV, first import"))
         with factory() as session:

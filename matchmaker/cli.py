@@ -13,6 +13,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from matchmaker.auth.cli import users_group
+from matchmaker.campaigns.cli import campaigns_group
 from matchmaker.funding.cli import funding_command
 from matchmaker.grappes.cli import runs_command, solve_command
 from matchmaker.jobs.cli import worker_command
@@ -91,6 +92,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(settings_command)
     app.cli.add_command(users_group)
+    app.cli.add_command(campaigns_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(solve_command)
     app.cli.add_command(runs_command)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from importers.synthetic_declarations import write_demo_declarations, write_demo_embarked
 from matchmaker.auth.services import create_user
-from matchmaker.declarations.services import create_campaign, find_campaign
+from matchmaker.campaigns.services import create_operator_campaign
+from matchmaker.declarations.services import find_campaign
 from matchmaker.imports.declarations import import_declarations
 from matchmaker.imports.embarkation import import_embarked
 from matchmaker.imports.synthetic_declarations import load_demo_referential, open_essms
@@ -61,7 +62,7 @@ def seed_campaign(session: Session, folder: Path, *, seed: int) -> DemoOutcome:
     regions = sorted(
         r for r in session.scalars(select(Establishment.region).distinct()) if r is not None
     )
-    campaign = find_campaign(session, DEMO_CAMPAIGN) or create_campaign(
+    campaign = find_campaign(session, DEMO_CAMPAIGN) or create_operator_campaign(
         session,
         DEMO_CAMPAIGN,
         region=regions[0] if len(regions) == 1 else None,

@@ -26,6 +26,7 @@ NOT_PAGES = frozenset(
     {
         "static",
         "main.health",
+        "main.readiness",
         "jobs.status",
         "auth.confirm",
         "auth.reset_password",

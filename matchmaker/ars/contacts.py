@@ -16,8 +16,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from matchmaker.ars.services import DeskNotFound, Forbidden
 from matchmaker.audit.services import record
+from matchmaker.domain_errors import Forbidden, Invalid, NotFound
 from matchmaker.models import ContactAction, Establishment, Organisation, User
 from matchmaker.models.contacts import CHANNELS, STAGES
 from matchmaker.vocabulary import ContactChannel
@@ -26,7 +26,7 @@ from matchmaker.vocabulary import ContactChannel
 CHANNEL_LABELS: dict[str, str] = ContactChannel.labels()
 
 
-class ContactError(ValueError):
+class ContactError(Invalid, ValueError):
     """An action that cannot be logged; the message is French."""
 
 
@@ -51,10 +51,10 @@ class LogRow:
 
 
 def essms_target(session: Session, region: str, finess_et: str) -> Establishment:
-    """The ESSMS, if it is in the region (else ``Forbidden``; unknown: ``DeskNotFound``)."""
+    """The ESSMS, if it is in the region (else ``Forbidden``; unknown: ``NotFound``)."""
     establishment = session.get(Establishment, finess_et)
     if establishment is None:
-        raise DeskNotFound(f"Établissement {finess_et} introuvable.")
+        raise NotFound(f"Établissement {finess_et} introuvable.")
     if establishment.region != region:
         raise Forbidden("Cet établissement n'est pas dans votre région.")
     return establishment
@@ -64,7 +64,7 @@ def og_target(session: Session, region: str, finess_ej: str) -> Organisation:
     """The OG, if it runs at least one establishment of the region."""
     organisation = session.get(Organisation, finess_ej)
     if organisation is None:
-        raise DeskNotFound(f"Organisme {finess_ej} introuvable.")
+        raise NotFound(f"Organisme {finess_ej} introuvable.")
     in_region = session.scalar(
         select(Establishment.finess_et)
         .where(Establishment.finess_ej == finess_ej, Establishment.region == region)

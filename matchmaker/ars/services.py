@@ -9,14 +9,10 @@ Every service of the desk receives the region this module resolved.
 from __future__ import annotations
 
 from importers.geography import DEPARTMENTS, PROGRAMME_REGIONS, REGIONS
-from matchmaker.auth.services import Forbidden
+from matchmaker.domain_errors import Forbidden, NotFound
 from matchmaker.models import Role, User
 
-__all__ = ["DeskNotFound", "Forbidden", "desk_region"]
-
-
-class DeskNotFound(LookupError):
-    """No such ESSMS, OG, department or simulation (the views answer 404)."""
+__all__ = ["Forbidden", "NotFound", "desk_region"]
 
 
 def desk_region(user: User, requested: str | None) -> str:
@@ -34,16 +30,16 @@ def desk_region(user: User, requested: str | None) -> str:
     if user.role == Role.ADMIN:
         region = requested or PROGRAMME_REGIONS[0]
         if region not in REGIONS:
-            raise DeskNotFound(f"Région inconnue : {region}")
+            raise NotFound(f"Région inconnue : {region}")
         return region
     raise Forbidden("Le bureau ARS est réservé aux agences régionales de santé.")
 
 
 def check_department(region: str, department: str | None) -> str | None:
-    """``department`` if it belongs to ``region`` (None stays None); else ``DeskNotFound``."""
+    """``department`` if it belongs to ``region`` (None stays None); else ``NotFound``."""
     if not department:
         return None
     found = DEPARTMENTS.get(department)
     if found is None or found.region_code != region:
-        raise DeskNotFound(f"Département {department} hors de la région.")
+        raise NotFound(f"Département {department} hors de la région.")
     return department

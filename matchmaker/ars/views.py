@@ -4,9 +4,8 @@ log and what-if simulations. ARS users see their own region; administrators choo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from functools import wraps
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -30,7 +29,7 @@ from matchmaker.ars import contacts, exports, priorities, whatif
 from matchmaker.ars import maps as ars_maps
 from matchmaker.ars.dashboard import CHAMP_LABELS, STAGE_LABELS, build_dashboard, champ_label
 from matchmaker.ars.forms import ContactForm, FilterForm, WhatIfForm, champ_weights_form
-from matchmaker.ars.services import DeskNotFound, Forbidden, check_department, desk_region
+from matchmaker.ars.services import check_department, desk_region
 from matchmaker.auth.decorators import roles_required
 from matchmaker.extensions import current_rules, db
 from matchmaker.maps import in_bbox, parse_bbox
@@ -40,25 +39,7 @@ from matchmaker.vocabulary import RunStatus
 
 bp = Blueprint("ars", __name__, url_prefix="/ars")
 
-F = TypeVar("F", bound=Callable[..., Any])
 DESK_ROLES = (Role.ARS, Role.ADMIN)
-
-
-def desk_errors(view: F) -> F:
-    """Forbidden → 403, unknown object → 404 (after rolling back)."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except Forbidden as error:
-            db.session.rollback()
-            abort(403, description=str(error))
-        except DeskNotFound as error:
-            db.session.rollback()
-            abort(404, description=str(error))
-
-    return wrapped  # type: ignore[return-value]
 
 
 def _region() -> str:
@@ -105,7 +86,6 @@ def _download(data: bytes | Iterator[bytes], mimetype: str, filename: str) -> Re
 
 @bp.get("/")
 @roles_required(*DESK_ROLES)
-@desk_errors
 def dashboard() -> ResponseReturnValue:
     from matchmaker.ars import maps as ars_maps
 
@@ -128,7 +108,6 @@ def dashboard() -> ResponseReturnValue:
 
 @bp.get("/tableau-de-bord.xlsx")
 @roles_required(*DESK_ROLES)
-@desk_errors
 def dashboard_xlsx() -> ResponseReturnValue:
     region = _region()
     department = check_department(region, request.args.get("departement"))
@@ -174,7 +153,6 @@ def _filters(region: str) -> tuple[FilterForm, priorities.Filters]:
 
 @bp.get("/non-embarques")
 @roles_required(*DESK_ROLES)
-@desk_errors
 def targets() -> ResponseReturnValue:
 
     region = _region()
@@ -204,7 +182,6 @@ def targets() -> ResponseReturnValue:
 
 @bp.get("/non-embarques.geojson")
 @roles_required(*DESK_ROLES)
-@desk_errors
 def targets_map() -> ResponseReturnValue:
     """The non-embarked page's map data, with the page's filters and the viewport
     (``bbox``); a summary per department when more than ``MAP_SUMMARY_THRESHOLD``."""
@@ -233,7 +210,6 @@ def targets_map() -> ResponseReturnValue:
 
 @bp.get("/non-embarques.<any(xlsx, csv):fmt>")
 @roles_required(*DESK_ROLES)
-@desk_errors
 def targets_export(fmt: str) -> ResponseReturnValue:
     region = _region()
     _form, filters = _filters(region)
@@ -251,7 +227,6 @@ def targets_export(fmt: str) -> ResponseReturnValue:
 
 @bp.post("/priorites")
 @roles_required(*DESK_ROLES)
-@desk_errors
 def champ_priorities() -> ResponseReturnValue:
     region = _region()
     config = current_app.config
@@ -259,7 +234,6 @@ def champ_priorities() -> ResponseReturnValue:
     form = champ_weights_form(int(config["ARS_CHAMP_WEIGHT_MAX"]), current)
     if form.validate_on_submit():
         priorities.set_champ_weights(db.session, current_user, region, form.weights(), config)
-        db.session.commit()
         flash("Priorités par champ enregistrées.", "success")
     else:
         errors = [message for field in form if field.errors for message in field.errors]
@@ -272,7 +246,6 @@ def champ_priorities() -> ResponseReturnValue:
 
 @bp.get("/contacts")
 @roles_required(*DESK_ROLES)
-@desk_errors
 def contact_log() -> ResponseReturnValue:
     region = _region()
     stage = request.args.get("etape") or None
@@ -318,7 +291,6 @@ def _contact_page(
             db.session.rollback()
             form.acted_on.errors = [*form.acted_on.errors, str(error)]
         else:
-            db.session.commit()
             flash("Action enregistrée.", "success")
             return redirect(
                 request.path + (f"?region={region}" if current_user.role == Role.ADMIN else "")
@@ -341,14 +313,12 @@ def _contact_page(
 
 @bp.route("/contacts/essms/<finess_et>", methods=["GET", "POST"])
 @roles_required(*DESK_ROLES)
-@desk_errors
 def contact_essms(finess_et: str) -> ResponseReturnValue:
     return _contact_page(_region(), finess_et=finess_et, finess_ej=None)
 
 
 @bp.route("/contacts/og/<finess_ej>", methods=["GET", "POST"])
 @roles_required(*DESK_ROLES)
-@desk_errors
 def contact_og(finess_ej: str) -> ResponseReturnValue:
     return _contact_page(_region(), finess_et=None, finess_ej=finess_ej)
 
@@ -358,7 +328,6 @@ def contact_og(finess_ej: str) -> ResponseReturnValue:
 
 @bp.route("/simulations", methods=["GET", "POST"])
 @roles_required(*DESK_ROLES)
-@desk_errors
 def simulations() -> ResponseReturnValue:
     region = _region()
     form = WhatIfForm()
@@ -377,7 +346,6 @@ def simulations() -> ResponseReturnValue:
             current_app.config,
             campaign_id=campaign_id,
         )
-        db.session.commit()
         flash("Simulation lancée : elle tourne en arrière-plan.", "success")
         return redirect(url_for("ars.simulation", run_id=run.id, region=region))
     runs = whatif.region_runs(db.session, region)
@@ -389,7 +357,6 @@ def simulations() -> ResponseReturnValue:
 
 @bp.get("/simulations/<int:run_id>")
 @roles_required(*DESK_ROLES)
-@desk_errors
 def simulation(run_id: int) -> ResponseReturnValue:
     from matchmaker.ars import maps as ars_maps
 
@@ -431,7 +398,6 @@ def _finished_simulation(run_id: int) -> SolverRun:
 
 @bp.get("/simulations/<int:run_id>.geojson")
 @roles_required(*DESK_ROLES)
-@desk_errors
 def simulation_map(run_id: int) -> ResponseReturnValue:
     """A finished simulation's map data."""
     run = _finished_simulation(run_id)
@@ -441,7 +407,6 @@ def simulation_map(run_id: int) -> ResponseReturnValue:
 
 @bp.get("/simulations/<int:run_id>.xlsx")
 @roles_required(*DESK_ROLES)
-@desk_errors
 def simulation_xlsx(run_id: int) -> ResponseReturnValue:
     run = _finished_simulation(run_id)
     result = whatif.outcome(db.session, run)

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from importers.geography import DEPARTMENTS, REGIONS, departments_of_region
-from matchmaker.ars.services import DeskNotFound, Forbidden, check_department
+from matchmaker.ars.services import Forbidden, NotFound, check_department
 from matchmaker.audit.services import record
 from matchmaker.grappes.candidates import ALREADY_FUNDED
 from matchmaker.grappes.params import solve_params
@@ -181,7 +181,7 @@ def get_run(session: Session, region: str, run_id: int) -> SolverRun:
     """The simulation, if it belongs to the region."""
     run = session.get(SolverRun, run_id)
     if run is None:
-        raise DeskNotFound(f"Simulation n° {run_id} introuvable.")
+        raise NotFound(f"Simulation n° {run_id} introuvable.")
     if not _in_region(run, region):
         raise Forbidden("Cette simulation ne concerne pas votre région.")
     return run

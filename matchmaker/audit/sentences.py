@@ -172,6 +172,9 @@ Describe = Callable[[AuditEvent, Mapping[str, Any], Context], str]
 SENTENCES: dict[str, Describe] = {
     "campaign.created": lambda e, d, c: f"Campagne « {d.get('name')} » créée par {who(e)}.",
     "campaign.updated": lambda e, d, c: f"Campagne « {d.get('name')} » modifiée par {who(e)}.",
+    "campaign.owner_added": lambda e, d, c: (
+        f"{d.get('owner')} devient porteur de la campagne « {d.get('name')} » ({who(e)})."
+    ),
     "campaign.open": _campaign_status,
     "campaign.close_declarations": _campaign_status,
     "campaign.archive": _campaign_status,

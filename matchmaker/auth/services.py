@@ -34,6 +34,7 @@ from matchmaker.auth.permissions import (
     can_view_organisation,
     organisation_regions,
 )
+from matchmaker.domain_errors import Forbidden, Invalid
 from matchmaker.mail import MailSettings, send_mail
 from matchmaker.models import (
     ApprovalStatus,
@@ -63,12 +64,8 @@ def _dummy_hash() -> str:
     return generate_password_hash("grappes-dummy-password")
 
 
-class AuthError(Exception):
+class AuthError(Invalid):
     """A refused account operation; ``str(error)`` is the French message to show."""
-
-
-class Forbidden(AuthError):
-    """The acting user may not do this to this object (the views answer 403)."""
 
 
 @dataclass(frozen=True)

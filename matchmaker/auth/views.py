@@ -116,7 +116,6 @@ def sign_up() -> ResponseReturnValue:
             db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
             return render_template("auth/signup_done.html", email=form.email.data)
     return render_template("auth/signup.html", form=form)
 
@@ -129,7 +128,6 @@ def confirm(token: str) -> ResponseReturnValue:
     except services.AuthError as error:
         db.session.rollback()
         return render_template("auth/confirm_failed.html", message=str(error)), 400
-    db.session.commit()
     return render_template("auth/confirmed.html", user=user)
 
 
@@ -149,7 +147,6 @@ def login() -> ResponseReturnValue:
             db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
             login_user(user)
             flash("Vous êtes connecté.", "success")
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
@@ -163,7 +160,6 @@ def resend() -> ResponseReturnValue:
     form = ResendForm(prefix=RESEND_PREFIX)
     if form.validate_on_submit():
         services.resend_confirmation(db.session, _settings(), form.email.data or "", _confirm_url)
-        db.session.commit()
     flash(
         "Si un compte non confirmé existe pour cette adresse, un nouveau lien a été envoyé.",
         "success",
@@ -183,7 +179,6 @@ def forgot_password() -> ResponseReturnValue:
             form.email.data or "",
             lambda token: url_for("auth.reset_password", token=token, _external=True),
         )
-        db.session.commit()
         flash(
             "Si un compte existe pour cette adresse, un lien pour choisir un nouveau mot de "
             "passe vient d'être envoyé.",
@@ -207,7 +202,6 @@ def reset_password(token: str) -> ResponseReturnValue:
             db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash("Mot de passe enregistré : connectez-vous.", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
@@ -218,7 +212,6 @@ def reset_password(token: str) -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     if LogoutForm().validate_on_submit():
         current_user.end_sessions()
-        db.session.commit()
         logout_user()
         flash("Vous êtes déconnecté.", "success")
     return redirect(url_for("main.index"))
@@ -230,7 +223,6 @@ def account() -> ResponseReturnValue:
     form = AccountForm(obj=current_user)
     if form.validate_on_submit():
         current_user.share_contact = bool(form.share_contact.data)
-        db.session.commit()
         flash("Préférences enregistrées.", "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, user=current_user)
@@ -257,7 +249,6 @@ def decide(user_id: int) -> ResponseReturnValue:
             db.session.rollback()
             flash(str(error), "error")
             return redirect(url_for("auth.requests")), 303
-        db.session.commit()
         verb = "approuvée" if form.approve.data else "refusée"
         flash(f"Demande de {user.email} {verb}.", "success")
     return redirect(url_for("auth.requests")), 303
@@ -323,7 +314,6 @@ def update_account(user_id: int) -> ResponseReturnValue:
         db.session.rollback()
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(message, "success")
     return redirect(url_for("auth.accounts")), 303
 
@@ -345,7 +335,6 @@ def known_domains() -> ResponseReturnValue:
             db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(
                 f"Domaines connus de {organisation.name or organisation.finess_ej} : "
                 f"{', '.join(domains) or 'aucun'}.",

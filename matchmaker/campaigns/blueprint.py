@@ -1,13 +1,13 @@
 """The console's blueprint and what every console view shares: loading an object with its
-access check (the one place), running a service action, sending a file."""
+access check (the one place), sending a file. A service's refusal reaches HTTP through
+``matchmaker.errors`` (views name the page to go back to with ``back_to``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template
-from flask.typing import ResponseReturnValue
+from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 
 from matchmaker.campaigns import runs, services
@@ -57,22 +57,6 @@ def load_upload(campaign: Campaign, upload_id: int) -> Upload:
     if upload is None or upload.campaign_id != campaign.id:
         abort(404)
     return upload
-
-
-def attempt(action: Callable[[], Any], success: str | None, target: str) -> ResponseReturnValue:
-    """Run a service action: commit and flash ``success``, or roll back and flash why."""
-    try:
-        outcome = action()
-    except services.AccessDenied:
-        db.session.rollback()
-        abort(403)
-    except services.CampaignError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(target)
-    db.session.commit()
-    flash(success if success is not None else str(outcome), "success")
-    return redirect(target)
 
 
 def render_campaign_page(template: str, campaign: Campaign, **context: Any) -> str:

@@ -22,6 +22,7 @@ from matchmaker.imports.finess import import_finess
 from matchmaker.jobs import JobCancelled, JobContext, JobError, job
 from matchmaker.models import Campaign, SolverRun, Upload
 from matchmaker.models.base import utcnow
+from matchmaker.ops import logs
 from matchmaker.vocabulary import RunStatus, UploadKind, UploadStatus
 
 #: Share of the progress bar given to reading a file (the rest: checking and writing).
@@ -156,9 +157,8 @@ def _upload_failure(ctx: JobContext, upload_id: int, status: UploadStatus) -> It
         raise JobError(refused.message) from refused
     except Exception as error:
         ctx.session.rollback()
-        _mark(
-            ctx, upload_id, status, {"refused": f"{type(error).__name__} : {error}", "counts": []}
-        )
+        # Never the exception's text: it may quote SQL and the file's e-mail addresses.
+        _mark(ctx, upload_id, status, {"refused": logs.public_error(error, "upload"), "counts": []})
         raise
 
 

@@ -22,11 +22,10 @@ from flask_login import current_user
 
 from importers.geography import DEPARTMENTS
 from matchmaker.auth.decorators import roles_required
-from matchmaker.campaigns import adjust, dossier, exports, figures, maps, runs, services
+from matchmaker.campaigns import adjust, dossier, exports, figures, maps, runs
 from matchmaker.campaigns.blueprint import (
     MANAGERS,
     READERS,
-    attempt,
     bp,
     download,
     load_campaign,
@@ -35,6 +34,7 @@ from matchmaker.campaigns.blueprint import (
     render_campaign_page,
 )
 from matchmaker.campaigns.forms import ActionForm, AdjustForm, RunForm, choices
+from matchmaker.errors import back_to
 from matchmaker.extensions import db
 from matchmaker.grappes import read_model
 from matchmaker.mail import MailSettings
@@ -70,20 +70,15 @@ def start_run(campaign_id: int) -> ResponseReturnValue:
     parent = None
     if form.parent_run_id.data:
         parent = load_run(campaign, int(form.parent_run_id.data))
-    try:
-        run, _job = runs.start_run(
-            db.session,
-            current_user,
-            campaign,
-            current_app.config,
-            mode=form.mode.data or RunMode.INTEREST,
-            parent=parent,
-        )
-    except services.CampaignError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("campaigns.show", campaign_id=campaign.id))
-    db.session.commit()
+    back_to(url_for("campaigns.show", campaign_id=campaign.id))
+    run, _job = runs.start_run(
+        db.session,
+        current_user,
+        campaign,
+        current_app.config,
+        mode=form.mode.data or RunMode.INTEREST,
+        parent=parent,
+    )
     flash("Calcul lancé.", "success")
     return redirect(url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id))
 
@@ -204,12 +199,13 @@ def adjust_run(campaign_id: int, run_id: int) -> ResponseReturnValue:
         carrier_ej=(form.carrier_ej.data or "").strip() or None,
         with_og=bool(form.with_og.data),
     )
-    return attempt(
-        lambda: adjust.adjust(db.session, current_user, campaign, run, adjustment),
-        None,
+    target = (
         url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id, ajustement=1)
-        + "#ajuster-resultat",
+        + "#ajuster-resultat"
     )
+    back_to(target)
+    flash(adjust.adjust(db.session, current_user, campaign, run, adjustment), "success")
+    return redirect(target)
 
 
 @bp.post("/campagnes/<int:campaign_id>/calculs/<int:run_id>/publier")
@@ -219,18 +215,18 @@ def publish(campaign_id: int, run_id: int) -> ResponseReturnValue:
     run = load_run(campaign, run_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    return attempt(
-        lambda: runs.publish(
-            db.session,
-            current_user,
-            campaign,
-            run,
-            mail=MailSettings.from_config(current_app.config),
-            proposals_url=url_for("organisations.proposals", _external=True),
-        ),
-        "Calcul publié : les organismes voient leurs propositions.",
-        url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id),
+    target = url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id)
+    back_to(target)
+    runs.publish(
+        db.session,
+        current_user,
+        campaign,
+        run,
+        mail=MailSettings.from_config(current_app.config),
+        proposals_url=url_for("organisations.proposals", _external=True),
     )
+    flash("Calcul publié : les organismes voient leurs propositions.", "success")
+    return redirect(target)
 
 
 @bp.post("/campagnes/<int:campaign_id>/grappes/<int:grappe_id>/constituee")
@@ -240,16 +236,13 @@ def constitute(campaign_id: int, grappe_id: int) -> ResponseReturnValue:
     grappe = load_grappe(campaign, grappe_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    return attempt(
-        lambda: runs.mark_constituted(db.session, current_user, campaign, grappe),
-        f"Grappe n° {grappe.number} constituée.",
-        url_for(
-            "campaigns.grappe_page",
-            campaign_id=campaign.id,
-            run_id=grappe.run_id,
-            grappe_id=grappe.id,
-        ),
+    target = url_for(
+        "campaigns.grappe_page", campaign_id=campaign.id, run_id=grappe.run_id, grappe_id=grappe.id
     )
+    back_to(target)
+    runs.mark_constituted(db.session, current_user, campaign, grappe)
+    flash(f"Grappe n° {grappe.number} constituée.", "success")
+    return redirect(target)
 
 
 @bp.get("/campagnes/<int:campaign_id>/comparer")

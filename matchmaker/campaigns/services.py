@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from importers.geography import DEPARTMENTS, REGIONS, departments_of_region, region_of
 from matchmaker.audit.services import record
+from matchmaker.domain_errors import Forbidden, Invalid
 from matchmaker.grappes.errors import RunError
 from matchmaker.grappes.scope import resolve_scope
 from matchmaker.models import AuditEvent, Campaign, CampaignOwner, Role, User
@@ -54,12 +55,8 @@ SOLVER_PARAM_RULES = ("min_size", "min_size_overseas", "max_size")
 SOLVER_PARAM_SETTINGS = {"time_limit_s": "SOLVER_TIME_LIMIT_S"}
 
 
-class CampaignError(ValueError):
+class CampaignError(Invalid, ValueError):
     """A campaign action is refused; the message (French) says why."""
-
-
-class AccessDenied(PermissionError):
-    """The user may not do this on this campaign."""
 
 
 @dataclass(frozen=True)
@@ -203,12 +200,12 @@ def can_manage(session: Session, user: User, campaign: Campaign) -> bool:
 
 def check_read(session: Session, user: User, campaign: Campaign) -> None:
     if not can_read(session, user, campaign):
-        raise AccessDenied("Vous n'avez pas accès à cette campagne.")
+        raise Forbidden("Vous n'avez pas accès à cette campagne.")
 
 
 def check_manage(session: Session, user: User, campaign: Campaign) -> None:
     if not can_manage(session, user, campaign):
-        raise AccessDenied(
+        raise Forbidden(
             "Seuls les membres du collectif qui mènent cette campagne peuvent la modifier "
             "(l'ARS la consulte)."
         )
@@ -226,7 +223,7 @@ def visible_campaigns(session: Session, user: User) -> list[Campaign]:
 def create_campaign(session: Session, user: User, data: CampaignData) -> Campaign:
     """A draft campaign owned by its creator (and the co-owners named)."""
     if user.role not in (Role.COLLECTIF, Role.ADMIN):
-        raise AccessDenied("Seuls les collectifs SI MS créent des campagnes.")
+        raise Forbidden("Seuls les collectifs SI MS créent des campagnes.")
     campaign = Campaign(status=CampaignStatus.DRAFT, created_by_user_id=user.id)
     _apply(session, campaign, data)
     _check_regions(user, campaign)
@@ -243,6 +240,19 @@ def create_campaign(session: Session, user: User, data: CampaignData) -> Campaig
         campaign_id=campaign.id,
         name=campaign.name,
     )
+    return campaign
+
+
+def create_operator_campaign(session: Session, name: str, **fields: object) -> Campaign:
+    """A campaign an operator creates from the command line (``grappes
+    import-declarations``, the demo): open unless told, flushed so it has an id, without
+    owner until ``grappes campaigns owner add`` gives it one. The console's campaigns come
+    from :func:`create_campaign`."""
+    campaign = Campaign(
+        name=name, status=CampaignStatus(str(fields.pop("status", CampaignStatus.OPEN))), **fields
+    )
+    session.add(campaign)
+    session.flush()
     return campaign
 
 
@@ -365,17 +375,44 @@ def _add_owner(session: Session, campaign: Campaign, user: User) -> None:
 
 def _add_co_owners(session: Session, campaign: Campaign, emails: Iterable[str]) -> None:
     for raw in emails:
-        email = raw.strip().lower()
-        if not email:
-            continue
-        user = session.scalar(select(User).where(User.email == email))
-        if user is None or user.role not in (Role.COLLECTIF, Role.ADMIN):
-            raise CampaignError(
-                f"« {email} » n'est pas un compte collectif SI MS : impossible de l'associer."
-            )
-        if not within_regions(user, campaign):
-            raise CampaignError(
-                f"« {email} » travaille sur une autre région que celle de la campagne : "
-                "impossible de l'associer."
-            )
-        _add_owner(session, campaign, user)
+        if raw.strip():
+            _add_owner(session, campaign, _owner_account(session, campaign, raw))
+
+
+def _owner_account(session: Session, campaign: Campaign, raw_email: str) -> User:
+    """The collectif (or administrator) account ``raw_email`` that may own ``campaign``."""
+    email = raw_email.strip().lower()
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None or user.role not in (Role.COLLECTIF, Role.ADMIN):
+        raise CampaignError(
+            f"« {email} » n'est pas un compte collectif SI MS : impossible de l'associer."
+        )
+    if not within_regions(user, campaign):
+        raise CampaignError(
+            f"« {email} » travaille sur une autre région que celle de la campagne : "
+            "impossible de l'associer."
+        )
+    return user
+
+
+def add_owner(session: Session, actor: User | None, campaign: Campaign, email: str) -> bool:
+    """Make the collectif account ``email`` an owner of ``campaign`` (audited); False when
+    it already was. ``actor`` None is the operator's command line, which may give any
+    campaign (one created by ``grappes import-declarations``, say) its owners."""
+    if actor is not None:
+        check_manage(session, actor, campaign)
+    user = _owner_account(session, campaign, email)
+    if is_owner(session, user, campaign):
+        return False
+    _add_owner(session, campaign, user)
+    record(
+        session,
+        actor,
+        "campaign.owner_added",
+        object_type="campaign",
+        object_id=campaign.id,
+        campaign_id=campaign.id,
+        name=campaign.name,
+        owner=user.email,
+    )
+    return True

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.audit.services import record
-from matchmaker.campaigns.services import AccessDenied, CampaignError, check_manage
+from matchmaker.campaigns.services import CampaignError, Forbidden, check_manage
 from matchmaker.jobs import services as jobs
 from matchmaker.models import Campaign, Role, Upload, User
 from matchmaker.models.uploads import ADMIN_UPLOAD_KINDS, UPLOAD_KINDS
@@ -48,7 +48,7 @@ def may_upload_kind(user: User, kind: str) -> bool:
 
 def check_upload_kind(user: User, kind: str) -> None:
     if not may_upload_kind(user, kind):
-        raise AccessDenied(
+        raise Forbidden(
             "L'extraction FINESS est le répertoire national : seul un administrateur l'importe."
         )
 

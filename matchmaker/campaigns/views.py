@@ -18,7 +18,6 @@ from matchmaker.campaigns import adjust, exports, run_views, runs, services, upl
 from matchmaker.campaigns.blueprint import (
     MANAGERS,
     READERS,
-    attempt,
     bp,
     download,
     load_campaign,
@@ -26,6 +25,7 @@ from matchmaker.campaigns.blueprint import (
     render_campaign_page,
 )
 from matchmaker.campaigns.forms import ActionForm, CampaignForm, RunForm, UploadForm
+from matchmaker.errors import back_to
 from matchmaker.extensions import current_rules, db
 from matchmaker.models import Campaign, Job, Role
 from matchmaker.models.uploads import UPLOAD_KINDS
@@ -63,10 +63,9 @@ def create() -> ResponseReturnValue:
         try:
             campaign = services.create_campaign(db.session, current_user, _campaign_data(form))
         except services.CampaignError as error:
-            db.session.rollback()
+            db.session.rollback()  # the form is shown again, with what was typed
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash("Campagne créée.", "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     return render_template("campaigns/form.html", form=form, campaign=None)
@@ -83,10 +82,9 @@ def edit(campaign_id: int) -> ResponseReturnValue:
         try:
             services.update_campaign(db.session, current_user, campaign, _campaign_data(form))
         except services.CampaignError as error:
-            db.session.rollback()
+            db.session.rollback()  # the form is shown again, with what was typed
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash("Campagne enregistrée.", "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     return render_template("campaigns/form.html", form=form, campaign=campaign)
@@ -132,11 +130,12 @@ def change_status(campaign_id: int) -> ResponseReturnValue:
     target = url_for("campaigns.show", campaign_id=campaign.id)
     if not form.validate_on_submit():
         abort(400)
-    return attempt(
-        lambda: services.change_status(db.session, current_user, campaign, form.action.data or ""),
-        None,
-        target,
+    back_to(target)
+    flash(
+        services.change_status(db.session, current_user, campaign, form.action.data or ""),
+        "success",
     )
+    return redirect(target)
 
 
 @bp.get("/campagnes/<int:campaign_id>/journal")
@@ -164,24 +163,16 @@ def upload(campaign_id: int) -> ResponseReturnValue:
                 flash(str(message), "error")
         return redirect(target)
     storage = form.file.data
-    try:
-        stored = uploads.store_upload(
-            db.session,
-            current_user,
-            campaign,
-            form.kind.data,
-            storage.stream,
-            storage.filename or "fichier",
-            current_app.config,
-        )
-    except services.AccessDenied:
-        db.session.rollback()
-        abort(403)
-    except services.CampaignError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(target)
-    db.session.commit()
+    back_to(target)
+    stored = uploads.store_upload(
+        db.session,
+        current_user,
+        campaign,
+        form.kind.data,
+        storage.stream,
+        storage.filename or "fichier",
+        current_app.config,
+    )
     flash("Fichier déposé : vérification en cours.", "success")
     return redirect(url_for("campaigns.upload_page", campaign_id=campaign.id, upload_id=stored.id))
 
@@ -222,11 +213,10 @@ def confirm_upload(campaign_id: int, upload_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     target = url_for("campaigns.upload_page", campaign_id=campaign.id, upload_id=item.id)
-    return attempt(
-        lambda: uploads.confirm_upload(db.session, current_user, item, campaign),
-        "Import lancé.",
-        target,
-    )
+    back_to(target)
+    uploads.confirm_upload(db.session, current_user, item, campaign)
+    flash("Import lancé.", "success")
+    return redirect(target)
 
 
 @bp.post("/campagnes/<int:campaign_id>/fichiers/<int:upload_id>/abandonner")
@@ -236,13 +226,11 @@ def discard_upload(campaign_id: int, upload_id: int) -> ResponseReturnValue:
     item = load_upload(campaign, upload_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    return attempt(
-        lambda: uploads.discard_upload(
-            db.session, current_user, item, campaign, current_app.config
-        ),
-        "Fichier abandonné.",
-        url_for("campaigns.show", campaign_id=campaign.id),
-    )
+    target = url_for("campaigns.show", campaign_id=campaign.id)
+    back_to(target)
+    uploads.discard_upload(db.session, current_user, item, campaign, current_app.config)
+    flash("Fichier abandonné.", "success")
+    return redirect(target)
 
 
 # --- form helpers ----------------------------------------------------------------------------

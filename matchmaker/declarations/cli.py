@@ -15,6 +15,7 @@ from flask import current_app
 from importers.declaration_template import write_template
 from importers.errors import ImportRefused, RowError
 from importers.reports import ImportSummary
+from matchmaker.campaigns.services import create_operator_campaign
 from matchmaker.declarations import services
 from matchmaker.editors import services as editor_services
 from matchmaker.extensions import db
@@ -114,7 +115,7 @@ def import_declarations_command(
     new_campaign = campaign is None
     if campaign is None:
         # Created in the import's transaction: it exists only if the import is written.
-        campaign = services.create_campaign(session, campaign_name)
+        campaign = create_operator_campaign(session, campaign_name)
     thresholds = editor_services.thresholds_from(current_app.config)
     try:
         with _progress("Lecture des déclarations") as progress:

@@ -16,14 +16,16 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from importers.editor_names import Thresholds
+from matchmaker.domain_errors import Conflict, Invalid
 from matchmaker.editors.services import record_pending, resolve_editors
 from matchmaker.models import Campaign, Declaration, Embarkation, Establishment
 from matchmaker.models.declarations import SONS_ORDERED
-from matchmaker.vocabulary import CampaignStatus, DeclarationSource, EmbarkationScheme
+from matchmaker.vocabulary import DeclarationSource, EmbarkationScheme
 
 
 def find_campaign(session: Session, name: str) -> Campaign | None:
@@ -31,18 +33,48 @@ def find_campaign(session: Session, name: str) -> Campaign | None:
     return session.scalar(select(Campaign).where(Campaign.name == name))
 
 
-def create_campaign(session: Session, name: str, **fields: object) -> Campaign:
-    """A new campaign (status ``open`` unless given), flushed so it has an id."""
-    campaign = Campaign(
-        name=name, status=CampaignStatus(str(fields.pop("status", CampaignStatus.OPEN))), **fields
-    )
-    session.add(campaign)
-    session.flush()
-    return campaign
-
-
-class DeclarationError(Exception):
+class DeclarationError(Invalid, ValueError):
     """A declaration that cannot be recorded; the message is French."""
+
+
+#: Refusal of a second import into a campaign while one is being written.
+IMPORT_IN_PROGRESS = "Un import est déjà en cours pour cette campagne."
+#: First key of the PostgreSQL advisory locks of imports (``GRAP``); the second is the
+#: campaign's id.
+IMPORT_LOCK_SPACE = 0x47524150
+
+
+def lock_campaign_imports(session: Session, campaign_id: int) -> None:
+    """Hold the campaign's import lock until the session's transaction ends, or raise
+    :class:`Conflict` (« Un import est déjà en cours pour cette campagne. »).
+
+    Call it before reading what the import compares against, so that two imports never
+    both insert the current declaration of an ESSMS.
+
+    - PostgreSQL: ``pg_try_advisory_xact_lock(GRAP, campaign id)``; a second import is
+      refused at once (it does not wait behind the first's rows for a unique violation).
+    - SQLite: a no-op write on the campaign takes the single writer's lock now, before any
+      read; a second import waits for the first (up to ``SQLITE_BUSY_TIMEOUT_S``), then
+      reads what the first wrote. A lock still held after that, or a snapshot older than
+      the first's commit, is the same French refusal.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        locked = session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:space, :campaign)"),
+            {"space": IMPORT_LOCK_SPACE, "campaign": campaign_id},
+        )
+        if not locked:
+            raise Conflict(IMPORT_IN_PROGRESS)
+        return
+    try:
+        session.execute(
+            text("UPDATE campaigns SET id = id WHERE id = :campaign"), {"campaign": campaign_id}
+        )
+    except OperationalError as error:
+        if "locked" in str(error.orig).lower():
+            raise Conflict(IMPORT_IN_PROGRESS) from None
+        raise
 
 
 #: Fields a person declares (the site's form or a file row); the others are derived.

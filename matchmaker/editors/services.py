@@ -25,11 +25,12 @@ from importers.editor_names import (
     build_matcher,
     normalise_name,
 )
+from matchmaker.domain_errors import Invalid
 from matchmaker.models import Declaration, Editor, EditorAlias, EditorMatch, Embarkation, Solution
 from matchmaker.vocabulary import EditorMatchStatus
 
 
-class EditorReviewError(Exception):
+class EditorReviewError(Invalid):
     """A review action that cannot be done (unknown match or editor); message in French."""
 
 

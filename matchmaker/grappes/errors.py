@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from matchmaker.domain_errors import Invalid
 
-class RunError(ValueError):
+
+class RunError(Invalid, ValueError):
     """A run cannot be prepared (unknown scope, unknown campaign, bad parameter)."""

@@ -22,6 +22,7 @@ from matchmaker.grappes.locks import solver_locks
 from matchmaker.grappes.params import params_of
 from matchmaker.grappes.storage import previous_solution, store_solution
 from matchmaker.models import SolverRun, User
+from matchmaker.ops import logs
 from matchmaker.vocabulary import RunStatus
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def execute_run(session: Session, run: SolverRun, progress: Progress | None = No
         session.rollback()
         logger.exception("solver run %s failed", run.id)
         run.status = RunStatus.FAILED
-        run.error = f"{type(error).__name__} : {error}"
+        run.error = logs.public_error(error, f"run {run.id}")  # never SQL or parameters
         run.finished_at = datetime.now(UTC)
         session.commit()
         raise

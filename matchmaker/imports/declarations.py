@@ -27,7 +27,7 @@ from importers.finess_lookup import EstablishmentIndex
 from importers.reports import ImportSummary, triage, write_report
 from importers.spreadsheets import read_table
 from importers.vocabulary import SONS_ORDERED
-from matchmaker.declarations.services import COMPARED_FIELDS
+from matchmaker.declarations.services import COMPARED_FIELDS, lock_campaign_imports
 from matchmaker.editors.services import Resolution, record_pending, resolve_editors
 from matchmaker.imports.finess_lookup import establishment_index
 from matchmaker.models import Campaign, Declaration
@@ -177,9 +177,14 @@ def import_declarations(
     Every row with an error is rejected and listed; warnings do not reject. ``strict``
     raises ``ImportRefused`` (nothing written, report beside the file) on any error.
     ``dry_run`` writes nothing, not even the review queue or the report. Raw editor names
-    are resolved in bulk; those not matched automatically join the review queue.
+    are resolved in bulk; those not matched automatically join the review queue. A real
+    import holds the campaign's import lock (``lock_campaign_imports``) until the caller's
+    transaction ends: a second one is refused (PostgreSQL) or waits (SQLite).
     """
     path = Path(path)
+    if not dry_run:
+        # First, before any read: one import at a time per campaign (else a French refusal).
+        lock_campaign_imports(session, campaign.id)
     table = read_table(path, COLUMNS)
     rows, errors = parse(table, progress)
     index = index or establishment_index(session)

@@ -123,13 +123,12 @@ def _run(app: Flask, engine: Engine, claimed: state.ClaimedJob, log: logs.JobLog
 
 
 def describe_error(error: BaseException) -> str:
-    """The cause shown to users: a :class:`JobError`'s (or any domain error's French)
-    message as is; otherwise the exception's type and text."""
-    text = str(error).strip()
+    """The cause stored on the job and shown to users: a :class:`JobError`'s (or any domain
+    error's) French message as is; for anything else, only an error reference, under which
+    the traceback is logged (its text may quote SQL and personal data)."""
     if isinstance(error, JobError | registry.UnknownJobKind):
-        return text
-    name = type(error).__name__
-    return f"Erreur inattendue ({name}) : {text}" if text else f"Erreur inattendue ({name})."
+        return str(error).strip()
+    return logs.public_error(error, "job")
 
 
 def _as_result(result: Mapping[str, Any] | None) -> dict[str, Any] | None:

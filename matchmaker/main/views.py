@@ -42,10 +42,21 @@ def imports() -> str:
 @bp.get("/sante")
 @public
 def health() -> ResponseReturnValue:
-    """Readiness for the load balancer: 200 when the database (and Redis, when jobs use
-    it) answer, 503 otherwise; the JSON says what failed and how old the queue is."""
-    readiness = ops_health.check(db.session, current_app.config)
-    response = jsonify(readiness.payload())
-    response.status_code = 200 if readiness.ready else 503
+    """Liveness: 200 while this process serves requests (it asks nothing of the database,
+    Redis or the jobs: a supervisor restarts a process that does not answer)."""
+    response = jsonify({"statut": "vivant"})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/sante/pret")
+@public
+def readiness() -> ResponseReturnValue:
+    """Readiness for the load balancer: 200 when the database answers, its schema is at the
+    migrations' head and Redis (when jobs use it) answers; 503 otherwise, the JSON naming
+    what is down (``en_panne``) and how old the queue is."""
+    state = ops_health.check(db.session, current_app.config)
+    response = jsonify(state.payload())
+    response.status_code = 200 if state.ready else 503
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -6,7 +6,12 @@ started by the request stores the id on its row, and the job's log lines carry i
 job's number, so one ``grep`` follows a click through the web worker and the RQ worker.
 
 While a job runs, its log lines are also kept (:class:`JobLog`) and written on its row,
-where the console shows them (``/jobs/<id>/journal``).
+where the console shows them (``/jobs/<id>/journal``): the lines only, never a traceback
+(whose SQL and parameters may hold personal data).
+
+An unexpected error is logged once with its traceback under a reference (``E-7K3F2``,
+:func:`report_unexpected`); pages, e-mails and stored messages show only the reference
+(:func:`public_error`), so that an operator greps the log for what the user quotes.
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar, Token
 from typing import IO
 
 from flask import Flask, Response, g, request
+
+from importers.errors import ImportRefused
+from matchmaker.domain_errors import DomainError, new_reference, unexpected_message
 
 #: The request id of the request or job this code runs for.
 request_id_var: ContextVar[str | None] = ContextVar("grappes_request_id", default=None)
@@ -36,6 +44,10 @@ _HANDLER_FLAG = "grappes_handler"
 LOG_FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s job=%(job_id)s] %(message)s"
 JSON_FIELDS = "{asctime}{levelname}{name}{message}{request_id}{job_id}"
+#: The attribute that keeps an exception's reference once it is logged (reported once).
+REFERENCE_ATTRIBUTE = "grappes_reference"
+
+logger = logging.getLogger(__name__)
 
 
 def current_request_id() -> str | None:
@@ -94,6 +106,37 @@ def configure(log_format: str, level: str | int = "INFO", stream: IO[str] | None
     root.setLevel(level if isinstance(level, int) else str(level).upper())
 
 
+def report_unexpected(error: BaseException, where: str) -> str:
+    """Log ``error`` with its traceback under a new reference, once (the same exception
+    reported again keeps its first reference), and return the reference."""
+    reference: str | None = getattr(error, REFERENCE_ATTRIBUTE, None)
+    if reference is not None:
+        return reference
+    reference = new_reference()
+    with suppress(AttributeError):  # an exception type with __slots__: reported each time
+        setattr(error, REFERENCE_ATTRIBUTE, reference)
+    logger.error(
+        "Unexpected error %s (%s) in %s",
+        reference,
+        type(error).__name__,
+        where,
+        exc_info=(type(error), error, error.__traceback__),
+        extra={"error_reference": reference},
+    )
+    return reference
+
+
+def public_error(error: BaseException, where: str) -> str:
+    """What a page, an e-mail or a stored job, upload or run may say about ``error``: the
+    French message of a domain error (or of a refused file); for anything else, only
+    « Une erreur est survenue. Référence : E-… », the traceback going to the log."""
+    if isinstance(error, DomainError):
+        return str(error)
+    if isinstance(error, ImportRefused):
+        return error.message
+    return unexpected_message(report_unexpected(error, where))
+
+
 def init_app(app: Flask) -> None:
     """Request ids on every request; the log handler outside tests."""
     if not app.testing:
@@ -122,6 +165,19 @@ def init_app(app: Flask) -> None:
                 request_id_var.set(None)
 
 
+class _LineFormatter(logging.Formatter):
+    """The record's line, with the class of its exception but never the traceback (and
+    without caching one on the record for the other handlers)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        record.asctime = self.formatTime(record, self.datefmt)
+        line = self.formatMessage(record)
+        if record.exc_info and record.exc_info[0] is not None:
+            line += f" [{record.exc_info[0].__name__}]"
+        return line
+
+
 class JobLog(logging.Handler):
     """Keeps the log lines of one job (records emitted while ``job_id_var`` is its id),
     the last ``max_chars`` of them, for its row."""
@@ -134,7 +190,7 @@ class JobLog(logging.Handler):
         self._size = 0
         self._dirty = False
         self._lock_lines = threading.Lock()
-        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        self.setFormatter(_LineFormatter("%(asctime)s %(levelname)s %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         if job_id_var.get() != self.job_id:

@@ -26,6 +26,7 @@ from matchmaker.auth.services import (
     Forbidden,
     can_act_for_organisation,
 )
+from matchmaker.domain_errors import Invalid
 from matchmaker.funding.checklist import Checklist
 from matchmaker.funding.estimate import GrappeEstimate, OgFunding
 from matchmaker.funding.scales import Scale
@@ -49,7 +50,7 @@ from matchmaker.vocabulary import Answer, CampaignStatus
 ANSWER_LABELS = {answer.value: answer.label.capitalize() for answer in Answer}
 
 
-class AnswerError(ValueError):
+class AnswerError(Invalid, ValueError):
     """An answer that cannot be recorded; the message is French."""
 
 

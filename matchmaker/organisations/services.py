@@ -45,7 +45,8 @@ from matchmaker.auth.services import (
     can_view_organisation,
 )
 from matchmaker.declarations import services as declaration_services
-from matchmaker.declarations.services import DECLARED_FIELDS
+from matchmaker.declarations.services import DECLARED_FIELDS, DeclarationError
+from matchmaker.domain_errors import NotFound
 from matchmaker.grappes.scope import campaign_scope
 from matchmaker.models import (
     Campaign,
@@ -58,14 +59,6 @@ from matchmaker.models import (
 )
 from matchmaker.models.declarations import CHAMPS, DUI_STATUSES, SONS_ORDERED, SONS_STATUSES
 from matchmaker.vocabulary import CampaignStatus, DeclarationSource, DuiStatus
-
-
-class DeclarationError(ValueError):
-    """A declaration that cannot be recorded; the message is French."""
-
-
-class NotFound(LookupError):
-    """No such organisation or establishment."""
 
 
 @dataclass(frozen=True)

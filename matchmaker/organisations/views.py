@@ -1,11 +1,10 @@
 """Pages of an OG: its ESSMS and declarations, interest, history, neighbours, proposed
-grappes and answers. Each view parses, calls one service, commits, renders or redirects."""
+grappes and answers. Each view parses, calls one service, renders or redirects; the
+request commits (matchmaker.errors)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -24,7 +23,7 @@ from wtforms import SelectChoice
 
 from matchmaker import formatting
 from matchmaker.auth.decorators import ANY_ROLE, roles_required
-from matchmaker.auth.services import Forbidden
+from matchmaker.domain_errors import Forbidden
 from matchmaker.editors.services import thresholds_from
 from matchmaker.extensions import current_rules, db
 from matchmaker.maps import (
@@ -54,25 +53,6 @@ bp = Blueprint("organisations", __name__)
 
 #: Rows of the neighbours' table (the map shows them all).
 NEIGHBOUR_LIST_LIMIT = 200
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def domain_errors(view: F) -> F:
-    """Forbidden → 403, unknown object → 404 (after rolling back)."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except Forbidden as error:
-            db.session.rollback()
-            abort(403, description=str(error))
-        except services.NotFound:
-            db.session.rollback()
-            abort(404)
-
-    return wrapped  # type: ignore[return-value]
 
 
 def _flash_warnings(declarations: list[Any]) -> None:
@@ -130,7 +110,6 @@ def home() -> ResponseReturnValue:
 
 @bp.get("/organismes/<finess_ej>")
 @roles_required(*ANY_ROLE)
-@domain_errors
 def show(finess_ej: str) -> ResponseReturnValue:
     view = services.overview(db.session, current_user, finess_ej)
     steps = (
@@ -150,7 +129,6 @@ def show(finess_ej: str) -> ResponseReturnValue:
 
 @bp.route("/essms/<finess_et>/declaration", methods=["GET", "POST"])
 @roles_required(Role.OG, Role.ADMIN)
-@domain_errors
 def declare(finess_et: str) -> ResponseReturnValue:
     context = services.declaration_context(db.session, current_user, finess_et)
     establishment = context.establishment
@@ -170,7 +148,6 @@ def declare(finess_et: str) -> ResponseReturnValue:
             db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(f"Déclaration enregistrée pour {establishment.short_name}.", "success")
             _flash_warnings(written)
             return redirect(url_for("organisations.show", finess_ej=establishment.finess_ej))
@@ -187,7 +164,6 @@ def declare(finess_et: str) -> ResponseReturnValue:
 
 @bp.route("/organismes/<finess_ej>/declaration-groupee", methods=["GET", "POST"])
 @roles_required(Role.OG, Role.ADMIN)
-@domain_errors
 def declare_group(finess_ej: str) -> ResponseReturnValue:
     view = services.overview(db.session, current_user, finess_ej)
     if not view.can_edit:
@@ -218,7 +194,6 @@ def declare_group(finess_ej: str) -> ResponseReturnValue:
             db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(f"Déclaration enregistrée pour {len(written)} établissements.", "success")
             _flash_warnings(written)
             return redirect(url_for("organisations.show", finess_ej=finess_ej))
@@ -227,7 +202,6 @@ def declare_group(finess_ej: str) -> ResponseReturnValue:
 
 @bp.post("/organismes/<finess_ej>/interet")
 @roles_required(Role.OG, Role.ADMIN)
-@domain_errors
 def express_interest(finess_ej: str) -> ResponseReturnValue:
     """One click: every ESSMS of the OG (or the one named in ``essms``) is interested."""
     interested = request.form.get("retirer") is None
@@ -251,7 +225,6 @@ def express_interest(finess_ej: str) -> ResponseReturnValue:
             db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
             if interested:
                 flash(f"Intérêt signalé pour {changed} établissement(s).", "success")
             else:
@@ -263,7 +236,6 @@ def express_interest(finess_ej: str) -> ResponseReturnValue:
 
 @bp.post("/organismes/<finess_ej>/confirmer")
 @roles_required(Role.OG, Role.ADMIN)
-@domain_errors
 def confirm(finess_ej: str) -> ResponseReturnValue:
     """Confirm the carried-over declarations (all, or the one named in ``essms``)."""
     form = ConfirmForm()
@@ -281,7 +253,6 @@ def confirm(finess_ej: str) -> ResponseReturnValue:
             db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(f"Déclaration confirmée pour {confirmed} établissement(s).", "success")
     else:
         flash("La page a expiré : rechargez-la puis recommencez.", "error")
@@ -290,7 +261,6 @@ def confirm(finess_ej: str) -> ResponseReturnValue:
 
 @bp.get("/essms/<finess_et>/historique")
 @roles_required(*ANY_ROLE)
-@domain_errors
 def history(finess_et: str) -> ResponseReturnValue:
     establishment, entries = services.history(db.session, current_user, finess_et)
     return render_template(
@@ -319,7 +289,6 @@ def _neighbour_report(finess_et: str, radius: float) -> neighbour_services.Neigh
 
 @bp.get("/essms/<finess_et>/voisins")
 @roles_required(*ANY_ROLE)
-@domain_errors
 def neighbours(finess_et: str) -> ResponseReturnValue:
     radius = _radius()
     report = _neighbour_report(finess_et, radius)
@@ -335,7 +304,6 @@ def neighbours(finess_et: str) -> ResponseReturnValue:
 
 @bp.get("/essms/<finess_et>/voisins.geojson")
 @roles_required(*ANY_ROLE)
-@domain_errors
 def neighbours_map(finess_et: str) -> ResponseReturnValue:
     """The neighbours page's map data (same access rule as the page)."""
     report = _neighbour_report(finess_et, _radius())
@@ -372,7 +340,6 @@ def _scale() -> Any:
 
 @bp.route("/mes-grappes/<int:grappe_id>", methods=["GET", "POST"])
 @roles_required(*ANY_ROLE)
-@domain_errors
 def proposal(grappe_id: int) -> ResponseReturnValue:
     replaced = proposal_services.replaced_grappe(db.session, current_user, grappe_id)
     if replaced is not None:
@@ -403,7 +370,6 @@ def proposal(grappe_id: int) -> ResponseReturnValue:
                 db.session.rollback()
                 flash(str(error), "error")
             else:
-                db.session.commit()
                 flash("Votre réponse est enregistrée.", "success")
                 return redirect(url_for("organisations.proposal", grappe_id=grappe_id)), 303
     detail = proposal_services.proposal_detail(db.session, current_user, grappe_id, scale=_scale())
@@ -421,7 +387,6 @@ def proposal(grappe_id: int) -> ResponseReturnValue:
 
 @bp.get("/mes-grappes/<int:grappe_id>/carte.geojson")
 @roles_required(*ANY_ROLE)
-@domain_errors
 def proposal_map(grappe_id: int) -> ResponseReturnValue:
     """The proposal page's map data (same access rule as the page)."""
     detail = proposal_services.proposal_detail(db.session, current_user, grappe_id, scale=_scale())

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from matchmaker.ars import contacts
 from matchmaker.ars.contacts import ContactInput
 from matchmaker.ars.dashboard import build_dashboard
-from matchmaker.ars.services import DeskNotFound, Forbidden
+from matchmaker.ars.services import Forbidden, NotFound
 from matchmaker.models import AuditEvent, ContactAction, Role
 from tests.ars.conftest import MakeUser, World
 
@@ -127,7 +127,7 @@ def test_an_ars_works_only_on_its_region(
         contacts.record_action(
             db_session, breton, "53", _input("contacted"), finess_ej=world.og_c.finess_ej
         )
-    with pytest.raises(DeskNotFound):
+    with pytest.raises(NotFound):
         contacts.essms_target(db_session, "53", "999999999")
     occitan = make_user(Role.ARS)
     contacts.record_action(

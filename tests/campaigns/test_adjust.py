@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.campaigns import adjust, solution_edits
-from matchmaker.campaigns.services import AccessDenied
+from matchmaker.campaigns.services import Forbidden
 from matchmaker.models import AuditEvent, Exclusion, Lock, Role
 from tests.campaigns.conftest import Desk, add_user, login
 from tests.helpers import CsrfClient
@@ -163,7 +163,7 @@ def test_pins_are_checked_against_the_current_grappes(db_session: Session, desk:
 
 def test_the_ars_reads_but_does_not_adjust(db_session: Session, desk: Desk) -> None:
     ars = add_user(db_session, Role.ARS, region="53")
-    with pytest.raises(AccessDenied):
+    with pytest.raises(Forbidden):
         adjust.adjust(
             db_session,
             ars,

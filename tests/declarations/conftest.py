@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from importers.synthetic_declarations import synthetic_referential, write_referential_csv
-from matchmaker.declarations.services import create_campaign
+from matchmaker.campaigns.services import create_operator_campaign
 from matchmaker.imports.editors import import_editors
 from matchmaker.models import Campaign, Establishment, Organisation
 
@@ -104,7 +104,7 @@ def referential(db_session: Session, tmp_path: Path) -> list[Any]:
 
 @pytest.fixture
 def campaign(db_session: Session) -> Campaign:
-    return create_campaign(db_session, "Ain-Rhône 2026")
+    return create_operator_campaign(db_session, "Ain-Rhône 2026")
 
 
 def write_csv(

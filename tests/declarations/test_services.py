@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.campaigns.services import create_operator_campaign
 from matchmaker.declarations import services
 from matchmaker.editors.services import pending_matches
 from matchmaker.models import Campaign, Editor
@@ -61,6 +62,6 @@ def test_declare_refuses_unknown_establishments_and_fields(
 
 def test_campaigns(db_session: Session) -> None:
     assert services.find_campaign(db_session, "Bretagne 2027") is None
-    created = services.create_campaign(db_session, "Bretagne 2027", departments=["29", "35"])
+    created = create_operator_campaign(db_session, "Bretagne 2027", departments=["29", "35"])
     assert created.id is not None and created.status == "open"
     assert services.find_campaign(db_session, "Bretagne 2027") is created

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -75,7 +77,9 @@ def test_an_unexpected_failure_keeps_its_type_and_rolls_back(make_app: MakeApp) 
     assert job.status == "failed"
     assert job.error_type == "KeyError"
     assert job.error is not None
-    assert "Erreur inattendue (KeyError)" in job.error and "colonne_finess" in job.error
+    # Users read a reference, never the exception's text (issue 17); the log has the rest.
+    assert re.fullmatch(r"Une erreur est survenue\. Référence : E-[0-9A-Z]{5}", job.error)
+    assert "colonne_finess" not in job.error
     with app.app_context():
         assert sample_jobs.written_by(db.session, job_id) == []
 

@@ -382,7 +382,7 @@ def test_production_topology_journey_and_restore(
     # § 4 and § 5: gunicorn and one RQ worker.
     base = top.gunicorn("web")
     top.start("worker", [str(BIN / "grappes"), "worker"])
-    health = requests.get(f"{base}/sante", timeout=10).json()
+    health = requests.get(f"{base}/sante/pret", timeout=10).json()
     assert health["statut"] == "pret" and health["redis"]["ok"] is True
 
     # The collectif: a campaign, its declarations (preview and load are jobs).

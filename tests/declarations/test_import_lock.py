@@ -1,0 +1,175 @@
+"""Two imports into one campaign at once (issue 17, « Concurrency by design »): they are
+serialised. On PostgreSQL the second is refused at once with a French message (an advisory
+lock keyed by the campaign); on SQLite it waits for the first (the single writer's lock,
+taken before anything is read). Never a raw ``UniqueViolation`` after a minute, and nothing
+is lost: the refused file imports cleanly afterwards.
+
+Real threads, each with its own connection, on a committed database of the suite's kind.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from importers.declarations import import_declarations
+from importers.reports import ImportSummary
+from matchmaker.declarations.services import current_declarations
+from matchmaker.domain_errors import Conflict
+from matchmaker.extensions import make_engine
+from matchmaker.models import Campaign, Declaration
+from tests.factories import make_campaign, make_establishment, make_organisation
+from tests.helpers import scratch_database
+
+ESSMS_COUNT = 6
+
+
+@dataclass
+class World:
+    engine: Engine
+    campaign_id: int
+    essms: list[str]
+    folder: Path
+
+
+@dataclass
+class Outcome:
+    summary: ImportSummary | None = None
+    error: BaseException | None = None
+    finished: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with scratch_database(tmp_path, "imports") as url:
+        engine = make_engine(url, sqlite_busy_timeout_s=60)
+        with Session(engine) as session:
+            og = make_organisation(session, name="OG CONCURRENT", department="35")
+            essms = [
+                make_establishment(session, og, department="35").finess_et
+                for _ in range(ESSMS_COUNT)
+            ]
+            campaign = make_campaign(session, "Concurrence", departments=["35"])
+            session.commit()
+            world = World(engine, campaign.id, essms, tmp_path)
+        try:
+            yield world
+        finally:
+            engine.dispose()
+
+
+def _file(world: World, name: str, editor: str) -> Path:
+    """Every ESSMS declared with ``editor``: the two files touch the same rows."""
+    path = world.folder / name
+    lines = ["finess_et;editeur;statut_dui"]
+    lines += [f"{finess};{editor};référencé Ségur" for finess in world.essms]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _import(world: World, path: Path, outcome: Outcome, **hold: threading.Event) -> None:
+    """Import ``path`` in a transaction of its own; with ``locked``/``release``, keep the
+    transaction open (the lock held) until told to commit."""
+    with Session(world.engine, expire_on_commit=False) as session:
+        campaign = session.get(Campaign, world.campaign_id)
+        assert campaign is not None
+        session.commit()  # the import's transaction starts with the import
+        try:
+            outcome.summary = import_declarations(session, path, campaign)
+            if "locked" in hold:
+                hold["locked"].set()
+                hold["release"].wait(timeout=120)
+            session.commit()
+            outcome.finished.append("committed")
+        except BaseException as error:
+            session.rollback()
+            outcome.error = error
+            hold.get("locked", threading.Event()).set()
+
+
+def _current_editors(world: World) -> set[str | None]:
+    with Session(world.engine) as session:
+        current = current_declarations(session, world.campaign_id)
+        assert len(current) == ESSMS_COUNT
+        return {declaration.editor_raw for declaration in current.values()}
+
+
+def _count(world: World) -> int:
+    with Session(world.engine) as session:
+        return session.scalar(select(func.count()).select_from(Declaration)) or 0
+
+
+def test_two_imports_into_one_campaign_are_serialised(world: World) -> None:
+    first, second = Outcome(), Outcome()
+    locked, release = threading.Event(), threading.Event()
+    one = threading.Thread(
+        target=_import,
+        args=(world, _file(world, "alpha.csv", "Alpha Santé"), first),
+        kwargs={"locked": locked, "release": release},
+    )
+    one.start()
+    assert locked.wait(timeout=120) and first.error is None, first.error
+    # The first import holds its transaction open: the second starts now.
+    two = threading.Thread(
+        target=_import, args=(world, _file(world, "beta.csv", "Beta Soft"), second)
+    )
+    two.start()
+    if world.engine.dialect.name == "postgresql":
+        two.join(timeout=120)  # refused at once, while the first still holds the lock
+        assert not two.is_alive()
+    else:
+        time.sleep(0.5)  # let the second reach the writer's lock (not an assertion on time)
+    release.set()
+    one.join(timeout=120)
+    two.join(timeout=120)
+
+    assert first.finished == ["committed"] and first.summary is not None
+    assert first.summary.created == ESSMS_COUNT
+    if world.engine.dialect.name == "postgresql":
+        assert isinstance(second.error, Conflict), repr(second.error)
+        assert str(second.error) == "Un import est déjà en cours pour cette campagne."
+        assert _current_editors(world) == {"Alpha Santé"}
+        # Nothing lost: the refused file imports once the first is done.
+        retry = Outcome()
+        _import(world, _file(world, "beta.csv", "Beta Soft"), retry)
+        assert retry.error is None and retry.summary is not None
+        assert retry.summary.changed == ESSMS_COUNT
+    else:
+        # SQLite's single writer: the second waited, then saw the first's rows.
+        assert second.error is None, repr(second.error)
+        assert second.summary is not None and second.summary.changed == ESSMS_COUNT
+    assert _current_editors(world) == {"Beta Soft"}
+    assert _count(world) == 2 * ESSMS_COUNT  # both versions kept in the history
+
+
+def test_a_dry_run_takes_no_lock(world: World) -> None:
+    """A preview writes nothing: it runs while an import holds the campaign."""
+    first, preview = Outcome(), Outcome()
+    locked, release = threading.Event(), threading.Event()
+    one = threading.Thread(
+        target=_import,
+        args=(world, _file(world, "alpha.csv", "Alpha Santé"), first),
+        kwargs={"locked": locked, "release": release},
+    )
+    one.start()
+    try:
+        assert locked.wait(timeout=120) and first.error is None
+        with Session(world.engine) as session:
+            campaign = session.get(Campaign, world.campaign_id)
+            assert campaign is not None
+            summary = import_declarations(
+                session, _file(world, "beta.csv", "Beta Soft"), campaign, dry_run=True
+            )
+            preview.summary = summary
+            session.rollback()
+    finally:
+        release.set()
+        one.join(timeout=120)
+    assert preview.summary is not None and preview.summary.created == ESSMS_COUNT
