@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from importers.declarations import import_declarations
 from importers.reports import ImportSummary
 from matchmaker.declarations.services import current_declarations
 from matchmaker.domain_errors import Conflict
 from matchmaker.extensions import make_engine
+from matchmaker.imports.declarations import import_declarations
 from matchmaker.models import Campaign, Declaration
 from tests.factories import make_campaign, make_establishment, make_organisation
 from tests.helpers import scratch_database
