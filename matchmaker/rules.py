@@ -23,16 +23,6 @@ from importers.geography import reduced_minimum_applies
 from matchmaker.config import programme_defaults_of
 from matchmaker.funding.scales import Scale, ScaleError, programme_scale
 
-#: The settings the rules read (beside ``SCALE_SETTINGS``), each defaulting to the scale file.
-RULE_SETTINGS = (
-    "GRAPPE_MIN_SIZE",
-    "GRAPPE_MIN_SIZE_REDUCED",
-    "GRAPPE_MAX_SIZE",
-    "REDUCED_MINIMUM_DEPARTMENTS",
-    "SMALL_OG_THRESHOLD",
-    "SMALL_OG_THRESHOLD_REDUCED",
-)
-
 
 @dataclass(frozen=True)
 class ProgrammeRules:

@@ -204,6 +204,7 @@ def store_solution(
                 "editor": s.editor,
                 "candidates": s.n_candidates,
                 "status": s.status,
+                "locks_relaxed": s.locks_relaxed,
                 "objective": s.objective,
                 "best_bound": s.best_bound,
                 "gap": s.gap,
