@@ -11,21 +11,25 @@ Phases:
 3. blocks still left out form new grappes among themselves, per editor, completed by
    flexible blocks (`_regroup_left_out`), then phase 2 runs again.
 
-Time: 90 % of the budget (`SolveParams.effective_time_limit`: the user's `time_limit_s`, or
+Time: one `Deadline` (the start of the solve + the effective time limit) rules every phase.
+90 % of the budget (`SolveParams.effective_time_limit`: the user's `time_limit_s`, or
 a budget that follows the number of ESSMS) x `num_workers` is shared between sub-problems in
 proportion to their number of arcs, capped by `subproblem_time_limit_s`. CP-SAT receives it
 as deterministic time (so a seeded run is reproducible, whatever the machine's load), with a
 wall-time guard that also stops every sub-problem at the overall deadline; a run stopped by a
-guard keeps its best solution and says so (`Solution.cut_short`).
+guard keeps its best solution and says so (`Solution.cut_short`). Sub-problems must end by
+the deadline less the reserve: those not started by then, or still running at the deadline
+(their workers are killed), get the greedy warm start only; repair phases stop where they are
+when the deadline passes. Workers are spawned processes that die with the solve
+(`solver.processes`).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 
 import numpy as np
 
@@ -34,8 +38,11 @@ from solver.bound import global_lower_bound, solution_objective
 from solver.decompose import Subproblem, build_subproblems, centre_editor
 from solver.explain import explain_uncovered
 from solver.grappes import make_grappe
+from solver.heuristic import greedy, is_feasible
+from solver.heuristic import objective as heuristic_objective
 from solver.model import SubResult, solve_subproblem
 from solver.prepare import Block, Prepared, prepare
+from solver.processes import DyingPool
 from solver.types import (
     Candidate,
     Exclusion,
@@ -54,6 +61,39 @@ WALL_GUARD_FACTOR = 3.0
 INSERT_LOOKUP = 60
 #: Seconds added to every wall-time guard (machine load must not change a seeded result).
 WALL_GUARD_SLACK_S = 5.0
+#: Seconds between two progress reports while sub-problems run (a cancel raised by the
+#: progress callback is noticed within this delay).
+TICK_S = 1.0
+#: Status of a sub-problem that got only the greedy warm start (started after the deadline).
+HEURISTIC_ONLY = "HEURISTIQUE"
+
+
+class Deadline:
+    """The one wall-clock deadline of a solve, read on `clock` (injectable for tests)."""
+
+    def __init__(self, limit_s: float, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.clock = clock
+        self.start = clock()
+        self.limit_s = limit_s
+        self.at = self.start + limit_s
+
+    def left(self) -> float:
+        """Seconds until the deadline (negative once passed)."""
+        return self.at - self.clock()
+
+    def passed(self) -> bool:
+        return self.clock() >= self.at
+
+    def elapsed(self) -> float:
+        return self.clock() - self.start
+
+    def before(self, reserve_s: float) -> Deadline:
+        """A deadline `reserve_s` seconds earlier, on the same clock."""
+        earlier = Deadline.__new__(Deadline)
+        earlier.clock, earlier.start = self.clock, self.start
+        earlier.limit_s = self.limit_s - reserve_s
+        earlier.at = self.at - reserve_s
+        return earlier
 
 
 def solve(
@@ -62,6 +102,7 @@ def solve(
     locks: Iterable[Lock] = (),
     previous: Solution | None = None,
     progress: Progress | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Solution:
     """Form grappes from `candidates` under `params` and `locks`.
 
@@ -69,33 +110,42 @@ def solve(
     (reduced in Corsica/overseas) and the maximum, one editor per grappe, each ESSMS at most
     once, OG blocks together, optional maximum distance, locks and frozen grappes. Left-out
     ESSMS are explained, never raised. `previous` warm-starts CP-SAT (`add_hint`).
+
+    `progress(fraction, message)` is called at each step and at least every `TICK_S` while
+    sub-problems run; an exception it raises (a cancelled job) stops the solve at once,
+    worker processes included. Every phase ends by the deadline set by the time limit, read
+    on `clock`; past it, the best solution so far is returned with `cut_short`.
     """
     params = params or SolveParams()
     report = progress or _silent
-    start = time.perf_counter()
     cands = list(candidates)
+    time_limit = params.effective_time_limit(len(cands))
+    deadline = Deadline(time_limit, clock)
     prep = prepare(cands, params, tuple(locks))
     report(0.02, "Candidats préparés : blocs d'OG et verrous appliqués")
     state = _State(prep)
 
-    time_limit = params.effective_time_limit(len(cands))
-    deadline = start + time_limit
     subs, _ = build_subproblems(prep, [b.index for b in prep.blocks])
     report(0.05, f"{len(subs)} sous-problèmes construits")
     _hint_from_previous(prep, subs, previous)
     _set_budgets(subs, time_limit * params.num_workers * (1 - RESERVE_SHARE), params)
     state.run(subs, deadline, report, 0.05, 0.8)
-    _insert_left_out(state)
-    report(0.85, "ESSMS restants rattachés aux grappes qui ont de la place")
-    _regroup_left_out(state)
-    _insert_left_out(state)
-    _pull_flexible(state)
-    report(0.9, "ESSMS restants regroupés en grappes supplémentaires")
-    state.cut_short |= time.perf_counter() > deadline
-    solution = state.assemble(previous, time.perf_counter() - start, time_limit)
+    if deadline.passed():
+        state.cut_short = True
+        report(0.9, "Limite de temps atteinte : rattachements et regroupements sautés")
+    else:
+        _insert_left_out(state, deadline)
+        report(0.85, "ESSMS restants rattachés aux grappes qui ont de la place")
+        _regroup_left_out(state, deadline)
+        _insert_left_out(state, deadline)
+        _pull_flexible(state, deadline)
+        report(0.9, "ESSMS restants regroupés en grappes supplémentaires")
+    state.cut_short |= deadline.passed()
+    solution = state.assemble(previous, deadline.elapsed(), time_limit)
     report(
         1.0,
-        f"Terminé : {len(solution.grappes)} grappes, couverture {100 * solution.coverage:.1f} %",
+        f"Solution trouvée : {len(solution.grappes)} grappes, "
+        f"couverture {100 * solution.coverage:.1f} %",
     )
     return solution
 
@@ -159,53 +209,70 @@ class _State:
     def run(
         self,
         subs: list[Subproblem],
-        deadline: float,
+        deadline: Deadline,
         report: Progress,
         lo: float,
         hi: float,
     ) -> None:
-        """Solve sub-problems largest first, in parallel when num_workers > 1."""
+        """Solve sub-problems largest first, in parallel when num_workers > 1, by `deadline`.
+
+        CP-SAT must stop by the deadline less the reserve (`RESERVE_SHARE`); a sub-problem not
+        started by then, or still running at the deadline (its worker is killed), gets its
+        greedy warm start only."""
         params = self.prep.params
         subs = sorted(subs, key=lambda sp: (-len(sp.arcs), sp.key))
         total = sum(len(sp.arcs) for sp in subs) or 1
         done = 0
         by_key = {sp.key: sp for sp in subs}
+        solve_by = deadline.before(RESERVE_SHARE * deadline.limit_s)
+        message = f"{len(subs)} sous-problèmes à résoudre"
 
         def finish(result: SubResult) -> None:
-            nonlocal done
+            nonlocal done, message
             sp = by_key[result.key]
             self._record(sp, result)
             done += len(sp.arcs)
             covered = sum(self.prep.blocks[b].weight for b in self.block_grappe)
-            report(
-                lo + (hi - lo) * done / total,
+            message = (
                 f"Sous-problème {sp.key} résolu ({sp.n_candidates} ESSMS, {result.status}, "
                 f"écart {100 * self.stats[-1].gap:.1f} %) — couverture provisoire "
-                f"{100 * covered / max(1, len(self.prep.candidates)):.1f} %",
+                f"{100 * covered / max(1, len(self.prep.candidates)):.1f} %"
             )
+            report(lo + (hi - lo) * done / total, message)
 
         def arm(sp: Subproblem) -> Subproblem:
-            left = max(0.5, deadline - time.perf_counter())
-            sp.wall_limit_s = min(left, sp.budget_s * WALL_GUARD_FACTOR + WALL_GUARD_SLACK_S)
+            sp.wall_limit_s = min(
+                solve_by.left(), sp.budget_s * WALL_GUARD_FACTOR + WALL_GUARD_SLACK_S
+            )
             return sp
 
+        queue = list(subs)
         if params.num_workers == 1 or len(subs) <= 1:
-            for sp in subs:
-                finish(solve_subproblem(arm(sp)))
-            return
-        # forkserver: safe when the caller runs threads (the site's job runner, database
-        # pools), unlike fork; workers import the solver once, callers need no __main__ guard
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        with ProcessPoolExecutor(max_workers=params.num_workers, mp_context=ctx) as pool:
-            queue = list(subs)
-            running: set[Future[SubResult]] = set()
-            while queue or running:
-                while queue and len(running) < params.num_workers:
-                    running.add(pool.submit(solve_subproblem, arm(queue.pop(0))))
-                finished, running = wait(running, return_when=FIRST_COMPLETED)
-                for fut in sorted(finished, key=lambda f: f.result().key):
-                    finish(fut.result())
+            while queue and solve_by.left() > 0:
+                finish(solve_subproblem(arm(queue.pop(0))))
+        else:
+            with DyingPool(params.num_workers) as pool:
+                running: dict[Future[SubResult], Subproblem] = {}
+                while True:
+                    while queue and len(running) < params.num_workers and solve_by.left() > 0:
+                        sp = arm(queue.pop(0))
+                        running[pool.submit(solve_subproblem, sp)] = sp
+                    if not running:
+                        break
+                    finished, _ = wait(running, timeout=TICK_S, return_when=FIRST_COMPLETED)
+                    for fut in sorted(finished, key=lambda f: running[f].key):
+                        del running[fut]
+                        finish(fut.result())
+                    if running and deadline.passed():
+                        pool.terminate()
+                        queue = [*sorted(running.values(), key=lambda sp: sp.key), *queue]
+                        break
+                    if not finished:
+                        report(lo + (hi - lo) * done / total, message)
+        # Not started (or not finished) in time: the greedy warm start only.
+        for sp in queue:
+            self.cut_short = True
+            finish(solve_greedy_only(sp))
 
     def _record(self, sp: Subproblem, result: SubResult) -> None:
         gap = _gap(result.objective, result.best_bound)
@@ -278,7 +345,7 @@ class _State:
         statuses = {s.status for s in self.stats}
         if not self.stats or statuses == {"OPTIMAL"}:
             status = "OPTIMAL"
-        elif statuses <= {"OPTIMAL", "FEASIBLE"}:
+        elif statuses <= {"OPTIMAL", "FEASIBLE", HEURISTIC_ONLY}:
             status = "FEASIBLE"
         else:
             status = "PARTIAL"
@@ -343,7 +410,26 @@ def _gap(objective: float, bound: float) -> float:
     return max(0.0, (objective - bound) / abs(objective))
 
 
-def _insert_left_out(state: _State) -> None:
+def solve_greedy_only(sp: Subproblem) -> SubResult:
+    """A sub-problem started after the deadline: the greedy warm start, no CP-SAT."""
+    start = time.perf_counter()
+    assign = greedy(sp)
+    if not is_feasible(sp, assign):
+        assign = [-1] * len(sp.blocks)
+    value = float(heuristic_objective(sp, assign))
+    return SubResult(
+        key=sp.key,
+        assign=assign,
+        status=HEURISTIC_ONLY,
+        objective=value,
+        best_bound=float(min(value, -sp.carrier_bonus * len(sp.centres))),
+        wall_time_s=time.perf_counter() - start,
+        heuristic_objective=value,
+        cut_short=True,
+    )
+
+
+def _insert_left_out(state: _State, deadline: Deadline) -> None:
     """A block left out joins the closest grappe with room when the distance costs less than
     its penalty (respecting editor, max size, max distance, reduced minimum and apart locks).
 
@@ -371,6 +457,9 @@ def _insert_left_out(state: _State) -> None:
     trees = {e: geo.build_tree(prep.points[[k[1] for k in ks]]) for e, ks in pools.items()}
     left.sort(key=lambda b: (-b.penalty, b.index))
     for b in left:
+        if deadline.passed():
+            state.cut_short = True
+            return
         editor = None if b.flexible else b.editor
         if editor not in pools:
             continue
@@ -401,7 +490,7 @@ def _insert_left_out(state: _State) -> None:
             members[k].update(b.members)
 
 
-def _regroup_left_out(state: _State) -> None:
+def _regroup_left_out(state: _State, deadline: Deadline) -> None:
     """Blocks still left out form new grappes among themselves (coverage first).
 
     For each editor, a seed block bound to it (west-most first) gathers the closest blocks
@@ -434,6 +523,9 @@ def _regroup_left_out(state: _State) -> None:
     for editor, seeds in rounds:
         failed: set[int] = set()
         while True:
+            if deadline.passed():
+                state.cut_short = True
+                return
             open_seeds = [b for b in seeds if b.index not in taken and b.index not in failed]
             if not open_seeds:
                 break
@@ -479,7 +571,7 @@ def apart_members(block: Block, apart: dict[int, set[int]]) -> set[int]:
     return out
 
 
-def _pull_flexible(state: _State) -> None:
+def _pull_flexible(state: _State, deadline: Deadline) -> None:
     """An editor group left out because it is short of the minimum pulls in the nearest
     ESSMS without DUI that can move: left out, or in a grappe that keeps its minimum without
     them (never a grappe's centre). It happens only when the ESSMS it covers are worth more
@@ -500,6 +592,9 @@ def _pull_flexible(state: _State) -> None:
         apart[other].add(one)
     flexible = [b for b in prep.blocks if b.flexible and b.key is None]
     for editor in sorted(by_editor, key=lambda e: (-sum(b.weight for b in by_editor[e]), e)):
+        if deadline.passed():
+            state.cut_short = True
+            return
         group = by_editor[editor]
         seed = max(group, key=lambda b: (b.weight, -b.index))
         centre = seed.members[0]

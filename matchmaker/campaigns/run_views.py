@@ -36,7 +36,7 @@ from matchmaker.campaigns.blueprint import (
 )
 from matchmaker.campaigns.forms import ActionForm, AdjustForm, RunForm, choices
 from matchmaker.extensions import db
-from matchmaker.grappes import read_model
+from matchmaker.grappes import freshness, read_model
 from matchmaker.mail import MailSettings
 from matchmaker.maps import parse_bbox
 from matchmaker.models import SolverRun
@@ -117,6 +117,7 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         campaign,
         run=run,
         job=runs.job_of_run(db.session, run),
+        declarations_changed=freshness.changes_since(db.session, run),
         left_out=left,
         grappes_page=Page(views, grappes_page.number, grappes_page.per_page, grappes_page.total),
         left_out_page=page_of(left, request.args.get("ecartes", 1, type=int)),

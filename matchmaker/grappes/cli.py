@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import click
@@ -109,7 +110,11 @@ def solve_command(
             bar.label = message[:60]
 
         try:
-            runs.execute_run(session, run, progress=advance)
+            with runs.stop_on_signals():
+                runs.execute_run(session, run, progress=advance)
+        except runs.RunInterrupted as stop:
+            click.echo(f"\nExécution n° {run.id} : {stop}.", err=True)
+            raise SystemExit(128 + signal.Signals[stop.signal_name].value) from stop
         except Exception as error:
             raise click.ClickException(f"Échec de l'exécution n° {run.id} : {error}") from error
     rows = services.write_results_csv(session, run, out)
