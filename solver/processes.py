@@ -7,8 +7,10 @@ a thread):
 - workers are *spawned* (fork + exec: safe when the caller runs threads), so their parent is
   the solving process itself, not a shared forkserver that would survive it;
 - on Linux each worker asks the kernel for SIGKILL when its parent thread dies
-  (``prctl(PR_SET_PDEATHSIG)``); everywhere, a watchdog thread kills the worker as soon as
+  (``prctl(PR_SET_PDEATHSIG)``) and takes the name ``grappes-solveur``; everywhere, a watchdog thread kills the worker as soon as
   its parent pid changes (the parent died and the worker was re-parented);
+- a worker still starting (importing) when its parent dies exits as soon as its start ends
+  (its parent pid has changed);
 - workers ignore SIGINT: a Ctrl-C reaches the parent, which kills them (`terminate`);
 - any exception in the parent's loop (a cancel raised by the progress callback, SystemExit,
   KeyboardInterrupt) kills the workers at once instead of waiting for running CP-SAT
@@ -30,6 +32,9 @@ from types import TracebackType
 
 #: linux/prctl.h
 PR_SET_PDEATHSIG = 1
+PR_SET_NAME = 15
+#: Process name of a worker once it watches its parent (``ps -o comm``, ``top``).
+WORKER_NAME = b"grappes-solveur"
 #: Seconds between two checks of the parent pid by a worker's watchdog.
 WATCH_INTERVAL_S = 0.5
 
@@ -41,6 +46,7 @@ def die_with_parent(parent_pid: int) -> None:
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+            libc.prctl(PR_SET_NAME, ctypes.c_char_p(WORKER_NAME), 0, 0, 0)
     if os.getppid() != parent_pid:  # the parent died before the kernel could watch it
         os._exit(1)
     watchdog = threading.Thread(
