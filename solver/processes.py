@@ -7,8 +7,9 @@ a thread):
 - workers are *spawned* (fork + exec: safe when the caller runs threads), so their parent is
   the solving process itself, not a shared forkserver that would survive it;
 - on Linux each worker asks the kernel for SIGKILL when its parent thread dies
-  (``prctl(PR_SET_PDEATHSIG)``) and takes the name ``grappes-solveur``; everywhere, a watchdog thread kills the worker as soon as
-  its parent pid changes (the parent died and the worker was re-parented);
+  (``prctl(PR_SET_PDEATHSIG)``) and takes the name ``grappes-solveur``; everywhere, a
+  watchdog thread kills the worker as soon as its parent pid changes (the parent died and
+  the worker was re-parented);
 - a worker still starting (importing) when its parent dies exits as soon as its start ends
   (its parent pid has changed);
 - workers ignore SIGINT: a Ctrl-C reaches the parent, which kills them (`terminate`);

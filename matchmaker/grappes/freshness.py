@@ -47,7 +47,7 @@ def changes_since(session: Session, run: SolverRun) -> int | None:
     if not used or run.campaign_id is None:
         return None
     now = declarations_state(session, run.campaign_id)
-    if now is None or now["digest"] == used["digest"] and now["max_id"] == used["max_id"]:
+    if now is None or (now["digest"] == used["digest"] and now["max_id"] == used["max_id"]):
         return 0
     added = session.scalar(
         select(func.count(Declaration.id)).where(

@@ -89,7 +89,7 @@ def test_sub_problems_not_started_before_the_reserve_get_the_greedy_start_only(
 def test_a_deadline_passing_after_the_sub_problems_skips_the_repairs(
     make_cluster, make_candidate, fast_params: SolveParams
 ) -> None:
-    cands = make_cluster(30, editor="A") + [make_candidate(300.0, 0.0, editor="A")]
+    cands = [*make_cluster(30, editor="A"), make_candidate(300.0, 0.0, editor="A")]
     params = replace(fast_params, time_limit_s=20.0)
     clock = ManualClock()
     seen: list[str] = []
