@@ -26,15 +26,17 @@ when the deadline passes. Workers are spawned processes that die with the solve
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from solver import geo
-from solver.bound import global_lower_bound, solution_objective
+from solver.bound import GlobalBound, global_lower_bound, solution_objective
 from solver.decompose import Subproblem, build_subproblems, centre_editor
 from solver.explain import explain_uncovered
 from solver.grappes import make_grappe
@@ -54,6 +56,7 @@ from solver.types import (
 )
 
 Progress = Callable[[float, str], None]
+T = TypeVar("T")
 #: Share of the time kept for preparation, insertion and explanations.
 RESERVE_SHARE = 0.1
 WALL_GUARD_FACTOR = 3.0
@@ -124,6 +127,8 @@ def solve(
     prep = prepare(cands, params, tuple(locks))
     report(0.02, "Candidats préparés : blocs d'OG et verrous appliqués")
     state = _State(prep)
+    # The global bound depends on the candidates only: computed while the workers solve.
+    bound = _Background(global_lower_bound, prep)
 
     subs, _ = build_subproblems(prep, [b.index for b in prep.blocks])
     report(0.05, f"{len(subs)} sous-problèmes construits")
@@ -141,7 +146,7 @@ def solve(
         _pull_flexible(state, deadline)
         report(0.9, "ESSMS restants regroupés en grappes supplémentaires")
     state.cut_short |= deadline.passed()
-    solution = state.assemble(previous, deadline.elapsed(), time_limit)
+    solution = state.assemble(previous, bound.result(), time_limit, deadline)
     report(
         1.0,
         f"Solution trouvée : {len(solution.grappes)} grappes, "
@@ -196,6 +201,84 @@ def _hint_from_previous(prep: Prepared, subs: list[Subproblem], previous: Soluti
         sp.hint = hint
 
 
+class _Background(Generic[T]):
+    """`function(*args)` computed in a daemon thread (which never delays the exit of a
+    process that is being stopped); `result()` waits for it and re-raises its error."""
+
+    def __init__(self, function: Callable[..., T], *args: object) -> None:
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(function, args), name="grappes-solve-helper", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, function: Callable[..., T], args: tuple[object, ...]) -> None:
+        try:
+            self._value = function(*args)
+        except BaseException as error:  # handed to the caller by result()
+            self._error = error
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+
+class _GreedyTail:
+    """While the workers solve the head of the queue (largest first), the solving process,
+    otherwise idle, computes the greedy start of the sub-problems at its tail that CP-SAT
+    will not reach in time (the queue's budgets exceed the time left), so that little is
+    left to do once the deadline passes. A claimed sub-problem stays in the queue and is
+    never given to CP-SAT."""
+
+    def __init__(self, queue: list[Subproblem], solve_by: Deadline, workers: int) -> None:
+        self.queue = queue
+        self.solve_by = solve_by
+        self.workers = workers
+        self.claimed: set[str] = set()
+        self.results: dict[str, SubResult] = {}
+        self.lock = threading.Lock()
+        self.halt = threading.Event()
+        self.thread = threading.Thread(target=self._work, name="grappes-greedy", daemon=True)
+        self.thread.start()
+
+    def pop_first(self) -> Subproblem | None:
+        """The first sub-problem not claimed, taken out of the queue (None: none left)."""
+        with self.lock:
+            for position, sp in enumerate(self.queue):
+                if sp.key not in self.claimed:
+                    return self.queue.pop(position)
+        return None
+
+    def _claim(self) -> Subproblem | None:
+        with self.lock:
+            pending = [sp for sp in self.queue if sp.key not in self.claimed]
+            budgets = sum(sp.budget_s for sp in pending)
+            if not pending or budgets / self.workers <= self.solve_by.left():
+                return None
+            self.claimed.add(pending[-1].key)
+            return pending[-1]
+
+    def _work(self) -> None:
+        while not self.halt.is_set():
+            sp = self._claim()
+            if sp is None:
+                self.halt.wait(TICK_S)
+                continue
+            try:
+                self.results[sp.key] = solve_greedy_only(sp)
+            except Exception:  # computed again by the caller, where the error shows
+                return
+
+    def stop(self) -> dict[str, SubResult]:
+        """Stop after the sub-problem in progress; the greedy results computed so far."""
+        self.halt.set()
+        self.thread.join()
+        return dict(self.results)
+
+
 class _State:
     """Assignment of blocks to grappes across phases, and the figures of each sub-problem."""
 
@@ -247,32 +330,39 @@ class _State:
             return sp
 
         queue = list(subs)
+        greedy_done: dict[str, SubResult] = {}
         if params.num_workers == 1 or len(subs) <= 1:
             while queue and solve_by.left() > 0:
                 finish(solve_subproblem(arm(queue.pop(0))))
         else:
-            with DyingPool(params.num_workers) as pool:
-                running: dict[Future[SubResult], Subproblem] = {}
-                while True:
-                    while queue and len(running) < params.num_workers and solve_by.left() > 0:
-                        sp = arm(queue.pop(0))
-                        running[pool.submit(solve_subproblem, sp)] = sp
-                    if not running:
-                        break
-                    finished, _ = wait(running, timeout=TICK_S, return_when=FIRST_COMPLETED)
-                    for fut in sorted(finished, key=lambda f: running[f].key):
-                        del running[fut]
-                        finish(fut.result())
-                    if running and deadline.passed():
-                        pool.terminate()
-                        queue = [*sorted(running.values(), key=lambda sp: sp.key), *queue]
-                        break
-                    if not finished:
-                        report(lo + (hi - lo) * done / total, message)
+            tail = _GreedyTail(queue, solve_by, params.num_workers)
+            try:
+                with DyingPool(params.num_workers) as pool:
+                    running: dict[Future[SubResult], Subproblem] = {}
+                    while True:
+                        while len(running) < params.num_workers and solve_by.left() > 0:
+                            next_sp = tail.pop_first()
+                            if next_sp is None:
+                                break
+                            running[pool.submit(solve_subproblem, arm(next_sp))] = next_sp
+                        if not running:
+                            break
+                        finished, _ = wait(running, timeout=TICK_S, return_when=FIRST_COMPLETED)
+                        for fut in sorted(finished, key=lambda f: running[f].key):
+                            del running[fut]
+                            finish(fut.result())
+                        if running and deadline.passed():
+                            pool.terminate()
+                            queue[:0] = sorted(running.values(), key=lambda sp: sp.key)
+                            break
+                        if not finished:
+                            report(lo + (hi - lo) * done / total, message)
+            finally:
+                greedy_done = tail.stop()
         # Not started (or not finished) in time: the greedy warm start only.
         for sp in queue:
             self.cut_short = True
-            finish(solve_greedy_only(sp))
+            finish(greedy_done.get(sp.key) or solve_greedy_only(sp))
 
     def _record(self, sp: Subproblem, result: SubResult) -> None:
         gap = _gap(result.objective, result.best_bound)
@@ -306,7 +396,13 @@ class _State:
             out[key].extend(self.prep.blocks[b].members)
         return out
 
-    def assemble(self, previous: Solution | None, wall: float, time_limit: float) -> Solution:
+    def assemble(
+        self,
+        previous: Solution | None,
+        global_bound: GlobalBound,
+        time_limit: float,
+        deadline: Deadline,
+    ) -> Solution:
         """Build the `Solution`: grappes with centre, distances and carrier; explanations."""
         prep = self.prep
         params = prep.params
@@ -352,7 +448,6 @@ class _State:
         objective = float(solution_objective(prep, grappes))
         bound = sum(s.best_bound for s in self.stats)
         decomposed = sum(s.objective for s in self.stats)
-        global_bound = global_lower_bound(prep)
         return Solution(
             status=status,
             grappes=tuple(grappes),
@@ -363,7 +458,7 @@ class _State:
             gap=_gap(decomposed, bound),
             n_candidates=len(cands),
             coverage=len(covered) / len(cands) if cands else 0.0,
-            wall_time_s=wall,
+            wall_time_s=deadline.elapsed(),
             params=params,
             global_bound=global_bound.value,
             global_gap=_gap(objective, min(global_bound.value, objective)),
