@@ -57,8 +57,11 @@ from solver.types import (
 
 Progress = Callable[[float, str], None]
 T = TypeVar("T")
-#: Share of the time kept for preparation, insertion and explanations.
+#: Share of the time kept for the repair phases after the sub-problems.
 RESERVE_SHARE = 0.1
+#: Seconds per ESSMS kept at the end for assembling the solution (grappes, explanations):
+#: 6 to 13 s for 35,000 ESSMS on a 2-core machine at load 11-14 (bench/bench_time_limit.py).
+ASSEMBLY_S_PER_ESSMS = 4e-4
 WALL_GUARD_FACTOR = 3.0
 #: Nearest grappes looked at when inserting a block left out.
 INSERT_LOOKUP = 60
@@ -134,16 +137,18 @@ def solve(
     report(0.05, f"{len(subs)} sous-problèmes construits")
     _hint_from_previous(prep, subs, previous)
     _set_budgets(subs, time_limit * params.num_workers * (1 - RESERVE_SHARE), params)
-    state.run(subs, deadline, report, 0.05, 0.8)
-    if deadline.passed():
+    # everything but the assembly of the solution ends by `finish_by`
+    finish_by = deadline.before(ASSEMBLY_S_PER_ESSMS * len(cands))
+    state.run(subs, finish_by, report, 0.05, 0.8)
+    if finish_by.passed():
         state.cut_short = True
         report(0.9, "Limite de temps atteinte : rattachements et regroupements sautés")
     else:
-        _insert_left_out(state, deadline)
+        _insert_left_out(state, finish_by)
         report(0.85, "ESSMS restants rattachés aux grappes qui ont de la place")
-        _regroup_left_out(state, deadline)
-        _insert_left_out(state, deadline)
-        _pull_flexible(state, deadline)
+        _regroup_left_out(state, finish_by)
+        _insert_left_out(state, finish_by)
+        _pull_flexible(state, finish_by)
         report(0.9, "ESSMS restants regroupés en grappes supplémentaires")
     state.cut_short |= deadline.passed()
     solution = state.assemble(previous, bound.result(), time_limit, deadline)
