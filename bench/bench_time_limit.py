@@ -62,8 +62,9 @@ def main() -> int:
     last = [""]
 
     def progress(_fraction: float, message: str) -> None:
+        # one line per phase: the first sub-problem solved, not each one nor the ticks
         head = message.split(" ")[0]
-        if head != last[0] or not message.startswith("Sous-problème"):
+        if head != last[0] and not message.endswith("sous-problèmes à résoudre"):
             phases.append((time.perf_counter() - start, message))
         last[0] = head
 
