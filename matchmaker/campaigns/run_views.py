@@ -87,6 +87,12 @@ def start_run(campaign_id: int) -> ResponseReturnValue:
     return redirect(url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id))
 
 
+def _declarations_changed(run: SolverRun) -> str | None:
+    """The warning of a run whose campaign's declarations changed since it (None if not)."""
+    changes = freshness.changes_since(db.session, run)
+    return freshness.changed_text(changes) if changes else None
+
+
 @bp.get("/campagnes/<int:campaign_id>/calculs/<int:run_id>")
 @roles_required(*READERS)
 def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
@@ -117,7 +123,7 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         campaign,
         run=run,
         job=runs.job_of_run(db.session, run),
-        declarations_changed=freshness.changes_since(db.session, run),
+        declarations_changed=_declarations_changed(run),
         left_out=left,
         grappes_page=Page(views, grappes_page.number, grappes_page.per_page, grappes_page.total),
         left_out_page=page_of(left, request.args.get("ecartes", 1, type=int)),

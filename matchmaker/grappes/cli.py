@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.grappes import runs, services
+from matchmaker.grappes import freshness, runs, services
 from matchmaker.models import Campaign, SolverRun
 
 
@@ -156,6 +156,9 @@ def runs_command(campaign_name: str | None, limit: int) -> None:
         found = True
         if run.status == "succeeded":
             click.echo(summary(run))
+            changes = freshness.changes_since(db.session, run)
+            if changes:
+                click.echo(f"  {freshness.changed_text(changes)}")
         else:
             detail = f" : {run.error}" if run.error else ""
             click.echo(f"Exécution n° {run.id} : {run.status}{detail}")

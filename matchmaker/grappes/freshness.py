@@ -55,3 +55,12 @@ def changes_since(session: Session, run: SolverRun) -> int | None:
         )
     )
     return max(int(added or 0), 1)
+
+
+def changed_text(changes: int) -> str:
+    """What a run's page and ``grappes runs`` say when declarations changed since the run."""
+    plural = "s" if changes > 1 else ""
+    return (
+        f"Les déclarations ont changé depuis ce calcul ({changes} modification{plural}) : "
+        "relancez-le pour en tenir compte."
+    )

@@ -4,6 +4,7 @@ grappes are stored, the declarations' state it used recorded, a French cause whe
 from __future__ import annotations
 
 from flask import current_app
+from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -101,3 +102,18 @@ def test_a_planning_run_records_no_declarations(db_session: Session, campaign: C
     db_session.commit()
     runs.execute_run(db_session, run)
     assert freshness.changes_since(db_session, run) is None
+
+
+def test_grappes_runs_says_when_declarations_changed(
+    runner: FlaskCliRunner, db_session: Session, campaign: Campaign
+) -> None:
+    runs.execute_run(db_session, queued_run(db_session, campaign))
+    assert "Les déclarations ont changé" not in runner.invoke(args=["runs"]).output
+    essms = make_establishment(db_session, make_organisation(db_session, name="OG TARDIVE"))
+    make_declaration(db_session, campaign, essms)
+    db_session.commit()
+    listing = runner.invoke(args=["runs"]).output
+    assert (
+        "Les déclarations ont changé depuis ce calcul (1 modification) : relancez-le pour en "
+        "tenir compte." in listing
+    )
