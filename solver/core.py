@@ -235,8 +235,8 @@ class _GreedyTail:
     """While the workers solve the head of the queue (largest first), the solving process,
     otherwise idle, computes the greedy start of the sub-problems at its tail that CP-SAT
     will not reach in time (the queue's budgets exceed the time left), so that little is
-    left to do once the deadline passes. A claimed sub-problem stays in the queue and is
-    never given to CP-SAT."""
+    left to do once the deadline passes. A claimed sub-problem stays in the queue, last to be
+    given to CP-SAT if time remains."""
 
     def __init__(self, queue: list[Subproblem], solve_by: Deadline, workers: int) -> None:
         self.queue = queue
@@ -250,12 +250,13 @@ class _GreedyTail:
         self.thread.start()
 
     def pop_first(self) -> Subproblem | None:
-        """The first sub-problem not claimed, taken out of the queue (None: none left)."""
+        """The first sub-problem not claimed, else the first claimed one (CP-SAT had time
+        for more than foreseen), taken out of the queue (None: none left)."""
         with self.lock:
             for position, sp in enumerate(self.queue):
                 if sp.key not in self.claimed:
                     return self.queue.pop(position)
-        return None
+            return self.queue.pop(0) if self.queue else None
 
     def _claim(self) -> Subproblem | None:
         with self.lock:

@@ -5,12 +5,15 @@ The clock is injected: the tests move it, so they prove the logic without timing
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
 
 from solver import SolveParams, solve, validate
-from solver.core import HEURISTIC_ONLY, Deadline
+from solver.core import HEURISTIC_ONLY, Deadline, _GreedyTail, _set_budgets
+from solver.decompose import build_subproblems
+from solver.prepare import prepare
 
 
 class ManualClock:
@@ -105,10 +108,54 @@ def test_a_deadline_passing_after_the_sub_problems_skips_the_repairs(
     assert validate(cands, params, (), solution) == []
 
 
-def test_with_time_left_the_solve_is_not_cut_short(make_cluster, fast_params: SolveParams):
-    cands = make_cluster(30, editor="A")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_with_time_left_every_sub_problem_gets_cp_sat(
+    make_cluster, fast_params: SolveParams, workers: int
+) -> None:
+    """The clock stands still: the queue's budgets exceed the time left (by the assembly's
+    reserve), so the solving process prepares the greedy start of the last sub-problem; CP-SAT
+    still gets it, since there is time for it."""
+    cands = [
+        *make_cluster(30, editor="A"),
+        *make_cluster(20, 300.0, 0.0, editor="B"),
+        *make_cluster(16, 0.0, 300.0, editor="C"),
+    ]
     clock = ManualClock()
-    solution = solve(cands, fast_params, clock=clock)
+    solution = solve(cands, replace(fast_params, num_workers=workers), clock=clock)
     assert not solution.cut_short
     assert solution.wall_time_s == 0.0
+    assert len(solution.subproblems) == 3
     assert {s.status for s in solution.subproblems} <= {"OPTIMAL", "FEASIBLE"}
+
+
+def test_a_sub_problem_claimed_for_the_greedy_start_still_gets_cp_sat_if_time_remains(
+    make_cluster, fast_params: SolveParams
+) -> None:
+    """100 s of CP-SAT budgets for 10 s left: the solving process claims the last
+    sub-problem for its greedy start; when a worker is free all the same, it gets it."""
+    cands = [
+        *make_cluster(30, editor="A"),
+        *make_cluster(20, 300.0, 0.0, editor="B"),
+        *make_cluster(16, 0.0, 300.0, editor="C"),
+    ]
+    params = replace(fast_params, num_workers=2, subproblem_time_limit_s=100.0)
+    prep = prepare(cands, params, ())
+    subs, _ = build_subproblems(prep, [b.index for b in prep.blocks])
+    _set_budgets(subs, 100.0, params)
+    queue = sorted(subs, key=lambda sp: (-len(sp.arcs), sp.key))
+    keys = [sp.key for sp in queue]
+    tail = _GreedyTail(queue, Deadline(10.0, ManualClock()), workers=2)
+    for _ in range(300):
+        if tail.claimed:
+            break
+        time.sleep(0.1)
+    popped = [tail.pop_first() for _ in subs]
+    greedy_done = tail.stop()
+    assert tail.claimed and keys[-1] in tail.claimed  # the smallest, last in the queue
+    # unclaimed ones first, then the claimed ones: every sub-problem goes to CP-SAT
+    assert [sp.key for sp in popped if sp is not None] == [
+        *(key for key in keys if key not in tail.claimed),
+        *(key for key in keys if key in tail.claimed),
+    ]
+    assert tail.pop_first() is None
+    assert set(greedy_done) <= tail.claimed
