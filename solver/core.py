@@ -13,21 +13,27 @@ Phases:
 4. the global lower bound (`solver.bound`, the Lagrangian of the whole model) is computed
    last, until the deadline (at least `BOUND_MIN_S`), from the prices of the solution found.
 
-Time: 75 % of the budget (`SolveParams.effective_time_limit`: the user's `time_limit_s`, or
+Time: one `Deadline` (the start of the solve + the effective time limit) rules every phase.
+75 % of the budget (`SolveParams.effective_time_limit`: the user's `time_limit_s`, or
 a budget that follows the number of ESSMS) x `num_workers` is shared between sub-problems in
 proportion to their number of arcs, capped by `subproblem_time_limit_s`. CP-SAT receives it
 as deterministic time (so a seeded run is reproducible, whatever the machine's load), with a
 wall-time guard that also stops every sub-problem at the overall deadline; a run stopped by a
-guard keeps its best solution and says so (`Solution.cut_short`).
+guard keeps its best solution and says so (`Solution.cut_short`). Sub-problems must end by
+the deadline less the reserve: those not started by then, or still running at the deadline
+(their workers are killed), get the greedy warm start only; repair phases stop where they are
+when the deadline passes. Workers are spawned processes that die with the solve
+(`solver.processes`).
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import replace
 
 import numpy as np
 
@@ -36,8 +42,11 @@ from solver.bound import global_lower_bound, solution_objective
 from solver.decompose import Subproblem, build_subproblems, centre_editor
 from solver.explain import explain_uncovered
 from solver.grappes import make_grappe
+from solver.heuristic import greedy, is_feasible
+from solver.heuristic import objective as heuristic_objective
 from solver.model import SubResult, solve_subproblem
 from solver.prepare import Block, Prepared, prepare
+from solver.processes import DyingPool
 from solver.types import (
     Candidate,
     Exclusion,
@@ -49,17 +58,53 @@ from solver.types import (
 )
 
 Progress = Callable[[float, str], None]
-#: Share of the time kept for preparation, insertion and explanations.
+#: Share of the time kept for the repair phases after the sub-problems.
 RESERVE_SHARE = 0.1
 #: Share of the time kept for the global lower bound (solver.bound), computed last.
 BOUND_SHARE = 0.15
 #: Seconds the global bound gets at least, even when the solve used the whole budget.
 BOUND_MIN_S = 1.0
+#: Seconds per ESSMS kept at the end for assembling the solution (grappes, explanations):
+#: 6 to 13 s for 35,000 ESSMS on a 2-core machine at load 11-14 (bench/bench_time_limit.py).
+ASSEMBLY_S_PER_ESSMS = 4e-4
 WALL_GUARD_FACTOR = 3.0
 #: Nearest grappes looked at when inserting a block left out.
 INSERT_LOOKUP = 60
 #: Seconds added to every wall-time guard (machine load must not change a seeded result).
 WALL_GUARD_SLACK_S = 5.0
+#: Seconds between two progress reports while sub-problems run (a cancel raised by the
+#: progress callback is noticed within this delay).
+TICK_S = 1.0
+#: Status of a sub-problem that got only the greedy warm start (started after the deadline).
+HEURISTIC_ONLY = "HEURISTIQUE"
+
+
+class Deadline:
+    """The one wall-clock deadline of a solve, read on `clock` (injectable for tests)."""
+
+    def __init__(self, limit_s: float, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.clock = clock
+        self.start = clock()
+        self.limit_s = limit_s
+        self.at = self.start + limit_s
+
+    def left(self) -> float:
+        """Seconds until the deadline (negative once passed)."""
+        return self.at - self.clock()
+
+    def passed(self) -> bool:
+        return self.clock() >= self.at
+
+    def elapsed(self) -> float:
+        return self.clock() - self.start
+
+    def before(self, reserve_s: float) -> Deadline:
+        """A deadline `reserve_s` seconds earlier, on the same clock."""
+        earlier = Deadline.__new__(Deadline)
+        earlier.clock, earlier.start = self.clock, self.start
+        earlier.limit_s = self.limit_s - reserve_s
+        earlier.at = self.at - reserve_s
+        return earlier
 
 
 def solve(
@@ -68,6 +113,7 @@ def solve(
     locks: Iterable[Lock] = (),
     previous: Solution | None = None,
     progress: Progress | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Solution:
     """Form grappes from `candidates` under `params` and `locks`.
 
@@ -75,36 +121,51 @@ def solve(
     (reduced in Corsica/overseas) and the maximum, one editor per grappe, each ESSMS at most
     once, OG blocks together, optional maximum distance, locks and frozen grappes. Left-out
     ESSMS are explained, never raised. `previous` warm-starts CP-SAT (`add_hint`).
+
+    `progress(fraction, message)` is called at each step and at least every `TICK_S` while
+    sub-problems run; an exception it raises (a cancelled job) stops the solve at once,
+    worker processes included. Every phase ends by the deadline set by the time limit, read
+    on `clock`; past it, the best solution so far is returned with `cut_short`.
     """
     params = params or SolveParams()
     report = progress or _silent
-    start = time.perf_counter()
     cands = list(candidates)
+    time_limit = params.effective_time_limit(len(cands))
+    deadline = Deadline(time_limit, clock)
     prep = prepare(cands, params, tuple(locks))
     report(0.02, "Candidats préparés : blocs d'OG et verrous appliqués")
     state = _State(prep)
 
-    time_limit = params.effective_time_limit(len(cands))
-    deadline = start + time_limit
     subs, _ = build_subproblems(prep, [b.index for b in prep.blocks])
     report(0.05, f"{len(subs)} sous-problèmes construits")
     _hint_from_previous(prep, subs, previous)
     cp_share = 1 - RESERVE_SHARE - BOUND_SHARE
     _set_budgets(subs, time_limit * params.num_workers * cp_share, params)
-    state.run(subs, deadline, report, 0.05, 0.8)
-    _insert_left_out(state)
-    report(0.85, "ESSMS restants rattachés aux grappes qui ont de la place")
-    _regroup_left_out(state)
-    _insert_left_out(state)
-    _pull_flexible(state)
-    report(0.9, "ESSMS restants regroupés en grappes supplémentaires")
-    state.cut_short |= time.perf_counter() > deadline
+    # the global bound gets the end of the limit but the assembly; everything else ends
+    # by `finish_by`
+    assembly = deadline.before(ASSEMBLY_S_PER_ESSMS * len(cands))
+    finish_by = assembly.before(BOUND_SHARE * time_limit)
+    state.run(subs, finish_by, report, 0.05, 0.8)
+    if finish_by.passed():
+        state.cut_short = True
+        report(0.9, "Limite de temps atteinte : rattachements et regroupements sautés")
+    else:
+        _insert_left_out(state, finish_by)
+        report(0.85, "ESSMS restants rattachés aux grappes qui ont de la place")
+        _regroup_left_out(state, finish_by)
+        _insert_left_out(state, finish_by)
+        _pull_flexible(state, finish_by)
+        report(0.9, "ESSMS restants regroupés en grappes supplémentaires")
     report(0.92, "Calcul de la borne globale")
-    bound_deadline = max(deadline, time.perf_counter() + BOUND_MIN_S)
-    solution = state.assemble(previous, start, time_limit, bound_deadline)
+    # perf_counter time (the bound's clock), at least BOUND_MIN_S from now
+    bound_deadline = time.perf_counter() + max(assembly.left(), BOUND_MIN_S)
+    solution = state.assemble(previous, bound_deadline, time_limit, deadline)
+    state.cut_short |= deadline.passed()
+    solution = replace(solution, cut_short=state.cut_short)
     report(
         1.0,
-        f"Terminé : {len(solution.grappes)} grappes, couverture {100 * solution.coverage:.1f} %",
+        f"Solution trouvée : {len(solution.grappes)} grappes, "
+        f"couverture {100 * solution.coverage:.1f} %",
     )
     return solution
 
@@ -155,6 +216,60 @@ def _hint_from_previous(prep: Prepared, subs: list[Subproblem], previous: Soluti
         sp.hint = hint
 
 
+class _GreedyTail:
+    """While the workers solve the head of the queue (largest first), the solving process,
+    otherwise idle, computes the greedy start of the sub-problems at its tail that CP-SAT
+    will not reach in time (the queue's budgets exceed the time left), so that little is
+    left to do once the deadline passes. A claimed sub-problem stays in the queue, last to be
+    given to CP-SAT if time remains."""
+
+    def __init__(self, queue: list[Subproblem], solve_by: Deadline, workers: int) -> None:
+        self.queue = queue
+        self.solve_by = solve_by
+        self.workers = workers
+        self.claimed: set[str] = set()
+        self.results: dict[str, SubResult] = {}
+        self.lock = threading.Lock()
+        self.halt = threading.Event()
+        self.thread = threading.Thread(target=self._work, name="grappes-greedy", daemon=True)
+        self.thread.start()
+
+    def pop_first(self) -> Subproblem | None:
+        """The first sub-problem not claimed, else the first claimed one (CP-SAT had time
+        for more than foreseen), taken out of the queue (None: none left)."""
+        with self.lock:
+            for position, sp in enumerate(self.queue):
+                if sp.key not in self.claimed:
+                    return self.queue.pop(position)
+            return self.queue.pop(0) if self.queue else None
+
+    def _claim(self) -> Subproblem | None:
+        with self.lock:
+            pending = [sp for sp in self.queue if sp.key not in self.claimed]
+            budgets = sum(sp.budget_s for sp in pending)
+            if not pending or budgets / self.workers <= self.solve_by.left():
+                return None
+            self.claimed.add(pending[-1].key)
+            return pending[-1]
+
+    def _work(self) -> None:
+        while not self.halt.is_set():
+            sp = self._claim()
+            if sp is None:
+                self.halt.wait(TICK_S)
+                continue
+            try:
+                self.results[sp.key] = solve_greedy_only(sp)
+            except Exception:  # computed again by the caller, where the error shows
+                return
+
+    def stop(self) -> dict[str, SubResult]:
+        """Stop after the sub-problem in progress; the greedy results computed so far."""
+        self.halt.set()
+        self.thread.join()
+        return dict(self.results)
+
+
 class _State:
     """Assignment of blocks to grappes across phases, and the figures of each sub-problem."""
 
@@ -168,53 +283,77 @@ class _State:
     def run(
         self,
         subs: list[Subproblem],
-        deadline: float,
+        deadline: Deadline,
         report: Progress,
         lo: float,
         hi: float,
     ) -> None:
-        """Solve sub-problems largest first, in parallel when num_workers > 1."""
+        """Solve sub-problems largest first, in parallel when num_workers > 1, by `deadline`.
+
+        CP-SAT must stop by the deadline less the reserve (`RESERVE_SHARE`); a sub-problem not
+        started by then, or still running at the deadline (its worker is killed), gets its
+        greedy warm start only."""
         params = self.prep.params
         subs = sorted(subs, key=lambda sp: (-len(sp.arcs), sp.key))
         total = sum(len(sp.arcs) for sp in subs) or 1
         done = 0
         by_key = {sp.key: sp for sp in subs}
+        solve_by = deadline.before(RESERVE_SHARE * deadline.limit_s)
+        message = f"{len(subs)} sous-problèmes à résoudre"
 
         def finish(result: SubResult) -> None:
-            nonlocal done
+            nonlocal done, message
             sp = by_key[result.key]
             self._record(sp, result)
             done += len(sp.arcs)
             covered = sum(self.prep.blocks[b].weight for b in self.block_grappe)
-            report(
-                lo + (hi - lo) * done / total,
+            message = (
                 f"Sous-problème {sp.key} résolu ({sp.n_candidates} ESSMS, {result.status}, "
                 f"écart {100 * self.stats[-1].gap:.1f} %) — couverture provisoire "
-                f"{100 * covered / max(1, len(self.prep.candidates)):.1f} %",
+                f"{100 * covered / max(1, len(self.prep.candidates)):.1f} %"
             )
+            report(lo + (hi - lo) * done / total, message)
 
         def arm(sp: Subproblem) -> Subproblem:
-            left = max(0.5, deadline - time.perf_counter())
-            sp.wall_limit_s = min(left, sp.budget_s * WALL_GUARD_FACTOR + WALL_GUARD_SLACK_S)
+            sp.wall_limit_s = min(
+                solve_by.left(), sp.budget_s * WALL_GUARD_FACTOR + WALL_GUARD_SLACK_S
+            )
             return sp
 
+        queue = list(subs)
+        greedy_done: dict[str, SubResult] = {}
         if params.num_workers == 1 or len(subs) <= 1:
-            for sp in subs:
-                finish(solve_subproblem(arm(sp)))
-            return
-        # forkserver: safe when the caller runs threads (the site's job runner, database
-        # pools), unlike fork; workers import the solver once, callers need no __main__ guard
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        with ProcessPoolExecutor(max_workers=params.num_workers, mp_context=ctx) as pool:
-            queue = list(subs)
-            running: set[Future[SubResult]] = set()
-            while queue or running:
-                while queue and len(running) < params.num_workers:
-                    running.add(pool.submit(solve_subproblem, arm(queue.pop(0))))
-                finished, running = wait(running, return_when=FIRST_COMPLETED)
-                for fut in sorted(finished, key=lambda f: f.result().key):
-                    finish(fut.result())
+            while queue and solve_by.left() > 0:
+                finish(solve_subproblem(arm(queue.pop(0))))
+        else:
+            tail = _GreedyTail(queue, solve_by, params.num_workers)
+            try:
+                with DyingPool(params.num_workers) as pool:
+                    running: dict[Future[SubResult], Subproblem] = {}
+                    while True:
+                        while len(running) < params.num_workers and solve_by.left() > 0:
+                            next_sp = tail.pop_first()
+                            if next_sp is None:
+                                break
+                            running[pool.submit(solve_subproblem, arm(next_sp))] = next_sp
+                        if not running:
+                            break
+                        finished, _ = wait(running, timeout=TICK_S, return_when=FIRST_COMPLETED)
+                        for fut in sorted(finished, key=lambda f: running[f].key):
+                            del running[fut]
+                            finish(fut.result())
+                        if running and deadline.passed():
+                            pool.terminate()
+                            queue[:0] = sorted(running.values(), key=lambda sp: sp.key)
+                            break
+                        if not finished:
+                            report(lo + (hi - lo) * done / total, message)
+            finally:
+                greedy_done = tail.stop()
+        # Not started (or not finished) in time: the greedy warm start only.
+        for sp in queue:
+            self.cut_short = True
+            finish(greedy_done.get(sp.key) or solve_greedy_only(sp))
 
     def _record(self, sp: Subproblem, result: SubResult) -> None:
         gap = _gap(result.objective, result.best_bound)
@@ -250,7 +389,11 @@ class _State:
         return out
 
     def assemble(
-        self, previous: Solution | None, start: float, time_limit: float, bound_deadline: float
+        self,
+        previous: Solution | None,
+        bound_deadline: float,
+        time_limit: float,
+        deadline: Deadline,
     ) -> Solution:
         """Build the `Solution`: grappes with centre, distances and carrier; explanations;
         the global lower bound, computed until `bound_deadline` (perf_counter time)."""
@@ -291,7 +434,7 @@ class _State:
         statuses = {"PARTIAL" if s.locks_relaxed else s.status for s in self.stats}
         if not self.stats or statuses == {"OPTIMAL"}:
             status = "OPTIMAL"
-        elif statuses <= {"OPTIMAL", "FEASIBLE"}:
+        elif statuses <= {"OPTIMAL", "FEASIBLE", HEURISTIC_ONLY}:
             status = "FEASIBLE"
         else:
             status = "PARTIAL"
@@ -309,7 +452,7 @@ class _State:
             gap=_gap(decomposed, bound),
             n_candidates=len(cands),
             coverage=len(covered) / len(cands) if cands else 0.0,
-            wall_time_s=time.perf_counter() - start,
+            wall_time_s=deadline.elapsed(),
             params=params,
             global_bound=global_bound.value,
             global_gap=_gap(objective, min(global_bound.value, objective)),
@@ -356,7 +499,26 @@ def _gap(objective: float, bound: float) -> float:
     return max(0.0, (objective - bound) / abs(objective))
 
 
-def _insert_left_out(state: _State) -> None:
+def solve_greedy_only(sp: Subproblem) -> SubResult:
+    """A sub-problem started after the deadline: the greedy warm start, no CP-SAT."""
+    start = time.perf_counter()
+    assign = greedy(sp)
+    if not is_feasible(sp, assign):
+        assign = [-1] * len(sp.blocks)
+    value = float(heuristic_objective(sp, assign))
+    return SubResult(
+        key=sp.key,
+        assign=assign,
+        status=HEURISTIC_ONLY,
+        objective=value,
+        best_bound=float(min(value, -sp.carrier_bonus * len(sp.centres))),
+        wall_time_s=time.perf_counter() - start,
+        heuristic_objective=value,
+        cut_short=True,
+    )
+
+
+def _insert_left_out(state: _State, deadline: Deadline) -> None:
     """A block left out joins the closest grappe with room when the distance costs less than
     its penalty (respecting editor, max size, max distance, reduced minimum and apart locks).
 
@@ -384,6 +546,9 @@ def _insert_left_out(state: _State) -> None:
     trees = {e: geo.build_tree(prep.points[[k[1] for k in ks]]) for e, ks in pools.items()}
     left.sort(key=lambda b: (-b.penalty, b.index))
     for b in left:
+        if deadline.passed():
+            state.cut_short = True
+            return
         editor = None if b.flexible else b.editor
         if editor not in pools:
             continue
@@ -414,7 +579,7 @@ def _insert_left_out(state: _State) -> None:
             members[k].update(b.members)
 
 
-def _regroup_left_out(state: _State) -> None:
+def _regroup_left_out(state: _State, deadline: Deadline) -> None:
     """Blocks still left out form new grappes among themselves (coverage first).
 
     For each editor, a seed block bound to it (west-most first) gathers the closest blocks
@@ -447,6 +612,9 @@ def _regroup_left_out(state: _State) -> None:
     for editor, seeds in rounds:
         failed: set[int] = set()
         while True:
+            if deadline.passed():
+                state.cut_short = True
+                return
             open_seeds = [b for b in seeds if b.index not in taken and b.index not in failed]
             if not open_seeds:
                 break
@@ -500,7 +668,7 @@ def apart_members(block: Block, apart: dict[int, set[int]]) -> set[int]:
     return out
 
 
-def _pull_flexible(state: _State) -> None:
+def _pull_flexible(state: _State, deadline: Deadline) -> None:
     """An editor group left out because it is short of the minimum pulls in the nearest
     ESSMS without DUI that can move: left out, or in a grappe that keeps its minimum without
     them (never a grappe's centre). It happens only when the ESSMS it covers are worth more
@@ -521,6 +689,9 @@ def _pull_flexible(state: _State) -> None:
         apart[other].add(one)
     flexible = [b for b in prep.blocks if b.flexible and b.key is None]
     for editor in sorted(by_editor, key=lambda e: (-sum(b.weight for b in by_editor[e]), e)):
+        if deadline.passed():
+            state.cut_short = True
+            return
         group = by_editor[editor]
         seed = max(group, key=lambda b: (b.weight, -b.index))
         centre = seed.members[0]

@@ -36,7 +36,7 @@ from matchmaker.campaigns.blueprint import (
 from matchmaker.campaigns.forms import ActionForm, AdjustForm, RunForm, choices
 from matchmaker.errors import back_to
 from matchmaker.extensions import db
-from matchmaker.grappes import read_model
+from matchmaker.grappes import freshness, read_model
 from matchmaker.mail import MailSettings
 from matchmaker.maps import parse_bbox
 from matchmaker.models import SolverRun
@@ -83,6 +83,12 @@ def start_run(campaign_id: int) -> ResponseReturnValue:
     return redirect(url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id))
 
 
+def _declarations_changed(run: SolverRun) -> str | None:
+    """The warning of a run whose campaign's declarations changed since it (None if not)."""
+    changes = freshness.changes_since(db.session, run)
+    return freshness.changed_text(changes) if changes else None
+
+
 @bp.get("/campagnes/<int:campaign_id>/calculs/<int:run_id>")
 @roles_required(*READERS)
 def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
@@ -113,6 +119,7 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         campaign,
         run=run,
         job=runs.job_of_run(db.session, run),
+        declarations_changed=_declarations_changed(run),
         left_out=left,
         grappes_page=Page(views, grappes_page.number, grappes_page.per_page, grappes_page.total),
         left_out_page=page_of(left, request.args.get("ecartes", 1, type=int)),

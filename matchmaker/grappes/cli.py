@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import click
@@ -9,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.grappes import runs
+from matchmaker.grappes import freshness, runs
 from matchmaker.grappes.errors import RunError
 from matchmaker.grappes.params import solve_params
 from matchmaker.grappes.results import write_results_csv
@@ -116,7 +117,11 @@ def solve_command(
             bar.label = message[:60]
 
         try:
-            runs.execute_run(session, run, progress=advance)
+            with runs.stop_on_signals():
+                runs.execute_run(session, run, progress=advance)
+        except runs.RunInterrupted as stop:
+            click.echo(f"\nExécution n° {run.id} : {stop}.", err=True)
+            raise SystemExit(128 + signal.Signals[stop.signal_name].value) from stop
         except Exception as error:
             raise click.ClickException(f"Échec de l'exécution n° {run.id} : {error}") from error
     rows = write_results_csv(session, run, out)
@@ -158,6 +163,9 @@ def runs_command(campaign_name: str | None, limit: int) -> None:
         found = True
         if run.status == RunStatus.SUCCEEDED:
             click.echo(summary(run))
+            changes = freshness.changes_since(db.session, run)
+            if changes:
+                click.echo(f"  {freshness.changed_text(changes)}")
         else:
             detail = f" : {run.error}" if run.error else ""
             click.echo(f"Exécution n° {run.id} : {run.status}{detail}")

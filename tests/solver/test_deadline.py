@@ -1,0 +1,161 @@
+"""One deadline rules every phase of a solve (issue 17 pt 6, issue 13 pt 4).
+
+The clock is injected: the tests move it, so they prove the logic without timing anything.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+
+from solver import SolveParams, solve, validate
+from solver.core import HEURISTIC_ONLY, Deadline, _GreedyTail, _set_budgets
+from solver.decompose import build_subproblems
+from solver.prepare import prepare
+
+
+class ManualClock:
+    """A clock that moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_deadline_is_read_on_its_clock() -> None:
+    clock = ManualClock()
+    deadline = Deadline(60.0, clock)
+    earlier = deadline.before(6.0)
+    assert (deadline.left(), earlier.left(), deadline.passed()) == (60.0, 54.0, False)
+    clock.now += 55.0
+    assert earlier.passed() and not deadline.passed()
+    assert deadline.elapsed() == 55.0
+    clock.now += 5.0
+    assert deadline.passed() and deadline.left() == 0.0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_past_the_deadline_sub_problems_get_the_greedy_start_and_repairs_are_skipped(
+    make_cluster, fast_params: SolveParams, workers: int
+) -> None:
+    """The deadline passes during preparation: no CP-SAT is started (in-process or in the
+    pool), no repair phase runs, the greedy solution is returned, valid, and cut short."""
+    cands = make_cluster(30, editor="A") + make_cluster(20, 40.0, 0.0, editor="B")
+    params = replace(fast_params, time_limit_s=30.0, num_workers=workers)
+    clock = ManualClock()
+    seen: list[str] = []
+
+    def progress(_fraction: float, message: str) -> None:
+        seen.append(message)
+        if message.startswith("Candidats préparés"):
+            clock.now += 31.0
+
+    solution = solve(cands, params, progress=progress, clock=clock)
+    assert solution.cut_short
+    assert {s.status for s in solution.subproblems} == {HEURISTIC_ONLY}
+    assert len(solution.subproblems) == 2
+    assert "Limite de temps atteinte : rattachements et regroupements sautés" in seen
+    assert not any(m.startswith("ESSMS restants") for m in seen)
+    assert solution.wall_time_s == 31.0
+    assert validate(cands, params, (), solution) == []
+    assert solution.coverage == 1.0  # the greedy start already places these two clusters
+
+
+def test_sub_problems_not_started_before_the_reserve_get_the_greedy_start_only(
+    make_cluster, fast_params: SolveParams
+) -> None:
+    """The first sub-problem ends after 90 % of the time: the second is not started (the last
+    10 % are kept for repairs and explanations), and the solve says it was cut short."""
+    cands = make_cluster(30, editor="A") + make_cluster(20, 40.0, 0.0, editor="B")
+    params = replace(fast_params, time_limit_s=100.0)
+    clock = ManualClock()
+    seen: list[str] = []
+
+    def progress(_fraction: float, message: str) -> None:
+        seen.append(message)
+        if message.startswith("Sous-problème") and clock.now < 1050:
+            clock.now += 91.0
+
+    solution = solve(cands, params, progress=progress, clock=clock)
+    first, second = (s.status for s in sorted(solution.subproblems, key=lambda s: -s.n_arcs))
+    assert first in ("OPTIMAL", "FEASIBLE") and second == HEURISTIC_ONLY
+    assert solution.cut_short
+    # 9 s were left: the repairs ran
+    assert any(m.startswith("ESSMS restants rattachés") for m in seen)
+    assert validate(cands, params, (), solution) == []
+
+
+def test_a_deadline_passing_after_the_sub_problems_skips_the_repairs(
+    make_cluster, make_candidate, fast_params: SolveParams
+) -> None:
+    cands = [*make_cluster(30, editor="A"), make_candidate(300.0, 0.0, editor="A")]
+    params = replace(fast_params, time_limit_s=20.0)
+    clock = ManualClock()
+    seen: list[str] = []
+
+    def progress(_fraction: float, message: str) -> None:
+        seen.append(message)
+        if message.startswith("Sous-problème"):
+            clock.now += 25.0
+
+    solution = solve(cands, params, progress=progress, clock=clock)
+    assert solution.cut_short
+    assert "Limite de temps atteinte : rattachements et regroupements sautés" in seen
+    assert validate(cands, params, (), solution) == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_with_time_left_every_sub_problem_gets_cp_sat(
+    make_cluster, fast_params: SolveParams, workers: int
+) -> None:
+    """The clock stands still: the queue's budgets exceed the time left (by the assembly's
+    reserve), so the solving process prepares the greedy start of the last sub-problem; CP-SAT
+    still gets it, since there is time for it."""
+    cands = [
+        *make_cluster(30, editor="A"),
+        *make_cluster(20, 300.0, 0.0, editor="B"),
+        *make_cluster(16, 0.0, 300.0, editor="C"),
+    ]
+    clock = ManualClock()
+    solution = solve(cands, replace(fast_params, num_workers=workers), clock=clock)
+    assert not solution.cut_short
+    assert solution.wall_time_s == 0.0
+    assert len(solution.subproblems) == 3
+    assert {s.status for s in solution.subproblems} <= {"OPTIMAL", "FEASIBLE"}
+
+
+def test_a_sub_problem_claimed_for_the_greedy_start_still_gets_cp_sat_if_time_remains(
+    make_cluster, fast_params: SolveParams
+) -> None:
+    """100 s of CP-SAT budgets for 10 s left: the solving process claims the last
+    sub-problem for its greedy start; when a worker is free all the same, it gets it."""
+    cands = [
+        *make_cluster(30, editor="A"),
+        *make_cluster(20, 300.0, 0.0, editor="B"),
+        *make_cluster(16, 0.0, 300.0, editor="C"),
+    ]
+    params = replace(fast_params, num_workers=2, subproblem_time_limit_s=100.0)
+    prep = prepare(cands, params, ())
+    subs, _ = build_subproblems(prep, [b.index for b in prep.blocks])
+    _set_budgets(subs, 100.0, params)
+    queue = sorted(subs, key=lambda sp: (-len(sp.arcs), sp.key))
+    keys = [sp.key for sp in queue]
+    tail = _GreedyTail(queue, Deadline(10.0, ManualClock()), workers=2)
+    for _ in range(300):
+        if tail.claimed:
+            break
+        time.sleep(0.1)
+    popped = [tail.pop_first() for _ in subs]
+    greedy_done = tail.stop()
+    assert tail.claimed and keys[-1] in tail.claimed  # the smallest, last in the queue
+    # unclaimed ones first, then the claimed ones: every sub-problem goes to CP-SAT
+    assert [sp.key for sp in popped if sp is not None] == [
+        *(key for key in keys if key not in tail.claimed),
+        *(key for key in keys if key in tail.claimed),
+    ]
+    assert tail.pop_first() is None
+    assert set(greedy_done) <= tail.claimed

@@ -1,0 +1,142 @@
+"""The solver's worker processes never outlive the solve (issue 17 pt 4): a cancel raised by
+the progress callback kills them, and so does the death of their parent, even by SIGKILL.
+
+Real processes, found in /proc (Linux only)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from solver import SolveParams, solve
+from solver.synthetic import generate
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of a live process, None when gone (or a zombie)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    state, ppid = raw.rsplit(")", 1)[1].split()[:2]
+    return None if state in ("Z", "X") else (state, int(ppid))
+
+
+def solver_workers(parent: int) -> list[int]:
+    """Live spawned solver workers whose parent is `parent`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        stat = _stat(int(entry.name))
+        if stat is None or stat[1] != parent:
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def armed(pids: list[int]) -> bool:
+    """Every worker has started and watches its parent (it took the worker name)."""
+    names = []
+    for pid in pids:
+        try:
+            names.append(Path(f"/proc/{pid}/comm").read_text().strip())
+        except OSError:
+            return False
+    return bool(pids) and all(name == "grappes-solveur" for name in names)
+
+
+def alive(pids: list[int]) -> list[int]:
+    return [pid for pid in pids if _stat(pid) is not None]
+
+
+def wait_until(condition, seconds: float) -> bool:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+class Cancelled(Exception):
+    """What a job raises from its progress callback when the user cancels it."""
+
+
+def test_a_cancel_raised_by_the_progress_callback_kills_the_workers() -> None:
+    """The callback raises once two workers run CP-SAT: `solve` raises it at once (it does
+    not wait for sub-problems budgeted for about a minute) and no worker survives."""
+    instance = generate(n=3000, seed=3)
+    params = replace(SolveParams(), time_limit_s=120.0, num_workers=2)
+    workers: list[int] = []
+    cancelled_at: list[float] = []
+
+    def progress(_fraction: float, _message: str) -> None:
+        if not workers and len(solver_workers(os.getpid())) == 2:
+            workers.extend(solver_workers(os.getpid()))
+        if workers:
+            cancelled_at.append(time.monotonic())
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        solve(instance.candidates, params, progress=progress)
+    returned = time.monotonic()
+    assert len(workers) == 2
+    # terminated, not waited for: each sub-problem had tens of seconds of budget
+    assert returned - cancelled_at[0] < 10
+    assert wait_until(lambda: not alive(workers), 5), alive(workers)
+    assert solver_workers(os.getpid()) == []
+
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from dataclasses import replace
+    sys.path.insert(0, {root!r})
+    from solver import SolveParams, solve
+    from solver.synthetic import generate
+
+    if __name__ == "__main__":
+        instance = generate(n=3000, seed=3)
+        solve(instance.candidates, replace(SolveParams(), time_limit_s=300.0, num_workers=2))
+    """
+)
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_no_worker_survives_its_parent_killed(tmp_path: Path, how: signal.Signals) -> None:
+    """A process solving with two workers is killed (SIGKILL: no clean-up at all; SIGTERM:
+    Python's default, no clean-up either): its workers die within seconds, they do not solve
+    on for minutes."""
+    script = tmp_path / "solve.py"
+    script.write_text(SCRIPT.format(root=str(ROOT)), encoding="utf-8")
+    parent = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path)
+    try:
+        assert wait_until(lambda: len(solver_workers(parent.pid)) == 2, 120)
+        workers = solver_workers(parent.pid)
+        assert wait_until(lambda: armed(workers), 120)
+        time.sleep(1)  # the workers are busy with their sub-problems
+        parent.send_signal(how)
+        parent.wait(timeout=30)
+        assert wait_until(lambda: not alive(workers), 5), alive(workers)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
