@@ -239,10 +239,13 @@ def solution_objective(prep: Prepared, grappes: list[Grappe]) -> int:
 
 #: Dense mode (every arc priced exactly) when candidates x blocks is at most this.
 DENSE_PAIRS = 4_000_000
+#: Dense mode: a flexible centre heads a facility of each editor with a bound block this close
+#: (mean member distance); the other editors share its wildcard facility.
+EDITOR_RADIUS_KM = 60.0
 #: Sparse mode: blocks with a member within this radius are listed for a centre.
-LISTING_RADIUS_KM = 60.0
+LISTING_RADIUS_KM = 25.0
 #: Sparse mode: blocks of highest price per member listed against every centre.
-DANGEROUS = 128
+DANGEROUS = 32
 #: Subgradient iterations at most (the deadline usually stops earlier).
 LAGRANGE_MAX_ITER = 300
 _FAR_WEIGHT = 10.0**6
@@ -251,7 +254,7 @@ STALL_ITERATIONS = 5
 #: The restricted LP runs when facilities x LP_ITEMS is at most this (small runs).
 LP_MAX_ARCS = 60_000
 #: Blocks per facility priced exactly (integer knapsack); the rest fractionally.
-KNAPSACK_ITEMS = 48
+KNAPSACK_ITEMS = 16
 #: Cheapest blocks per facility in the restricted LP that provides the starting prices.
 LP_ITEMS = 40
 #: Facility x listed-block cells priced at once (bounds the memory of the pricing).
@@ -362,14 +365,21 @@ def _build_facilities(prep: Prepared, mu: np.ndarray) -> _Facilities | None:
         tree = geo.build_tree(points)
         near = tree.query_radius(points, r=LISTING_RADIUS_KM / geo.EARTH_RADIUS_KM)
         dangerous = np.argsort(-(mu / weight), kind="stable")[: min(DANGEROUS, nb)]
-        lists = [np.union1d(own[np.asarray(js, dtype=int)], dangerous) for js in near]
-        width = max(len(x) for x in lists)
+        counts = np.array([len(js) for js in near])
+        keys = np.concatenate(
+            [
+                np.repeat(np.arange(n), counts) * nb + own[np.concatenate(list(near))],
+                (np.arange(n)[:, None] * nb + dangerous[None, :]).ravel(),
+            ]
+        )
+        keys = np.unique(keys)
+        pair_row, pair_block = keys // nb, keys % nb
+        per_row = np.bincount(pair_row, minlength=n)
+        width = int(per_row.max())
+        slot = np.arange(len(keys)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
         row_blocks = np.zeros((n, width), dtype=int)
-        valid = np.zeros((n, width), dtype=bool)
-        for c, x in enumerate(lists):
-            row_blocks[c, : len(x)] = x
-            valid[c, : len(x)] = True
-        rr, cc = np.nonzero(valid)
+        row_blocks[pair_row, slot] = pair_block
+        rr, cc = pair_row, slot
         row_cost = np.full((n, width), np.inf)
         row_cost[rr, cc] = _pair_costs(points, starts, weight, rr, row_blocks[rr, cc], dw, max_d)
         far_row = np.full(n, _member_cost(np.array(LISTING_RADIUS_KM), dw).item())
@@ -379,20 +389,21 @@ def _build_facilities(prep: Prepared, mu: np.ndarray) -> _Facilities | None:
         cap[dangerous] = np.inf
     own_dist = _pair_costs(points, starts, weight, np.arange(n), own, dw, max_d)
     # facilities: a bound centre heads one (its editor); a flexible centre one per editor
-    # (dense: every editor; sparse: the editors listed near it) and the wildcard
+    # with a bound block near it (dense mode) and the wildcard for every other editor
     centre_ed = block_ed[own]
     rows = [np.flatnonzero(centre_ed >= 0)]
     eds = [centre_ed[rows[0]]]
     flex = np.flatnonzero(centre_ed < 0)
     if len(flex):
-        # editors with a bound block near the centre (a member within the listing radius)
-        sub = block_ed[row_blocks[flex]]
-        near_cost = _member_cost(np.array(LISTING_RADIUS_KM), dw).item()
-        close = row_cost[flex] / weight[row_blocks[flex]] <= near_cost
-        rr, cc = np.nonzero((sub >= 0) & close)
-        pairs = np.unique(flex[rr] * (n_ed + 1) + sub[rr, cc])
-        rows.append(pairs // (n_ed + 1))
-        eds.append(pairs % (n_ed + 1))
+        if dense:  # sparse mode (national runs): the wildcard only, to stay small
+            # editors with a bound block near the centre (mean member distance)
+            sub = block_ed[row_blocks[flex]]
+            near_cost = _member_cost(np.array(EDITOR_RADIUS_KM), dw).item()
+            close = row_cost[flex] / weight[row_blocks[flex]] <= near_cost
+            rr, cc = np.nonzero((sub >= 0) & close)
+            pairs = np.unique(flex[rr] * (n_ed + 1) + sub[rr, cc])
+            rows.append(pairs // (n_ed + 1))
+            eds.append(pairs % (n_ed + 1))
         rows.append(flex)
         eds.append(np.full(len(flex), n_ed))
     row = np.concatenate(rows)
@@ -624,6 +635,8 @@ def lagrangian_bound(
     blocks = prep.blocks
     if not blocks:
         return 0.0
+    if time.perf_counter() >= deadline:
+        return -np.inf
     weight = np.array([b.weight for b in blocks], dtype=int)
     penalty = np.array([b.penalty for b in blocks], dtype=float)
     mu = penalty.copy() if start_prices is None else np.minimum(penalty, start_prices)
