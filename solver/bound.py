@@ -8,9 +8,18 @@ centre. Objective (tenths of km): distance_weight x distance of every member to 
 preference_penalty per flexible member not in its preferred editor's grappe + the priority
 penalty of every ESSMS left out - carrier_bonus per grappe with a capable carrier.
 
-The bound relaxes blocks, apart locks, MustJoin keys, the maximum size, preferences and the
-model's restriction that a flexible centre heads an open grappe; it keeps the editor rule,
-the reduced-minimum rule, the minimum size and the distance limit. For a possible centre c,
+Two lower bounds, both valid for that whole problem; `global_lower_bound` reports the better:
+
+- the *Lagrangian* bound (second half of this module): the LP bound of the whole
+  facility-location model, every arc priced, with integer pricing; strong, computed until a
+  deadline (see the comment block before `DENSE_PAIRS`);
+- the *combinatorial* bound (below): cheap and weak, it also counts the ESSMS that no grappe
+  can take.
+
+The combinatorial bound relaxes blocks, apart locks, MustJoin keys, the maximum size,
+preferences and the model's restriction that a flexible centre heads an open grappe; it keeps
+the editor rule, the reduced-minimum rule, the minimum size and the distance limit. For a
+possible centre c,
 let f_c be the smallest mean member distance of a grappe centred on c: the (m - 1) nearest
 ESSMS c may be grouped with, m its minimum size, summed and divided by m (a larger grappe
 only adds farther members, so its mean is not smaller). A grappe g centred on c then costs
@@ -208,33 +217,41 @@ def solution_objective(prep: Prepared, grappes: list[Grappe]) -> int:
 # Relaxed model (every real solution is a solution of it, at no greater cost):
 #
 # - a *facility* (c, e) is a grappe centred on candidate c with editor e; c's block is in it
-#   (the centre is a member); another block joins when it is bound to e or flexible; a
-#   flexible centre also heads a wildcard facility (flexible blocks only: the open grappe,
-#   and a lower bound for the editors not listed near c);
+#   (the centre is a member); another block joins when it is bound to e or flexible. A
+#   flexible centre heads one facility per editor with a bound block within EDITOR_RADIUS_KM
+#   and a *wildcard* facility that takes flexible blocks and the bound blocks of every other
+#   editor (a relaxation of each of their facilities and of the open grappe);
 # - its size is within [m_c, max_size], m_c = min_size_overseas when c is in a reduced-minimum
 #   department (a real grappe there may need more), else min_size;
 # - a block joins at most one facility, otherwise it pays its penalty p_B; a block heads at
 #   most one facility; OG blocks stay whole; max_distance_km holds for every member; a
-#   flexible member pays preference_penalty unless the facility's editor is the one it prefers;
-# - relaxed: apart locks, MustJoin keys (forced becomes « at most one »), the carrier condition
-#   (every facility gets the bonus) and the integrality of the blocks joining a facility (an LP
-#   knapsack per facility, solved exactly by sorting).
+#   flexible member pays preference_penalty unless the facility's editor is the one it prefers
+#   (in a wildcard: unless it is the editor most of the block prefers);
+# - the carrier bonus goes to every facility that a capable carrier can join;
+# - relaxed: apart locks, MustJoin keys (forced becomes « at most one »), and partly the
+#   integrality of the blocks joining a facility (below).
 #
 # Dualising « at most one facility per block » with prices mu_B <= p_B gives, for *every* mu,
 #
 #   L(mu) = sum_B mu_B + sum_B min(0, min_{facilities f headed by B} g_f(mu)),
-#   g_f(mu) = -bonus + (d_{B,f} - mu_B) + min over fractional sets S of other compatible
-#             blocks with weight in [m_c - w_B, max_size - w_B] of sum_{B' in S} (d_{B',f} - mu_B'),
+#   g_f(mu) = -bonus_f + (d_{B,f} - mu_B) + min over sets S of other compatible blocks with
+#             weight in [m_c - w_B, max_size - w_B] of sum_{B' in S} (d_{B',f} - mu_B'),
 #
-# a lower bound on the optimum (weak duality): the bound is valid at every iteration of the
-# subgradient method, and the best one is kept when the deadline comes.
+# a lower bound on the optimum (weak duality): the bound is valid at every iteration, and the
+# best one is kept when the deadline comes. The pricing (min over S) is an integer knapsack with
+# a minimum over the KNAPSACK_ITEMS blocks of lowest reduced cost per member (dynamic
+# programme), the others being fractional items at the lowest of their ratios (a relaxation,
+# so still a lower bound). Prices: a restricted LP's duals on small runs, else each block's cost
+# in the solution found, then projected subgradient steps (Polyak step towards that
+# solution's objective). Since the pricing keeps integrality, L can exceed the LP bound.
 #
 # All arcs: when (candidates x blocks) is small enough every arc is priced exactly (dense
-# mode, every regional run). Otherwise (sparse mode) centre c lists the blocks with a member
-# within LISTING_RADIUS_KM plus the DANGEROUS blocks of highest price per member (against every
-# centre); any other block has every member at least that far, so its reduced cost per member is
-# at least tenths(radius) - mu_B / w_B >= 0 once the prices of the unlisted blocks are capped at
-# tenths(radius) per member (any mu <= p is valid, the cap is a restriction of the search):
+# mode, every regional run). Otherwise (sparse mode, national runs) centre c lists the blocks
+# with a member within LISTING_RADIUS_KM plus the DANGEROUS blocks of highest price per member
+# (against every centre), and a flexible centre heads the wildcard only; any other block has
+# every member at least that far, so its reduced cost per member is at least
+# tenths(radius) - mu_B / w_B >= 0 once the prices of the unlisted blocks are capped at
+# tenths(radius) per member (any mu <= p is valid, the cap only restricts the search):
 # unlisted arcs are priced by an unlimited item at that ratio, so none is ever ignored.
 
 #: Dense mode (every arc priced exactly) when candidates x blocks is at most this.
