@@ -439,7 +439,9 @@ def _build_facilities(prep: Prepared, mu: np.ndarray) -> _Facilities | None:
     )
     ok = (item_ed == -1) | np.where((ed == n_ed)[:, None], other_editor, item_ed == ed[:, None])
     ok &= item_block != own[row][:, None]
-    item_cost = np.where(ok, row_cost[row] + pref[item_block, ed[:, None]], np.inf)
+    costs = row_cost[row] + pref[item_block, ed[:, None]] if pref.any() else row_cost[row]
+    item_cost = np.where(ok, costs, np.inf)
+    del costs
     w_own = weight[own[row]]
     # the carrier bonus needs a capable carrier: the heading block or a block that can join
     capable = np.array([b.capable for b in blocks], dtype=bool)

@@ -10,7 +10,9 @@ Phases:
    always: coverage first);
 3. blocks still left out form new grappes among themselves, per editor, completed by
    flexible blocks (`_regroup_left_out`), then phase 2 runs again;
-4. the global lower bound (`solver.bound`, the Lagrangian of the whole model) is computed
+4. blocks move to cheaper grappes across the sub-problem cuts and centres move to their
+   grappe's medoid (`heuristic.improve_solution`), until the bound's share of the time;
+5. the global lower bound (`solver.bound`, the Lagrangian of the whole model) is computed
    last, until the deadline (at least `BOUND_MIN_S`), from the prices of the solution found.
 
 Time: 75 % of the budget (`SolveParams.effective_time_limit`: the user's `time_limit_s`, or
@@ -36,6 +38,7 @@ from solver.bound import global_lower_bound, solution_objective
 from solver.decompose import Subproblem, build_subproblems, centre_editor
 from solver.explain import explain_uncovered
 from solver.grappes import make_grappe
+from solver.heuristic import improve_solution
 from solver.model import SubResult, solve_subproblem
 from solver.prepare import Block, Prepared, prepare
 from solver.types import (
@@ -52,9 +55,9 @@ Progress = Callable[[float, str], None]
 #: Share of the time kept for preparation, insertion and explanations.
 RESERVE_SHARE = 0.1
 #: Share of the time kept for the global lower bound (solver.bound), computed last.
-BOUND_SHARE = 0.15
+BOUND_SHARE = 0.2
 #: Seconds the global bound gets at least, even when the solve used the whole budget.
-BOUND_MIN_S = 1.0
+BOUND_MIN_S = 3.0
 WALL_GUARD_FACTOR = 3.0
 #: Nearest grappes looked at when inserting a block left out.
 INSERT_LOOKUP = 60
@@ -98,6 +101,7 @@ def solve(
     _insert_left_out(state)
     _pull_flexible(state)
     report(0.9, "ESSMS restants regroupés en grappes supplémentaires")
+    improve_solution(prep, state.block_grappe, deadline - BOUND_SHARE * time_limit)
     state.cut_short |= time.perf_counter() > deadline
     report(0.92, "Calcul de la borne globale")
     bound_deadline = max(deadline, time.perf_counter() + BOUND_MIN_S)
