@@ -58,6 +58,8 @@ class GlobalBound:
     best_lambda: float
     combinatorial: float = -np.inf
     lagrangian: float = -np.inf
+    #: per block, the sum of its members' shares of the combinatorial bound
+    prices: np.ndarray | None = None
 
 
 def _tenths(km: np.ndarray, weight: int) -> np.ndarray:
@@ -70,20 +72,18 @@ DEFAULT_BOUND_S = 2.0
 
 
 def global_lower_bound(
-    prep: Prepared,
-    deadline: float | None = None,
-    grappes: list[Grappe] | tuple[Grappe, ...] = (),
-    upper: float | None = None,
+    prep: Prepared, deadline: float | None = None, upper: float | None = None
 ) -> GlobalBound:
     """Lower bound on the objective of any solution of the whole problem: the better of the
     combinatorial bound (cheap) and the Lagrangian bound (the LP bound of the whole model,
-    all arcs priced), computed until `deadline` (perf_counter time). `grappes` (a solution)
-    gives the Lagrangian's starting prices and `upper` its objective."""
+    all arcs priced), computed until `deadline` (perf_counter time); `upper` is the
+    objective of a known solution (it steers the subgradient steps)."""
     comb = combinatorial_bound(prep)
     if deadline is None:
         deadline = time.perf_counter() + DEFAULT_BOUND_S
-    start = block_prices(prep, list(grappes)) if grappes else None
-    lagr = lagrangian_bound(prep, deadline, upper=upper, start_prices=start)
+    # starting prices: the combinatorial bound's shares, so that the first value is already
+    # close to it and the subgradient climbs from there
+    lagr = lagrangian_bound(prep, deadline, upper=upper, start_prices=comb.prices)
     return GlobalBound(
         max(comb.value, lagr), comb.n_uncoverable, comb.best_lambda, comb.value, lagr
     )
@@ -170,6 +170,7 @@ def combinatorial_bound(prep: Prepared) -> GlobalBound:
             near_b[targets, k] = float(bonus[centres].max())
     coverable = np.isfinite(near_f + near_d).any(axis=1)
     best_value, best_lambda = -np.inf, 0.0
+    best_per = np.zeros(len(members))
     with np.errstate(invalid="ignore"):
         for lam in LAMBDAS:
             term = lam * near_f + (1 - lam) * near_d - near_b
@@ -177,8 +178,10 @@ def combinatorial_bound(prep: Prepared) -> GlobalBound:
             per = np.minimum(priority, term.min(axis=1))
             value = float(per.sum())
             if value > best_value:
-                best_value, best_lambda = value, float(lam)
-    return GlobalBound(best_value, int((~coverable).sum()), best_lambda)
+                best_value, best_lambda, best_per = value, float(lam), per
+    share = dict(zip(members.tolist(), best_per.tolist(), strict=True))
+    prices = np.array([sum(share[i] for i in b.members) for b in prep.blocks], dtype=float)
+    return GlobalBound(best_value, int((~coverable).sum()), best_lambda, prices=prices)
 
 
 def solution_objective(prep: Prepared, grappes: list[Grappe]) -> int:
@@ -241,9 +244,10 @@ def solution_objective(prep: Prepared, grappes: list[Grappe]) -> int:
 # best one is kept when the deadline comes. The pricing (min over S) is an integer knapsack with
 # a minimum over the KNAPSACK_ITEMS blocks of lowest reduced cost per member (dynamic
 # programme), the others being fractional items at the lowest of their ratios (a relaxation,
-# so still a lower bound). Prices: a restricted LP's duals on small runs, else each block's cost
-# in the solution found, then projected subgradient steps (Polyak step towards that
-# solution's objective). Since the pricing keeps integrality, L can exceed the LP bound.
+# so still a lower bound). Prices: a restricted LP's duals on small runs, else the blocks'
+# shares of the combinatorial bound (so the first value is close to it), then projected
+# subgradient steps (Polyak step towards the solution's objective). Since the pricing keeps
+# integrality, L can exceed the LP bound.
 #
 # All arcs: when (candidates x blocks) is small enough every arc is priced exactly (dense
 # mode, every regional run). Otherwise (sparse mode, national runs) centre c lists the blocks
@@ -618,25 +622,6 @@ def _lp_prices(
         return None
     lam = -np.asarray(res.ineqlin.marginals[:nb])
     return penalty - np.maximum(lam, 0.0)
-
-
-def block_prices(prep: Prepared, grappes: list[Grappe]) -> np.ndarray:
-    """Starting prices: each block's cost in `grappes` (distances to the centre and
-    preference penalties), its penalty when it is left out."""
-    params = prep.params
-    mu = np.array([b.penalty for b in prep.blocks], dtype=float)
-    for g in grappes:
-        if g.frozen:
-            continue
-        centre = prep.index[g.centre]
-        for b in {prep.block_of.get(prep.index[m.finess_et], -1) for m in g.members} - {-1}:
-            block = prep.blocks[b]
-            d = geo.pairwise_km(prep.points[block.members], prep.points[[centre]])[:, 0]
-            unwanted = sum(n for e, n in block.preferences.items() if e != g.editor)
-            mu[b] = params.distance_weight * float(np.rint(d * 10).sum()) + (
-                params.preference_penalty * unwanted
-            )
-    return mu
 
 
 def lagrangian_bound(

@@ -13,7 +13,7 @@ Phases:
 4. blocks move to cheaper grappes across the sub-problem cuts and centres move to their
    grappe's medoid (`heuristic.improve_solution`), until the bound's share of the time;
 5. the global lower bound (`solver.bound`, the Lagrangian of the whole model) is computed
-   last, until the deadline (at least `BOUND_MIN_S`), from the prices of the solution found.
+   last, until the deadline (at least `BOUND_MIN_S`).
 
 Time: 75 % of the budget (`SolveParams.effective_time_limit`: the user's `time_limit_s`, or
 a budget that follows the number of ESSMS) x `num_workers` is shared between sub-problems in
@@ -301,7 +301,7 @@ class _State:
         objective = float(solution_objective(prep, grappes))
         bound = sum(s.best_bound for s in self.stats)
         decomposed = sum(s.objective for s in self.stats)
-        global_bound = global_lower_bound(prep, bound_deadline, grappes, objective)
+        global_bound = global_lower_bound(prep, bound_deadline, objective)
         return Solution(
             status=status,
             grappes=tuple(grappes),
