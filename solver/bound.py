@@ -666,7 +666,8 @@ def lagrangian_bound(
         # a block of w members moves w times faster (its price is w prices per member)
         direction = sub * weight
         slope = float((sub * direction).sum())
-        if time.perf_counter() > deadline or scale < 1e-3 or slope < 1e-12:
+        proved = upper is not None and best >= upper - 1e-6  # the solution is optimal
+        if proved or time.perf_counter() > deadline or scale < 1e-3 or slope < 1e-12:
             break
         target = upper if upper is not None and upper > best else best + abs(best) * 0.05 + 1
         mu = np.minimum(limit, mu + scale * (target - value) / slope * direction)
