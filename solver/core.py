@@ -15,7 +15,7 @@ Phases:
 5. the global lower bound (`solver.bound`, the Lagrangian of the whole model) is computed
    last, until the deadline (at least `BOUND_MIN_S`).
 
-Time: 75 % of the budget (`SolveParams.effective_time_limit`: the user's `time_limit_s`, or
+Time: 70 % of the budget (`SolveParams.effective_time_limit`: the user's `time_limit_s`, or
 a budget that follows the number of ESSMS) x `num_workers` is shared between sub-problems in
 proportion to their number of arcs, capped by `subproblem_time_limit_s`. CP-SAT receives it
 as deterministic time (so a seeded run is reproducible, whatever the machine's load), with a
