@@ -8,9 +8,18 @@ centre. Objective (tenths of km): distance_weight x distance of every member to 
 preference_penalty per flexible member not in its preferred editor's grappe + the priority
 penalty of every ESSMS left out - carrier_bonus per grappe with a capable carrier.
 
-The bound relaxes blocks, apart locks, MustJoin keys, the maximum size, preferences and the
-model's restriction that a flexible centre heads an open grappe; it keeps the editor rule,
-the reduced-minimum rule, the minimum size and the distance limit. For a possible centre c,
+Two lower bounds, both valid for that whole problem; `global_lower_bound` reports the better:
+
+- the *Lagrangian* bound (second half of this module): the LP bound of the whole
+  facility-location model, every arc priced, with integer pricing; strong, computed until a
+  deadline (see the comment block before `DENSE_PAIRS`);
+- the *combinatorial* bound (below): cheap and weak, it also counts the ESSMS that no grappe
+  can take.
+
+The combinatorial bound relaxes blocks, apart locks, MustJoin keys, the maximum size,
+preferences and the model's restriction that a flexible centre heads an open grappe; it keeps
+the editor rule, the reduced-minimum rule, the minimum size and the distance limit. For a
+possible centre c,
 let f_c be the smallest mean member distance of a grappe centred on c: the (m - 1) nearest
 ESSMS c may be grouped with, m its minimum size, summed and divided by m (a larger grappe
 only adds farther members, so its mean is not smaller). A grappe g centred on c then costs
@@ -49,6 +58,8 @@ class GlobalBound:
     best_lambda: float
     combinatorial: float = -np.inf
     lagrangian: float = -np.inf
+    #: per block, the sum of its members' shares of the combinatorial bound
+    prices: np.ndarray | None = None
 
 
 def _tenths(km: np.ndarray, weight: int) -> np.ndarray:
@@ -61,20 +72,18 @@ DEFAULT_BOUND_S = 2.0
 
 
 def global_lower_bound(
-    prep: Prepared,
-    deadline: float | None = None,
-    grappes: list[Grappe] | tuple[Grappe, ...] = (),
-    upper: float | None = None,
+    prep: Prepared, deadline: float | None = None, upper: float | None = None
 ) -> GlobalBound:
     """Lower bound on the objective of any solution of the whole problem: the better of the
     combinatorial bound (cheap) and the Lagrangian bound (the LP bound of the whole model,
-    all arcs priced), computed until `deadline` (perf_counter time). `grappes` (a solution)
-    gives the Lagrangian's starting prices and `upper` its objective."""
+    all arcs priced), computed until `deadline` (perf_counter time); `upper` is the
+    objective of a known solution (it steers the subgradient steps)."""
     comb = combinatorial_bound(prep)
     if deadline is None:
         deadline = time.perf_counter() + DEFAULT_BOUND_S
-    start = block_prices(prep, list(grappes)) if grappes else None
-    lagr = lagrangian_bound(prep, deadline, upper=upper, start_prices=start)
+    # starting prices: the combinatorial bound's shares, so that the first value is already
+    # close to it and the subgradient climbs from there
+    lagr = lagrangian_bound(prep, deadline, upper=upper, start_prices=comb.prices)
     return GlobalBound(
         max(comb.value, lagr), comb.n_uncoverable, comb.best_lambda, comb.value, lagr
     )
@@ -161,6 +170,7 @@ def combinatorial_bound(prep: Prepared) -> GlobalBound:
             near_b[targets, k] = float(bonus[centres].max())
     coverable = np.isfinite(near_f + near_d).any(axis=1)
     best_value, best_lambda = -np.inf, 0.0
+    best_per = np.zeros(len(members))
     with np.errstate(invalid="ignore"):
         for lam in LAMBDAS:
             term = lam * near_f + (1 - lam) * near_d - near_b
@@ -168,8 +178,10 @@ def combinatorial_bound(prep: Prepared) -> GlobalBound:
             per = np.minimum(priority, term.min(axis=1))
             value = float(per.sum())
             if value > best_value:
-                best_value, best_lambda = value, float(lam)
-    return GlobalBound(best_value, int((~coverable).sum()), best_lambda)
+                best_value, best_lambda, best_per = value, float(lam), per
+    share = dict(zip(members.tolist(), best_per.tolist(), strict=True))
+    prices = np.array([sum(share[i] for i in b.members) for b in prep.blocks], dtype=float)
+    return GlobalBound(best_value, int((~coverable).sum()), best_lambda, prices=prices)
 
 
 def solution_objective(prep: Prepared, grappes: list[Grappe]) -> int:
@@ -208,41 +220,53 @@ def solution_objective(prep: Prepared, grappes: list[Grappe]) -> int:
 # Relaxed model (every real solution is a solution of it, at no greater cost):
 #
 # - a *facility* (c, e) is a grappe centred on candidate c with editor e; c's block is in it
-#   (the centre is a member); another block joins when it is bound to e or flexible; a
-#   flexible centre also heads a wildcard facility (flexible blocks only: the open grappe,
-#   and a lower bound for the editors not listed near c);
+#   (the centre is a member); another block joins when it is bound to e or flexible. A
+#   flexible centre heads one facility per editor with a bound block within EDITOR_RADIUS_KM
+#   and a *wildcard* facility that takes flexible blocks and the bound blocks of every other
+#   editor (a relaxation of each of their facilities and of the open grappe);
 # - its size is within [m_c, max_size], m_c = min_size_overseas when c is in a reduced-minimum
 #   department (a real grappe there may need more), else min_size;
 # - a block joins at most one facility, otherwise it pays its penalty p_B; a block heads at
 #   most one facility; OG blocks stay whole; max_distance_km holds for every member; a
-#   flexible member pays preference_penalty unless the facility's editor is the one it prefers;
-# - relaxed: apart locks, MustJoin keys (forced becomes « at most one »), the carrier condition
-#   (every facility gets the bonus) and the integrality of the blocks joining a facility (an LP
-#   knapsack per facility, solved exactly by sorting).
+#   flexible member pays preference_penalty unless the facility's editor is the one it prefers
+#   (in a wildcard: unless it is the editor most of the block prefers);
+# - the carrier bonus goes to every facility that a capable carrier can join;
+# - relaxed: apart locks, MustJoin keys (forced becomes « at most one »), and partly the
+#   integrality of the blocks joining a facility (below).
 #
 # Dualising « at most one facility per block » with prices mu_B <= p_B gives, for *every* mu,
 #
 #   L(mu) = sum_B mu_B + sum_B min(0, min_{facilities f headed by B} g_f(mu)),
-#   g_f(mu) = -bonus + (d_{B,f} - mu_B) + min over fractional sets S of other compatible
-#             blocks with weight in [m_c - w_B, max_size - w_B] of sum_{B' in S} (d_{B',f} - mu_B'),
+#   g_f(mu) = -bonus_f + (d_{B,f} - mu_B) + min over sets S of other compatible blocks with
+#             weight in [m_c - w_B, max_size - w_B] of sum_{B' in S} (d_{B',f} - mu_B'),
 #
-# a lower bound on the optimum (weak duality): the bound is valid at every iteration of the
-# subgradient method, and the best one is kept when the deadline comes.
+# a lower bound on the optimum (weak duality): the bound is valid at every iteration, and the
+# best one is kept when the deadline comes. The pricing (min over S) is an integer knapsack with
+# a minimum over the KNAPSACK_ITEMS blocks of lowest reduced cost per member (dynamic
+# programme), the others being fractional items at the lowest of their ratios (a relaxation,
+# so still a lower bound). Prices: a restricted LP's duals on small runs, else the blocks'
+# shares of the combinatorial bound (so the first value is close to it), then projected
+# subgradient steps (Polyak step towards the solution's objective). Since the pricing keeps
+# integrality, L can exceed the LP bound.
 #
 # All arcs: when (candidates x blocks) is small enough every arc is priced exactly (dense
-# mode, every regional run). Otherwise (sparse mode) centre c lists the blocks with a member
-# within LISTING_RADIUS_KM plus the DANGEROUS blocks of highest price per member (against every
-# centre); any other block has every member at least that far, so its reduced cost per member is
-# at least tenths(radius) - mu_B / w_B >= 0 once the prices of the unlisted blocks are capped at
-# tenths(radius) per member (any mu <= p is valid, the cap is a restriction of the search):
+# mode, every regional run). Otherwise (sparse mode, national runs) centre c lists the blocks
+# with a member within LISTING_RADIUS_KM plus the DANGEROUS blocks of highest price per member
+# (against every centre), and a flexible centre heads the wildcard only; any other block has
+# every member at least that far, so its reduced cost per member is at least
+# tenths(radius) - mu_B / w_B >= 0 once the prices of the unlisted blocks are capped at
+# tenths(radius) per member (any mu <= p is valid, the cap only restricts the search):
 # unlisted arcs are priced by an unlimited item at that ratio, so none is ever ignored.
 
 #: Dense mode (every arc priced exactly) when candidates x blocks is at most this.
 DENSE_PAIRS = 4_000_000
+#: Dense mode: a flexible centre heads a facility of each editor with a bound block this close
+#: (mean member distance); the other editors share its wildcard facility.
+EDITOR_RADIUS_KM = 60.0
 #: Sparse mode: blocks with a member within this radius are listed for a centre.
-LISTING_RADIUS_KM = 60.0
+LISTING_RADIUS_KM = 25.0
 #: Sparse mode: blocks of highest price per member listed against every centre.
-DANGEROUS = 128
+DANGEROUS = 32
 #: Subgradient iterations at most (the deadline usually stops earlier).
 LAGRANGE_MAX_ITER = 300
 _FAR_WEIGHT = 10.0**6
@@ -251,7 +275,7 @@ STALL_ITERATIONS = 5
 #: The restricted LP runs when facilities x LP_ITEMS is at most this (small runs).
 LP_MAX_ARCS = 60_000
 #: Blocks per facility priced exactly (integer knapsack); the rest fractionally.
-KNAPSACK_ITEMS = 48
+KNAPSACK_ITEMS = 16
 #: Cheapest blocks per facility in the restricted LP that provides the starting prices.
 LP_ITEMS = 40
 #: Facility x listed-block cells priced at once (bounds the memory of the pricing).
@@ -362,14 +386,21 @@ def _build_facilities(prep: Prepared, mu: np.ndarray) -> _Facilities | None:
         tree = geo.build_tree(points)
         near = tree.query_radius(points, r=LISTING_RADIUS_KM / geo.EARTH_RADIUS_KM)
         dangerous = np.argsort(-(mu / weight), kind="stable")[: min(DANGEROUS, nb)]
-        lists = [np.union1d(own[np.asarray(js, dtype=int)], dangerous) for js in near]
-        width = max(len(x) for x in lists)
+        counts = np.array([len(js) for js in near])
+        keys = np.concatenate(
+            [
+                np.repeat(np.arange(n), counts) * nb + own[np.concatenate(list(near))],
+                (np.arange(n)[:, None] * nb + dangerous[None, :]).ravel(),
+            ]
+        )
+        keys = np.unique(keys)
+        pair_row, pair_block = keys // nb, keys % nb
+        per_row = np.bincount(pair_row, minlength=n)
+        width = int(per_row.max())
+        slot = np.arange(len(keys)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
         row_blocks = np.zeros((n, width), dtype=int)
-        valid = np.zeros((n, width), dtype=bool)
-        for c, x in enumerate(lists):
-            row_blocks[c, : len(x)] = x
-            valid[c, : len(x)] = True
-        rr, cc = np.nonzero(valid)
+        row_blocks[pair_row, slot] = pair_block
+        rr, cc = pair_row, slot
         row_cost = np.full((n, width), np.inf)
         row_cost[rr, cc] = _pair_costs(points, starts, weight, rr, row_blocks[rr, cc], dw, max_d)
         far_row = np.full(n, _member_cost(np.array(LISTING_RADIUS_KM), dw).item())
@@ -379,20 +410,21 @@ def _build_facilities(prep: Prepared, mu: np.ndarray) -> _Facilities | None:
         cap[dangerous] = np.inf
     own_dist = _pair_costs(points, starts, weight, np.arange(n), own, dw, max_d)
     # facilities: a bound centre heads one (its editor); a flexible centre one per editor
-    # (dense: every editor; sparse: the editors listed near it) and the wildcard
+    # with a bound block near it (dense mode) and the wildcard for every other editor
     centre_ed = block_ed[own]
     rows = [np.flatnonzero(centre_ed >= 0)]
     eds = [centre_ed[rows[0]]]
     flex = np.flatnonzero(centre_ed < 0)
     if len(flex):
-        # editors with a bound block near the centre (a member within the listing radius)
-        sub = block_ed[row_blocks[flex]]
-        near_cost = _member_cost(np.array(LISTING_RADIUS_KM), dw).item()
-        close = row_cost[flex] / weight[row_blocks[flex]] <= near_cost
-        rr, cc = np.nonzero((sub >= 0) & close)
-        pairs = np.unique(flex[rr] * (n_ed + 1) + sub[rr, cc])
-        rows.append(pairs // (n_ed + 1))
-        eds.append(pairs % (n_ed + 1))
+        if dense:  # sparse mode (national runs): the wildcard only, to stay small
+            # editors with a bound block near the centre (mean member distance)
+            sub = block_ed[row_blocks[flex]]
+            near_cost = _member_cost(np.array(EDITOR_RADIUS_KM), dw).item()
+            close = row_cost[flex] / weight[row_blocks[flex]] <= near_cost
+            rr, cc = np.nonzero((sub >= 0) & close)
+            pairs = np.unique(flex[rr] * (n_ed + 1) + sub[rr, cc])
+            rows.append(pairs // (n_ed + 1))
+            eds.append(pairs % (n_ed + 1))
         rows.append(flex)
         eds.append(np.full(len(flex), n_ed))
     row = np.concatenate(rows)
@@ -411,7 +443,9 @@ def _build_facilities(prep: Prepared, mu: np.ndarray) -> _Facilities | None:
     )
     ok = (item_ed == -1) | np.where((ed == n_ed)[:, None], other_editor, item_ed == ed[:, None])
     ok &= item_block != own[row][:, None]
-    item_cost = np.where(ok, row_cost[row] + pref[item_block, ed[:, None]], np.inf)
+    costs = row_cost[row] + pref[item_block, ed[:, None]] if pref.any() else row_cost[row]
+    item_cost = np.where(ok, costs, np.inf)
+    del costs
     w_own = weight[own[row]]
     # the carrier bonus needs a capable carrier: the heading block or a block that can join
     capable = np.array([b.capable for b in blocks], dtype=bool)
@@ -590,25 +624,6 @@ def _lp_prices(
     return penalty - np.maximum(lam, 0.0)
 
 
-def block_prices(prep: Prepared, grappes: list[Grappe]) -> np.ndarray:
-    """Starting prices: each block's cost in `grappes` (distances to the centre and
-    preference penalties), its penalty when it is left out."""
-    params = prep.params
-    mu = np.array([b.penalty for b in prep.blocks], dtype=float)
-    for g in grappes:
-        if g.frozen:
-            continue
-        centre = prep.index[g.centre]
-        for b in {prep.block_of.get(prep.index[m.finess_et], -1) for m in g.members} - {-1}:
-            block = prep.blocks[b]
-            d = geo.pairwise_km(prep.points[block.members], prep.points[[centre]])[:, 0]
-            unwanted = sum(n for e, n in block.preferences.items() if e != g.editor)
-            mu[b] = params.distance_weight * float(np.rint(d * 10).sum()) + (
-                params.preference_penalty * unwanted
-            )
-    return mu
-
-
 def lagrangian_bound(
     prep: Prepared,
     deadline: float,
@@ -624,6 +639,8 @@ def lagrangian_bound(
     blocks = prep.blocks
     if not blocks:
         return 0.0
+    if time.perf_counter() >= deadline:
+        return -np.inf
     weight = np.array([b.weight for b in blocks], dtype=int)
     penalty = np.array([b.penalty for b in blocks], dtype=float)
     mu = penalty.copy() if start_prices is None else np.minimum(penalty, start_prices)
@@ -649,7 +666,8 @@ def lagrangian_bound(
         # a block of w members moves w times faster (its price is w prices per member)
         direction = sub * weight
         slope = float((sub * direction).sum())
-        if time.perf_counter() > deadline or scale < 1e-3 or slope < 1e-12:
+        proved = upper is not None and best >= upper - 1e-6  # the solution is optimal
+        if proved or time.perf_counter() > deadline or scale < 1e-3 or slope < 1e-12:
             break
         target = upper if upper is not None and upper > best else best + abs(best) * 0.05 + 1
         mu = np.minimum(limit, mu + scale * (target - value) / slope * direction)

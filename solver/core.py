@@ -10,11 +10,13 @@ Phases:
    always: coverage first);
 3. blocks still left out form new grappes among themselves, per editor, completed by
    flexible blocks (`_regroup_left_out`), then phase 2 runs again;
-4. the global lower bound (`solver.bound`, the Lagrangian of the whole model) is computed
-   last, until the deadline (at least `BOUND_MIN_S`), from the prices of the solution found.
+4. blocks move to cheaper grappes across the sub-problem cuts and centres move to their
+   grappe's medoid (`heuristic.improve_solution`), until the bound's share of the time;
+5. the global lower bound (`solver.bound`, the Lagrangian of the whole model) is computed
+   last, until the deadline (at least `BOUND_MIN_S`).
 
 Time: one `Deadline` (the start of the solve + the effective time limit) rules every phase.
-75 % of the budget (`SolveParams.effective_time_limit`: the user's `time_limit_s`, or
+70 % of the budget (`SolveParams.effective_time_limit`: the user's `time_limit_s`, or
 a budget that follows the number of ESSMS) x `num_workers` is shared between sub-problems in
 proportion to their number of arcs, capped by `subproblem_time_limit_s`. CP-SAT receives it
 as deterministic time (so a seeded run is reproducible, whatever the machine's load), with a
@@ -42,7 +44,7 @@ from solver.bound import global_lower_bound, solution_objective
 from solver.decompose import Subproblem, build_subproblems, centre_editor
 from solver.explain import explain_uncovered
 from solver.grappes import make_grappe
-from solver.heuristic import greedy, is_feasible
+from solver.heuristic import greedy, improve_solution, is_feasible
 from solver.heuristic import objective as heuristic_objective
 from solver.model import SubResult, solve_subproblem
 from solver.prepare import Block, Prepared, prepare
@@ -61,9 +63,9 @@ Progress = Callable[[float, str], None]
 #: Share of the time kept for the repair phases after the sub-problems.
 RESERVE_SHARE = 0.1
 #: Share of the time kept for the global lower bound (solver.bound), computed last.
-BOUND_SHARE = 0.15
+BOUND_SHARE = 0.2
 #: Seconds the global bound gets at least, even when the solve used the whole budget.
-BOUND_MIN_S = 1.0
+BOUND_MIN_S = 3.0
 #: Seconds per ESSMS kept at the end for assembling the solution (grappes, explanations):
 #: 6 to 13 s for 35,000 ESSMS on a 2-core machine at load 11-14 (bench/bench_time_limit.py).
 ASSEMBLY_S_PER_ESSMS = 4e-4
@@ -156,6 +158,8 @@ def solve(
         _insert_left_out(state, finish_by)
         _pull_flexible(state, finish_by)
         report(0.9, "ESSMS restants regroupés en grappes supplémentaires")
+        # perf_counter time (the improvement phase's clock)
+        improve_solution(prep, state.block_grappe, time.perf_counter() + finish_by.left())
     report(0.92, "Calcul de la borne globale")
     # perf_counter time (the bound's clock), at least BOUND_MIN_S from now
     bound_deadline = time.perf_counter() + max(assembly.left(), BOUND_MIN_S)
@@ -441,7 +445,7 @@ class _State:
         objective = float(solution_objective(prep, grappes))
         bound = sum(s.best_bound for s in self.stats)
         decomposed = sum(s.objective for s in self.stats)
-        global_bound = global_lower_bound(prep, bound_deadline, grappes, objective)
+        global_bound = global_lower_bound(prep, bound_deadline, objective)
         return Solution(
             status=status,
             grappes=tuple(grappes),

@@ -9,9 +9,14 @@ open centres while the grappe they leave keeps its minimum.
 from __future__ import annotations
 
 import heapq
+import time
 from collections import defaultdict
 
+import numpy as np
+
+from solver import geo
 from solver.decompose import Subproblem
+from solver.prepare import Prepared
 
 UNASSIGNED = -1
 
@@ -232,4 +237,129 @@ def _recentre(sp, assign, cost, centres_of_block, size, members, is_open) -> boo
             is_open.discard(c)
             is_open.add(best_c)
             moved = True
+    return moved
+
+
+#: Nearest grappes (by centre) a block may move to in the whole-solution improvement.
+RELOCATE_LOOKUP = 12
+
+
+def improve_solution(
+    prep: Prepared, block_grappe: dict[int, tuple[str | None, int]], deadline: float
+) -> int:
+    """Improvement of the whole solution across sub-problem cuts, until `deadline`
+    (perf_counter time): move a block to the grappe (same editor rule) whose centre is
+    cheaper for it, while its grappe keeps the minimum size and every hard rule holds
+    (maximum size, distance limit, reduced minimum, apart locks); then move each grappe's
+    centre to the member that minimises its distances. `block_grappe` (block -> (editor,
+    centre candidate)) is changed in place; returns the number of moves.
+
+    Coverage never changes (no block leaves or joins the solution): only distances and
+    preference penalties go down.
+    """
+    params = prep.params
+    max_d = params.max_distance_km
+    blocks = prep.blocks
+    apart: dict[int, set[int]] = defaultdict(set)
+    for one, other in prep.apart_pairs:
+        apart[one].add(other)
+        apart[other].add(one)
+    moves = 0
+    for _ in range(MAX_ROUNDS):
+        if time.perf_counter() > deadline:
+            break
+        members: dict[tuple[str | None, int], list[int]] = defaultdict(list)
+        for b, key in block_grappe.items():
+            members[key].append(b)
+        keys = sorted(members, key=lambda k: (k[0] or "", k[1]))
+        if len(keys) < 2:
+            break
+        size = {k: sum(blocks[b].weight for b in members[k]) for k in keys}
+        people = {k: {i for b in members[k] for i in blocks[b].members} for k in keys}
+        centres = np.array([k[1] for k in keys])
+        tree = geo.build_tree(prep.points[centres])
+        moved = 0
+        for b in sorted(block_grappe):
+            if time.perf_counter() > deadline:
+                break
+            block = blocks[b]
+            src = block_grappe[b]
+            if block.key is not None or src[1] in block.members:
+                continue
+            minimum = params.min_size_overseas if prep.reduced[src[1]] else params.min_size
+            if size[src] - block.weight < minimum:
+                continue
+            pts = prep.points[block.members]
+            _, near = geo.knn(tree, pts[:1], min(RELOCATE_LOOKUP, len(keys)))
+            options = [src] + [keys[int(j)] for j in near[0] if keys[int(j)] != src]
+            d = geo.pairwise_km(pts, prep.points[[k[1] for k in options]])
+            cost = params.distance_weight * np.rint(d * 10).astype(np.int64).sum(axis=0)
+            best, best_cost = src, None
+            for j, k in enumerate(options):
+                unwanted = sum(n for e, n in block.preferences.items() if e != k[0])
+                total = int(cost[j]) + params.preference_penalty * unwanted
+                if j == 0:
+                    best_cost = total
+                    continue
+                if not block.flexible and k[0] != block.editor:
+                    continue
+                if size[k] + block.weight > params.max_size:
+                    continue
+                if prep.reduced[k[1]] and not block.reduced:
+                    continue
+                if max_d is not None and d[:, j].max() > max_d:
+                    continue
+                if any(apart[i] & people[k] for i in block.members):
+                    continue
+                if best_cost is not None and total < best_cost:
+                    best, best_cost = k, total
+            if best != src:
+                block_grappe[b] = best
+                size[src] -= block.weight
+                size[best] += block.weight
+                people[src] -= set(block.members)
+                people[best] |= set(block.members)
+                members[src].remove(b)
+                members[best].append(b)
+                moved += 1
+        moved += _recentre_all(prep, block_grappe, members)
+        moves += moved
+        if not moved:
+            break
+    return moves
+
+
+def _recentre_all(
+    prep: Prepared,
+    block_grappe: dict[int, tuple[str | None, int]],
+    members: dict[tuple[str | None, int], list[int]],
+) -> int:
+    """Move each grappe's centre to its member of least total distance (within the distance
+    limit; a Corsica/overseas member heads only a grappe wholly there)."""
+    params = prep.params
+    max_d = params.max_distance_km
+    moved = 0
+    for key, bs in list(members.items()):
+        if not bs:
+            continue
+        if any(prep.blocks[b].key is not None for b in bs):
+            continue
+        idx = [i for b in bs for i in prep.blocks[b].members]
+        d = geo.pairwise_km(prep.points[idx], prep.points[idx])
+        totals = np.rint(d * 10).astype(np.int64).sum(axis=0).astype(float)
+        all_reduced = bool(prep.reduced[idx].all())
+        totals[prep.reduced[idx].astype(bool) & (not all_reduced)] = np.inf
+        if max_d is not None:
+            totals[d.max(axis=0) > max_d] = np.inf
+        j = int(np.argmin(totals))
+        current = idx.index(key[1])
+        if not np.isfinite(totals[j]) or totals[j] >= totals[current]:
+            continue
+        new_key = (key[0], idx[j])
+        if members.get(new_key):
+            continue
+        for b in bs:
+            block_grappe[b] = new_key
+        members[new_key] = members.pop(key)
+        moved += 1
     return moved

@@ -8,16 +8,16 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from matchmaker.grappes import freshness, runs, services
+from matchmaker.grappes import freshness, runs
+from matchmaker.grappes.params import solve_params
+from matchmaker.grappes.storage import create_run
 from matchmaker.models import Campaign, Declaration, Grappe, SolverRun
 from tests.factories import make_declaration, make_establishment, make_organisation
 
 
 def queued_run(session: Session, campaign: Campaign) -> SolverRun:
-    params = services.solve_params(current_app.config, None, {"time_limit_s": 20, "random_seed": 1})
-    run = services.create_run(
-        session, campaign=campaign, mode="interest", departments=["31"], params=params
-    )
+    params = solve_params(current_app.config, None, {"time_limit_s": 20, "random_seed": 1})
+    run = create_run(session, campaign=campaign, mode="interest", departments=["31"], params=params)
     session.commit()
     return run
 
@@ -95,10 +95,8 @@ def test_an_editor_match_accepted_after_a_run_counts_as_a_change(
 
 
 def test_a_planning_run_records_no_declarations(db_session: Session, campaign: Campaign) -> None:
-    params = services.solve_params(current_app.config, None, {"time_limit_s": 20})
-    run = services.create_run(
-        db_session, campaign=None, mode="planning", departments=["31"], params=params
-    )
+    params = solve_params(current_app.config, None, {"time_limit_s": 20})
+    run = create_run(db_session, campaign=None, mode="planning", departments=["31"], params=params)
     db_session.commit()
     runs.execute_run(db_session, run)
     assert freshness.changes_since(db_session, run) is None

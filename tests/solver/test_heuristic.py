@@ -84,3 +84,70 @@ def test_greedy_keeps_blocks_whole():
     assert is_feasible(sp, assign)
     assert assign[0] == assign[1] != UNASSIGNED
     assert assign[2] == UNASSIGNED
+
+
+def _two_grappes(make_cluster, make_candidate, editor_of_stray: str = "A"):  # type: ignore[no-untyped-def]
+    """Grappe west: 16 ESSMS around (0, 0) + a stray ESSMS 2 km from grappe east's centre;
+    grappe east: 15 ESSMS around (80 km, 0). Block -> (editor, centre) as a solve would
+    hold it, the stray wrongly in the west grappe."""
+    from solver import SolveParams
+    from solver.prepare import prepare
+
+    west = make_cluster(16, 0.0, 0.0, radius_km=3.0)
+    east = make_cluster(15, 80.0, 0.0, radius_km=3.0)
+    stray = make_candidate(81.0, 1.5, editor=editor_of_stray)
+    cands = [*west, *east, stray]
+    params = SolveParams()
+    prep = prepare(cands, params, ())
+    block_grappe = {}
+    for b in prep.blocks:
+        i = b.members[0]
+        east_side = cands[i] in east
+        block_grappe[b.index] = ("A", len(west) if east_side else 0)
+    return prep, block_grappe, len(cands) - 1
+
+
+def test_improvement_moves_a_block_to_a_cheaper_grappe_across_cuts(
+    make_cluster, make_candidate
+) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from solver.heuristic import improve_solution
+
+    prep, block_grappe, stray = _two_grappes(make_cluster, make_candidate)
+    moves = improve_solution(prep, block_grappe, time.perf_counter() + 30)
+    assert moves >= 1
+    editor, centre = block_grappe[prep.block_of[stray]]
+    assert editor == "A"
+    assert prep.candidates[centre].longitude > 5.5  # the east grappe's centre
+
+
+def test_improvement_never_takes_a_grappe_under_the_minimum(make_cluster, make_candidate) -> None:  # type: ignore[no-untyped-def]
+    """With 14 west ESSMS + the stray, the west grappe has exactly the minimum (15): the
+    stray stays, however cheaper the east grappe would be for it."""
+    import time
+
+    from solver.heuristic import improve_solution
+
+    prep, block_grappe, stray = _two_grappes(make_cluster, make_candidate)
+    west = [b for b, key in block_grappe.items() if key[1] == 0 and 0 not in prep.blocks[b].members]
+    for b in west[:2]:
+        del block_grappe[b]
+    improve_solution(prep, block_grappe, time.perf_counter() + 30)
+    assert block_grappe[prep.block_of[stray]][0] == "A"
+    assert prep.candidates[block_grappe[prep.block_of[stray]][1]].longitude < 5.0
+    sizes: dict[tuple[str | None, int], int] = {}
+    for b, key in block_grappe.items():
+        sizes[key] = sizes.get(key, 0) + prep.blocks[b].weight
+    assert sorted(sizes.values()) == [15, 15]
+
+
+def test_improvement_respects_the_editor_rule(make_cluster, make_candidate) -> None:  # type: ignore[no-untyped-def]
+    """A block bound to editor B never moves into a grappe of editor A."""
+    import time
+
+    from solver.heuristic import improve_solution
+
+    prep, block_grappe, stray = _two_grappes(make_cluster, make_candidate, editor_of_stray="B")
+    improve_solution(prep, block_grappe, time.perf_counter() + 30)
+    assert block_grappe[prep.block_of[stray]] == ("A", 0)
