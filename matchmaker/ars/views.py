@@ -26,6 +26,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from importers.geography import DEPARTMENTS, PROGRAMME_REGIONS, REGIONS, departments_of_region
+from matchmaker import xlsx
 from matchmaker.ars import contacts, exports, priorities, whatif
 from matchmaker.ars import maps as ars_maps
 from matchmaker.ars.dashboard import CHAMP_LABELS, STAGE_LABELS, build_dashboard, champ_label
@@ -133,7 +134,7 @@ def dashboard_xlsx() -> ResponseReturnValue:
     department = check_department(region, request.args.get("departement"))
     figures = build_dashboard(db.session, region, department, current_app.config)
     name = f"embarquement-{department or 'region-' + region}.xlsx"
-    return _download(exports.dashboard_xlsx(figures), exports.XLSX_MIMETYPE, name)
+    return xlsx.send(exports.dashboard_xlsx(figures), name)
 
 
 # --- the non-embarked -------------------------------------------------------------------
@@ -243,9 +244,7 @@ def targets_export(fmt: str) -> ResponseReturnValue:
             exports.CSV_MIMETYPE,
             f"non-embarques-{region}.csv",
         )
-    return _download(
-        exports.targets_xlsx(selected), exports.XLSX_MIMETYPE, f"non-embarques-{region}.xlsx"
-    )
+    return xlsx.send(exports.targets_xlsx(selected), f"non-embarques-{region}.xlsx")
 
 
 @bp.post("/priorites")
@@ -444,6 +443,4 @@ def simulation_map(run_id: int) -> ResponseReturnValue:
 def simulation_xlsx(run_id: int) -> ResponseReturnValue:
     run = _finished_simulation(run_id)
     result = whatif.outcome(db.session, run)
-    return _download(
-        exports.what_if_xlsx(result), exports.XLSX_MIMETYPE, f"simulation-{run.id}.xlsx"
-    )
+    return xlsx.send(exports.what_if_xlsx(result), f"simulation-{run.id}.xlsx")

@@ -21,6 +21,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from importers.geography import DEPARTMENTS
+from matchmaker import xlsx
 from matchmaker.auth.decorators import roles_required
 from matchmaker.campaigns import adjust, dossier, exports, figures, maps, review, runs, services
 from matchmaker.campaigns.blueprint import (
@@ -303,10 +304,10 @@ def export_run(campaign_id: int, run_id: int, fmt: str) -> ResponseReturnValue:
         # Streamed: the views are built a few grappes at a time while the file is sent.
         chunks = exports.run_csv_chunks(_views_in_batches(run), _left_out_lazily(run))
         return download(stream_with_context(chunks), f"{name}.csv", exports.CSV_MIMETYPE)
-    views = review.grappe_views(db.session, run)
-    left = review.left_out(db.session, run)
     if fmt == "xlsx":
-        return download(exports.run_xlsx(views, left), f"{name}.xlsx", exports.XLSX_MIMETYPE)
+        # Write-only workbook filled a few grappes at a time, sent from a temporary file.
+        book = exports.run_xlsx(_views_in_batches(run), _left_out_lazily(run))
+        return xlsx.send(book, f"{name}.xlsx")
     abort(404)
 
 
@@ -318,8 +319,7 @@ def export_grappe(campaign_id: int, grappe_id: int, fmt: str) -> ResponseReturnV
     view = next(v for v in review.grappe_views(db.session, grappe.run) if v.grappe.id == grappe.id)
     name = f"structures-engagees-grappe-{grappe.number}-calcul-{grappe.run_id}"
     if fmt == "xlsx":
-        workbook = dossier.engaged_structures_xlsx(db.session, view)
-        return download(workbook, f"{name}.xlsx", exports.XLSX_MIMETYPE)
+        return xlsx.send(dossier.engaged_structures_xlsx(db.session, view), f"{name}.xlsx")
     if fmt == "csv":
         return download(exports.grappe_csv(view), f"{name}.csv", exports.CSV_MIMETYPE)
     abort(404)
