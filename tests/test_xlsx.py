@@ -67,7 +67,7 @@ def test_a_sent_workbook_comes_in_blocks_from_a_file(app: Flask) -> None:
         response = xlsx.send(book, "lignes.xlsx")
     assert response.is_streamed
     assert response.headers["Content-Disposition"] == 'attachment; filename="lignes.xlsx"'
-    blocks = list(response.response)
+    blocks = [bytes(block) for block in response.iter_encoded()]
     response.close()
     assert len(blocks) > 1 and all(len(b) <= xlsx.BLOCK_SIZE for b in blocks)
     data = b"".join(blocks)
