@@ -38,6 +38,7 @@ from matchmaker.campaigns.blueprint import (
 from matchmaker.campaigns.forms import ActionForm, AdjustForm, RunForm, choices
 from matchmaker.extensions import db
 from matchmaker.grappes import read_model
+from matchmaker.grappes.read_model import LeftOutView
 from matchmaker.mail import MailSettings
 from matchmaker.maps import parse_bbox
 from matchmaker.models import SolverRun
@@ -51,10 +52,33 @@ T = TypeVar("T")
 
 def page_of(items: Sequence[T], number: int) -> Page[T]:
     """Page ``number`` (from 1; out-of-range numbers give the nearest page)."""
-    pages = max(1, -(-len(items) // TABLE_PAGE_SIZE))
-    number = min(max(1, number), pages)
-    start = (number - 1) * TABLE_PAGE_SIZE
+    number, start = page_bounds(len(items), number)
     return Page(items[start : start + TABLE_PAGE_SIZE], number, TABLE_PAGE_SIZE, len(items))
+
+
+def page_bounds(total: int, number: int) -> tuple[int, int]:
+    """The page number actually shown (the nearest to ``number``) and its first row's
+    offset, for ``total`` rows in pages of ``TABLE_PAGE_SIZE``."""
+    pages = max(1, -(-total // TABLE_PAGE_SIZE))
+    number = min(max(1, number), pages)
+    return number, (number - 1) * TABLE_PAGE_SIZE
+
+
+def left_out_page(run: SolverRun, reasons: dict[str, int]) -> tuple[Page[LeftOutView], str | None]:
+    """The page of left-out ESSMS asked for (``ecartes``, a number), of one reason
+    (``motif``, a known reason code) or of all: only that page is read from the database,
+    however many a national run leaves out."""
+    reason = request.args.get("motif") or None
+    if reason not in reasons:
+        reason = None
+    total = reasons[reason] if reason else sum(reasons.values())
+    number, offset = page_bounds(total, request.args.get("ecartes", 1, type=int))
+    items = (
+        read_model.left_out(db.session, run, reason=reason, offset=offset, limit=TABLE_PAGE_SIZE)
+        if total
+        else []
+    )
+    return Page(items, number, TABLE_PAGE_SIZE, total), reason
 
 
 # --- runs ----------------------------------------------------------------------------------------
@@ -102,7 +126,8 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         if grappes_page.items
         else []
     )
-    left = review.left_out(db.session, run) if succeeded else []
+    reasons = read_model.left_out_reasons(db.session, run) if succeeded else {}
+    left, reason = left_out_page(run, reasons)
     has_grappes = bool(grappes_page.total)
     adjust_form = AdjustForm()
     adjust_form.grappe_id.choices = choices(
@@ -112,16 +137,21 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
             for g in (run.grappes if succeeded else [])
         ]
     )
-    editors, departments = maps.filter_options(db.session, run) if has_grappes or left else ([], [])
+    has_left_out = bool(reasons)
+    editors, departments = (
+        maps.filter_options(db.session, run) if has_grappes or has_left_out else ([], [])
+    )
     return render_campaign_page(
         "campaigns/run.html",
         campaign,
         run=run,
         job=runs.job_of_run(db.session, run),
-        left_out=left,
+        left_out_reasons=reasons,
+        left_out_total=sum(reasons.values()),
+        left_out_reason=reason,
         grappes_page=Page(views, grappes_page.number, grappes_page.per_page, grappes_page.total),
-        left_out_page=page_of(left, request.args.get("ecartes", 1, type=int)),
-        has_map=bool(has_grappes or left),
+        left_out_page=left,
+        has_map=bool(has_grappes or has_left_out),
         map_editors=editors,
         map_departments=[
             (code, DEPARTMENTS[code].name if code in DEPARTMENTS else code) for code in departments
@@ -129,7 +159,7 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         no_editor_filter=maps.NO_EDITOR_FILTER,
         figures=(
             figures.run_figures(run, read_model.member_counts(db.session, run))
-            if has_grappes or left
+            if has_grappes or has_left_out
             else None
         ),
         adjust_form=adjust_form,
@@ -287,8 +317,8 @@ def _views_in_batches(run: SolverRun) -> Iterator[review.GrappeView]:
         )
 
 
-def _left_out_lazily(run: SolverRun) -> Iterator[review.LeftOutView]:
-    yield from review.left_out(db.session, run)
+def _left_out_lazily(run: SolverRun) -> Iterator[LeftOutView]:
+    yield from read_model.iter_left_out(db.session, run)
 
 
 # --- exports --------------------------------------------------------------------------------------
