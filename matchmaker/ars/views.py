@@ -29,7 +29,13 @@ from importers.geography import DEPARTMENTS, PROGRAMME_REGIONS, REGIONS, departm
 from matchmaker import xlsx
 from matchmaker.ars import contacts, exports, priorities, whatif
 from matchmaker.ars import maps as ars_maps
-from matchmaker.ars.dashboard import CHAMP_LABELS, STAGE_LABELS, build_dashboard, champ_label
+from matchmaker.ars.dashboard import (
+    CHAMP_LABELS,
+    STAGE_LABELS,
+    Dashboard,
+    build_dashboard,
+    champ_label,
+)
 from matchmaker.ars.forms import ContactForm, FilterForm, WhatIfForm, champ_weights_form
 from matchmaker.ars.services import DeskNotFound, Forbidden, check_department, desk_region
 from matchmaker.auth.decorators import roles_required
@@ -103,6 +109,18 @@ def _download(data: bytes | Iterator[bytes], mimetype: str, filename: str) -> Re
 # --- dashboard --------------------------------------------------------------------------
 
 
+def _dashboard(region: str, department: str | None) -> Dashboard:
+    """The dashboard's figures, computed once per version of what they are computed from
+    (``priorities.desk_version``) and kept by the process, like the home page's (issue
+    14): a new embarkation list, FINESS import or contact action shows at once."""
+    return figures_cache.cached(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        f"ars.dashboard.{region}.{department or ''}",
+        priorities.desk_version(db.session, region),
+        lambda: build_dashboard(db.session, region, department, current_app.config),
+    )
+
+
 @bp.get("/")
 @roles_required(*DESK_ROLES)
 @desk_errors
@@ -111,7 +129,7 @@ def dashboard() -> ResponseReturnValue:
 
     region = _region()
     department = check_department(region, request.args.get("departement"))
-    figures = build_dashboard(db.session, region, department, current_app.config)
+    figures = _dashboard(region, department)
     rates = ars_maps.department_rates(figures.by_department)
     return render_template(
         "ars/dashboard.html",
@@ -132,7 +150,7 @@ def dashboard() -> ResponseReturnValue:
 def dashboard_xlsx() -> ResponseReturnValue:
     region = _region()
     department = check_department(region, request.args.get("departement"))
-    figures = build_dashboard(db.session, region, department, current_app.config)
+    figures = _dashboard(region, department)
     name = f"embarquement-{department or 'region-' + region}.xlsx"
     return xlsx.send(exports.dashboard_xlsx(figures), name)
 
