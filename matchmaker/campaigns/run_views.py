@@ -44,24 +44,27 @@ from matchmaker.maps import parse_bbox
 from matchmaker.models import SolverRun
 from matchmaker.public.services import Page
 
-#: Rows of the run page's tables (grappes, left-out): the page stays light nationally.
+#: Rows of the run page's left-out table: the page stays light nationally.
 TABLE_PAGE_SIZE = 100
+#: Grappes of the run page's table: each gets a view (members, funding, checklist), about
+#: 30 ESSMS read and assessed per grappe, so a page holds fewer of them.
+GRAPPES_PAGE_SIZE = 25
 
 T = TypeVar("T")
 
 
-def page_of(items: Sequence[T], number: int) -> Page[T]:
-    """Page ``number`` (from 1; out-of-range numbers give the nearest page)."""
-    number, start = page_bounds(len(items), number)
-    return Page(items[start : start + TABLE_PAGE_SIZE], number, TABLE_PAGE_SIZE, len(items))
+def page_of(items: Sequence[T], number: int, size: int) -> Page[T]:
+    """Page ``number`` of ``size`` items (from 1; out-of-range numbers give the nearest)."""
+    number, start = page_bounds(len(items), number, size)
+    return Page(items[start : start + size], number, size, len(items))
 
 
-def page_bounds(total: int, number: int) -> tuple[int, int]:
+def page_bounds(total: int, number: int, size: int = TABLE_PAGE_SIZE) -> tuple[int, int]:
     """The page number actually shown (the nearest to ``number``) and its first row's
-    offset, for ``total`` rows in pages of ``TABLE_PAGE_SIZE``."""
-    pages = max(1, -(-total // TABLE_PAGE_SIZE))
+    offset, for ``total`` rows in pages of ``size``."""
+    pages = max(1, -(-total // size))
     number = min(max(1, number), pages)
-    return number, (number - 1) * TABLE_PAGE_SIZE
+    return number, (number - 1) * size
 
 
 def left_out_page(run: SolverRun, reasons: dict[str, int]) -> tuple[Page[LeftOutView], str | None]:
@@ -120,7 +123,9 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
     succeeded = run.status == "succeeded"
     # Only the grappes of the shown page get a view (members, funding, checklist): a
     # national run holds thousands; the figures come from stored columns and aggregates.
-    grappes_page = page_of(run.grappes if succeeded else [], request.args.get("page", 1, type=int))
+    grappes_page = page_of(
+        run.grappes if succeeded else [], request.args.get("page", 1, type=int), GRAPPES_PAGE_SIZE
+    )
     views = (
         review.grappe_views(db.session, run, grappes=grappes_page.items)
         if grappes_page.items

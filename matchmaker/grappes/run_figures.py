@@ -3,16 +3,18 @@ wall-time guard cut the run short, its time budget, and the expected duration of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from flask import Config
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matchmaker.grappes.candidates import gather_candidates
 from matchmaker.grappes.params import solve_params
 from matchmaker.grappes.scope import campaign_scope
-from matchmaker.models import Campaign, SolverRun
+from matchmaker.models import Campaign, Declaration, Embarkation, Establishment, SolverRun
+from matchmaker.ops.figures_cache import finess_version
 from solver import types as st
 
 
@@ -37,6 +39,28 @@ def global_gap_of(run: SolverRun) -> float | None:
 def cut_short_of(run: SolverRun) -> bool:
     """Whether a wall-time guard stopped the run (its best solution was kept)."""
     return bool((run.stats or {}).get("cut_short"))
+
+
+def interest_version(session: Session, campaign: Campaign) -> Hashable:
+    """What :func:`interest_count` reads, read cheaply: the campaign's scope, its
+    declarations (rows are added or superseded: count and last id move), the latest
+    FINESS import and the last change of establishments, and the embarkation lists."""
+
+    def shape(*columns: Any, where: Any = True) -> tuple[Any, ...]:
+        return tuple(session.execute(select(*columns).where(where)).one())
+
+    return (
+        campaign.id,
+        tuple(campaign_scope(campaign)),
+        shape(
+            func.count(Declaration.id),
+            func.max(Declaration.id),
+            where=Declaration.campaign_id == campaign.id,
+        ),
+        finess_version(session),
+        shape(func.count(Establishment.finess_et), func.max(Establishment.updated_at)),
+        shape(func.count(Embarkation.id), func.max(Embarkation.id)),
+    )
 
 
 def interest_count(session: Session, campaign: Campaign) -> int:
