@@ -336,7 +336,20 @@ def pages(world: World) -> list[tuple[str, str, str]]:
     ]
 
 
-def login(base: str, email: str | None) -> requests.Session:
+def login(base: str, email: str | None, attempts: int = 3) -> requests.Session:
+    """A client logged in as ``email`` (anonymous for None); a login cut by a worker
+    restart (gunicorn's time-out killed it) is tried again."""
+    for attempt in range(attempts):
+        try:
+            return _login(base, email)
+        except requests.ConnectionError:
+            if attempt == attempts - 1:
+                raise
+            wait_idle(base)
+    raise AssertionError("unreachable")
+
+
+def _login(base: str, email: str | None) -> requests.Session:
     browser = requests.Session()
     if email is None:
         return browser
@@ -365,6 +378,9 @@ class Measure:
             response = fetch()
         except requests.Timeout:
             self.timeouts += 1
+            return
+        except requests.ConnectionError:  # e.g. a worker killed by gunicorn's time-out
+            self.errors += 1
             return
         self.times.append(time.perf_counter() - start)
         if response.status_code != 200:
@@ -398,7 +414,7 @@ def measure(
         wait_idle(base)
         sessions = [login(base, email) for _ in range(concurrency)]
         warm = sessions[0]
-        with contextlib.suppress(requests.Timeout):  # warm-up
+        with contextlib.suppress(requests.RequestException):  # warm-up
             warm.get(base + path, timeout=timeout)
         found = Measure()
         lock = threading.Lock()

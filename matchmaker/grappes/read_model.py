@@ -360,27 +360,26 @@ def member_counts(session: Session, run: SolverRun) -> tuple[int, int]:
     same facts as the views (``MemberView.small_og``), counted in the database: the run
     page's figures without loading every grappe. Members the snapshot lacks (runs stored
     before snapshots) are judged by :func:`run_facts`."""
+    snapshot = and_(RunCandidate.run_id == run.id, RunCandidate.finess_et == GrappeMember.finess_et)
     in_run = (
-        select(GrappeMember.finess_et, RunCandidate.id, RunCandidate.small_og)
+        select(GrappeMember.finess_et)
         .join(Grappe, Grappe.id == GrappeMember.grappe_id)
-        .outerjoin(
-            RunCandidate,
-            and_(RunCandidate.run_id == run.id, RunCandidate.finess_et == GrappeMember.finess_et),
-        )
+        .outerjoin(RunCandidate, snapshot)
         .where(Grappe.run_id == run.id)
     )
-    members = small = 0
-    missing: list[str] = []
-    for finess_et, snapshot_id, small_og in session.execute(in_run):
-        members += 1
-        if snapshot_id is None:
-            missing.append(finess_et)
-        elif small_og:
-            small += 1
-    if missing:
+    members, snapshotted, small = session.execute(
+        in_run.with_only_columns(
+            func.count(GrappeMember.id),
+            func.count(RunCandidate.id),
+            func.count(RunCandidate.id).filter(RunCandidate.small_og.is_(True)),
+        )
+    ).one()
+    small = int(small or 0)
+    if snapshotted < members:
+        missing = list(session.scalars(in_run.where(RunCandidate.id.is_(None))))
         facts = run_facts(session, run, missing)
         small += sum(1 for f in missing if f in facts and facts[f].small_og)
-    return members, small
+    return int(members), small
 
 
 def grappe_view(session: Session, grappe: Grappe, scale: Scale | None = None) -> GrappeView:
