@@ -29,7 +29,6 @@ from matchmaker.campaigns.forms import ActionForm, CampaignForm, RunForm, Upload
 from matchmaker.extensions import db
 from matchmaker.models import Campaign, Job, Role
 from matchmaker.models.uploads import UPLOAD_KINDS
-from matchmaker.ops import figures_cache
 
 __all__ = ["bp", "run_views"]
 
@@ -113,18 +112,10 @@ def show(campaign_id: int) -> ResponseReturnValue:
 
 
 def _expected_duration(campaign: Campaign) -> dict[str, Any]:
-    """Expected time of an « interest » run, shown before it starts (issue 13). Counting
-    the candidates reads every declared ESSMS: the count is kept per version of what it
-    reads (issue 14), not recomputed per request."""
-    from matchmaker.grappes import run_figures
+    """Expected time of an « interest » run, shown before it starts (issue 13)."""
     from matchmaker.grappes import services as grappes_services
 
-    n = figures_cache.cached(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
-        f"campaigns.interest_count.{campaign.id}",
-        run_figures.interest_version(db.session, campaign),
-        lambda: run_figures.interest_count(db.session, campaign),
-    )
+    n = grappes_services.interest_count(db.session, campaign)
     try:
         seconds = grappes_services.expected_duration_s(
             current_app.config, campaign.solver_params, n

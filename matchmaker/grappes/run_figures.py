@@ -3,18 +3,16 @@ wall-time guard cut the run short, its time budget, and the expected duration of
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Config
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from matchmaker.grappes.candidates import gather_candidates
 from matchmaker.grappes.params import solve_params
 from matchmaker.grappes.scope import campaign_scope
 from matchmaker.models import Campaign, Declaration, Embarkation, Establishment, SolverRun
-from matchmaker.ops.figures_cache import finess_version
 from solver import types as st
 
 
@@ -41,34 +39,38 @@ def cut_short_of(run: SolverRun) -> bool:
     return bool((run.stats or {}).get("cut_short"))
 
 
-def interest_version(session: Session, campaign: Campaign) -> Hashable:
-    """What :func:`interest_count` reads, read cheaply: the campaign's scope, its
-    declarations (rows are added or superseded: count and last id move), the latest
-    FINESS import and the last change of establishments, and the embarkation lists."""
-
-    def shape(*columns: Any, where: Any = True) -> tuple[Any, ...]:
-        return tuple(session.execute(select(*columns).where(where)).one())
-
-    return (
-        campaign.id,
-        tuple(campaign_scope(campaign)),
-        shape(
-            func.count(Declaration.id),
-            func.max(Declaration.id),
-            where=Declaration.campaign_id == campaign.id,
-        ),
-        finess_version(session),
-        shape(func.count(Establishment.finess_et), func.max(Establishment.updated_at)),
-        shape(func.count(Embarkation.id), func.max(Embarkation.id)),
-    )
-
-
 def interest_count(session: Session, campaign: Campaign) -> int:
-    """Number of candidates of an « interest » run of the campaign (for the expected time)."""
-    found = gather_candidates(
-        session, campaign_id=campaign.id, mode="interest", departments=campaign_scope(campaign)
+    """Number of candidates of an « interest » run of the campaign (for the expected time),
+    counted in the database by the rules of :func:`gather_candidates` in « interest »
+    mode: open ESSMS of the scope with a current declaration that did not withdraw
+    interest, neither funded by ESMS numérique (embarkation list or declaration) nor
+    without coordinates (``tests/grappes/test_run_figures.py`` checks they agree)."""
+    funded = select(Embarkation.finess_et).where(Embarkation.scheme == "esms_numerique")
+    query = (
+        select(func.count())
+        .select_from(Establishment)
+        .join(
+            Declaration,
+            and_(
+                Declaration.finess_et == Establishment.finess_et,
+                Declaration.campaign_id == campaign.id,
+                Declaration.is_current.is_(True),
+            ),
+        )
+        .where(
+            Establishment.is_open.is_(True),
+            Establishment.is_essms.is_(True),
+            Establishment.latitude.is_not(None),
+            Establishment.longitude.is_not(None),
+            Declaration.interested.is_not(False),
+            Declaration.already_funded.is_not(True),
+            Establishment.finess_et.not_in(funded),
+        )
     )
-    return len(found.candidates)
+    departments = campaign_scope(campaign)
+    if departments:
+        query = query.where(Establishment.department.in_(departments))
+    return int(session.scalar(query) or 0)
 
 
 def expected_duration_s(
