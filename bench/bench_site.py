@@ -1,26 +1,33 @@
 """The site as an operator runs it, on national data: PostgreSQL, gunicorn, real HTTP.
 
-Issue 14's table, re-measured (not a test). Steps:
+Issue 14's table, re-measured (not a test). ONE command does it all, from an empty
+PostgreSQL server to the Markdown table (about 10 minutes on a quiet 2-core machine):
+
+    .venv/bin/python bench/bench_site.py
+
+(``--repeat 10 --repeat-concurrent 3`` by default; ``--quick`` for 3 and 1.) Steps:
 
 1. a database of its own on the PostgreSQL server (``--database-url``: the server and a
    database to connect to; ``bench_site_<random>`` is created there and dropped after),
-   schema by ``grappes db upgrade`` (the migrations);
-2. a national synthetic FINESS (``importers.synthetic``, ``--size`` establishments,
-   seeded) imported with the FINESS importer, 40 editors, an open national campaign with
-   80 % of the ESSMS declared, and a published run whose grappes group the declared ESSMS
-   by department and editor (15 to 49 members: the national review map's size, without a
-   national solve), accounts for an OG of a grappe, the ARS of the largest region and an
-   administrator;
-3. gunicorn with ``deploy/gunicorn.conf.py`` and 2 workers on a free port;
-4. each page ``--repeat`` times at concurrency 1, then 8 threads × ``--repeat-concurrent``
-   requests
-   at concurrency 8 (each thread logged in with its own session); median, p95, HTML size,
-   errors and time-outs (``--timeout``).
+   schema by the migrations (``grappes db upgrade``'s function);
+2. timed: a national synthetic FINESS (``importers.synthetic``, ``--size`` establishments,
+   seeded) imported with the FINESS importer;
+3. the synthetic editor referential, an open national campaign and a messy declarations
+   file of ``--declarations`` rows (``importers.synthetic_declarations``, CSV); timed: its
+   import with the declarations importer;
+4. a published run whose grappes group the declared ESSMS by department and editor (15 to
+   49 members: the national review map's size, without a national solve), accounts for
+   an OG of a grappe, the ARS of the largest region and an administrator;
+5. gunicorn with ``deploy/gunicorn.conf.py`` and 2 workers on a free port;
+6. each page ``--repeat`` times at concurrency 1, then 8 threads × ``--repeat-concurrent``
+   requests at concurrency 8 (each thread logged in with its own session); median, p95,
+   HTML size, errors and time-outs (``--timeout``);
+7. ``grappes --help`` and the light commands (``bench/bench_cli.py``'s measure).
 
-Writes a Markdown table (``--output``, default ``bench/results/site-<date>.md``) side by
-side with the issue's figures, with the machine's load average.
-
-    .venv/bin/python bench/bench_site.py [--size 100000] [--repeat 10]
+The load average is sampled every 5 s throughout (the machine may be shared: read the
+figures with it). Writes a Markdown table (``--output``, default
+``bench/results/site-<date>.md``) side by side with the issue's figures and the previous
+measure's (``site-2026-12-03.md``).
 """
 
 from __future__ import annotations
@@ -29,7 +36,6 @@ import argparse
 import contextlib
 import os
 import platform
-import random
 import signal
 import socket
 import statistics
@@ -44,6 +50,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import requests
@@ -54,16 +61,27 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_cli import measure as measure_cli  # noqa: E402
 from importers.synthetic import generate  # noqa: E402
+from importers.synthetic_declarations import (  # noqa: E402
+    synthetic_referential,
+    write_demo_declarations,
+    write_referential_csv,
+)
 from matchmaker import migrations  # noqa: E402
 from matchmaker.auth import services as auth_services  # noqa: E402
+from matchmaker.campaigns.services import create_operator_campaign  # noqa: E402
 from matchmaker.extensions import make_engine  # noqa: E402
+from matchmaker.grappes.candidates import gather_candidates  # noqa: E402
+from matchmaker.grappes.params import params_of  # noqa: E402
+from matchmaker.imports.declarations import import_declarations  # noqa: E402
+from matchmaker.imports.editors import import_editors  # noqa: E402
 from matchmaker.imports.finess import import_finess  # noqa: E402
 from matchmaker.models import (  # noqa: E402
-    Campaign,
     Declaration,
     Editor,
     Establishment,
+    Exclusion,
     Grappe,
     GrappeMember,
     Role,
@@ -73,8 +91,6 @@ from matchmaker.models.base import utcnow  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PASSWORD = "banc-d-essai-solide"
-#: Share of the open ESSMS declared in the national campaign (issue 14: 35k of about 45k).
-DECLARED_SHARE = 0.8
 
 #: Issue 14's figures (national data, PostgreSQL, gunicorn 2 workers, load 4–5).
 ISSUE = {
@@ -91,6 +107,25 @@ ISSUE = {
     "console campaign": ("57–127 ms / 142–344 ms", "0.6–1.0 s / 1.0–2.0 s", "small"),
 }
 
+#: The previous wave's figures (``bench/results/site-2026-12-03.md``, load average 11–15).
+PREVIOUS = {
+    "console run review map (national)": ("29.82 s / 34.81 s", "54.48 s / 55.47 s", "7.2 MB"),
+    "ARS « non embarqués » map": ("4.47 s / 10.23 s", "18.12 s / 31.94 s", "1.3 MB"),
+    "ARS priority list CSV": ("2.79 s / 3.95 s", "14.35 s / 22.81 s", "1.4 MB"),
+    "neighbours 50 km": ("290 ms / 458 ms", "1.11 s / 1.90 s", "74 KB"),
+    "neighbours 150 km": ("1.53 s / 1.83 s", "4.57 s / 8.05 s", "231 KB"),
+    "home page": ("16 ms / 357 ms", "135 ms / 216 ms", "8 KB"),
+    "search « EHPAD »": ("128 ms / 234 ms", "501 ms / 777 ms", "9 KB"),
+    "OG dashboard": ("105 ms / 282 ms", "559 ms / 748 ms", "14 KB"),
+    "proposal": ("267 ms / 326 ms", "1.29 s / 1.93 s", "61 KB"),
+    "ARS desk": ("267 ms / 435 ms", "915 ms / 1.48 s", "24 KB"),
+    "console campaign": ("88 ms / 182 ms", "229 ms / 523 ms", "5 KB"),
+}
+NOT_MEASURED = ("—", "—", "—")
+
+#: Issue 14's targets for the imports and the command line (seconds).
+TARGETS = {"finess_import_s": 60.0, "declarations_import_s": 20.0, "cli_help_s": 1.0}
+
 
 @dataclass
 class World:
@@ -100,53 +135,68 @@ class World:
     og_et: str
     users: dict[str, str]  # role -> e-mail
     counts: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
-def build(url: str, work: Path, size: int, seed: int) -> World:
-    """Schema, national FINESS, campaign, declarations, a published run, accounts."""
-    rng = random.Random(seed)
+def build(url: str, work: Path, size: int, declarations: int, seed: int) -> World:
+    """Schema, national FINESS (timed), campaign and declarations (timed), a published
+    run, accounts."""
     engine = make_engine(url)
     migrations.upgrade("head", engine=engine)
     extract = generate(work / "finess", size=size, seed=seed, regions=None)
+    timings: dict[str, float] = {}
     with Session(engine) as session:
+        start = time.perf_counter()
         import_finess(session, extract.establishments_path, ej_path=extract.ej_path)
         session.commit()
-        editors = [Editor(name=f"Éditeur {i}", key=f"editeur {i}") for i in range(40)]
-        campaign = Campaign(name="Nationale 2027", status="open")
-        session.add_all([*editors, campaign])
-        session.flush()
+        timings["finess_import_s"] = time.perf_counter() - start
+        import_editors(
+            session, write_referential_csv(work / "editeurs.csv", synthetic_referential())
+        )
+        campaign = create_operator_campaign(session, "Nationale 2027")
+        session.commit()
+        essms_count = session.scalar(
+            select(func.count()).where(
+                Establishment.is_essms.is_(True), Establishment.is_open.is_(True)
+            )
+        )
+        written = write_demo_declarations(
+            session,
+            campaign.name,
+            work / "declarations.csv",
+            seed=seed,
+            sample=min(1.0, 1.05 * declarations / max(essms_count or 1, 1)),
+            limit=declarations,
+        )
+        start = time.perf_counter()
+        summary = import_declarations(session, written.path, campaign)
+        session.commit()
+        timings["declarations_import_s"] = time.perf_counter() - start
+        timings["declarations_rows"] = float(written.rows)
+        timings["declarations_accepted"] = float(summary.accepted)
         essms = session.execute(
+            select(Establishment.finess_et).where(
+                Establishment.is_essms.is_(True), Establishment.is_open.is_(True)
+            )
+        ).all()
+        declared = session.execute(
             select(
-                Establishment.finess_et,
+                Declaration.finess_et,
+                Declaration.editor_id,
                 Establishment.finess_ej,
                 Establishment.department,
                 Establishment.latitude,
                 Establishment.longitude,
-            ).where(Establishment.is_essms.is_(True), Establishment.is_open.is_(True))
+            )
+            .join(Establishment, Establishment.finess_et == Declaration.finess_et)
+            .where(
+                Declaration.campaign_id == campaign.id,
+                Declaration.is_current.is_(True),
+                Declaration.editor_id.is_not(None),
+            )
+            .order_by(Declaration.finess_et)
         ).all()
-        declared = [row for row in essms if rng.random() < DECLARED_SHARE]
-        # A few editors hold most of the market (weights 1, 1/2, 1/3…).
-        weights = [1 / (rank + 1) for rank in range(len(editors))]
-        drawn = rng.choices(editors, weights=weights, k=len(declared))
-        chosen = {row.finess_et: editor for row, editor in zip(declared, drawn, strict=True)}
-        session.execute(
-            insert(Declaration),
-            [
-                {
-                    "campaign_id": campaign.id,
-                    "finess_et": row.finess_et,
-                    "editor_id": chosen[row.finess_et].id,
-                    "dui_status": "reference_segur",
-                    "sons_status": "aucun",
-                    "department": row.department,
-                    "interested": True,
-                    "source_kind": "file",
-                    "is_current": True,
-                    "declared_at": utcnow(),
-                }
-                for row in declared
-            ],
-        )
+        editor_names = {row.id: row.name for row in session.execute(select(Editor.id, Editor.name))}
         run = SolverRun(
             campaign_id=campaign.id,
             status="succeeded",
@@ -157,10 +207,9 @@ def build(url: str, work: Path, size: int, seed: int) -> World:
         )
         session.add(run)
         session.flush()
-        groups: dict[tuple[str, int], list[object]] = defaultdict(list)
+        groups: dict[tuple[str, int], list[Any]] = defaultdict(list)
         for row in declared:
-            groups[(row.department, chosen[row.finess_et].id)].append(row)
-        by_id = {editor.id: editor for editor in editors}
+            groups[(row.department, row.editor_id)].append(row)
         number = 0
         members: list[dict[str, object]] = []
         for (_department, editor_id), rows in sorted(groups.items()):
@@ -172,7 +221,7 @@ def build(url: str, work: Path, size: int, seed: int) -> World:
                 grappe = Grappe(
                     run_id=run.id,
                     number=number,
-                    editor_name=by_id[editor_id].name,
+                    editor_name=editor_names[editor_id],
                     editor_id=editor_id,
                     carrier_ej=chunk[0].finess_ej,
                     centre_finess_et=chunk[0].finess_et,
@@ -195,6 +244,31 @@ def build(url: str, work: Path, size: int, seed: int) -> World:
         assert members, "no department has 15 declared ESSMS of one editor: raise --size"
         session.execute(insert(GrappeMember), members)
         run.covered_count = len(members)
+        # As a run made today stores them: the facts the solver saw of each candidate (the
+        # snapshot the pages read), and the declared ESSMS no grappe took, left out.
+        gathered = gather_candidates(
+            session, campaign_id=campaign.id, mode="interest", departments=[]
+        )
+        params = params_of(run)
+        aside = {item.finess_et for item in gathered.set_aside}
+        for facts in gathered.facts:
+            snapshot = facts.snapshot(params, set_aside=facts.finess_et in aside)
+            snapshot.run_id = run.id
+            session.add(snapshot)
+        placed = {member["finess_et"] for member in members}
+        session.execute(
+            insert(Exclusion),
+            [
+                {
+                    "run_id": run.id,
+                    "finess_et": c.finess_et,
+                    "reason_code": "too_few_peers",
+                    "reason": "Trop peu d'ESSMS compatibles à portée.",
+                }
+                for c in gathered.candidates
+                if c.finess_et not in placed
+            ],
+        )
         first = session.scalars(
             select(Grappe).where(Grappe.run_id == run.id).order_by(Grappe.id)
         ).first()
@@ -227,10 +301,12 @@ def build(url: str, work: Path, size: int, seed: int) -> World:
         world.counts = {
             "establishments": len(extract.establishments),
             "essms": len(essms),
-            "declarations": len(declared),
+            "declarations": int(timings["declarations_accepted"]),
+            "declarations_rows": int(timings["declarations_rows"]),
             "grappes": number,
             "members": len(members),
         }
+        world.timings = {k: v for k, v in timings.items() if k.endswith("_s")}
     engine.dispose()
     return world
 
@@ -250,10 +326,30 @@ def pages(world: World) -> list[tuple[str, str, str]]:
         ("proposal", "og", f"/mes-grappes/{world.grappe_id}"),
         ("ARS desk", "ars", "/ars/"),
         ("console campaign", "admin", console),
+        # The map pages' data, loaded by the browser after the page (issue 14, « Maps »).
+        (
+            "run map data (GeoJSON, national)",
+            "admin",
+            f"{console}/calculs/{world.run_id}/carte.geojson",
+        ),
+        ("ARS « non embarqués » map data (GeoJSON)", "ars", "/ars/non-embarques.geojson"),
     ]
 
 
-def login(base: str, email: str | None) -> requests.Session:
+def login(base: str, email: str | None, attempts: int = 3) -> requests.Session:
+    """A client logged in as ``email`` (anonymous for None); a login cut by a worker
+    restart (gunicorn's time-out killed it) is tried again."""
+    for attempt in range(attempts):
+        try:
+            return _login(base, email)
+        except requests.ConnectionError:
+            if attempt == attempts - 1:
+                raise
+            wait_idle(base)
+    raise AssertionError("unreachable")
+
+
+def _login(base: str, email: str | None) -> requests.Session:
     browser = requests.Session()
     if email is None:
         return browser
@@ -282,6 +378,9 @@ class Measure:
             response = fetch()
         except requests.Timeout:
             self.timeouts += 1
+            return
+        except requests.ConnectionError:  # e.g. a worker killed by gunicorn's time-out
+            self.errors += 1
             return
         self.times.append(time.perf_counter() - start)
         if response.status_code != 200:
@@ -315,7 +414,7 @@ def measure(
         wait_idle(base)
         sessions = [login(base, email) for _ in range(concurrency)]
         warm = sessions[0]
-        with contextlib.suppress(requests.Timeout):  # warm-up
+        with contextlib.suppress(requests.RequestException):  # warm-up
             warm.get(base + path, timeout=timeout)
         found = Measure()
         lock = threading.Lock()
@@ -370,15 +469,21 @@ def main() -> None:
     parser.add_argument(
         "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test"
     )
-    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--size", type=int, default=100_000, help="FINESS establishments")
+    parser.add_argument("--declarations", type=int, default=35_000, help="declaration rows")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--repeat", type=int, default=10, help="requests per page at c=1")
     parser.add_argument(
         "--repeat-concurrent", type=int, default=3, help="requests per client at c=8"
     )
+    parser.add_argument(
+        "--quick", action="store_true", help="3 requests per page at c=1, 1 per client at c=8"
+    )
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
+    if args.quick:
+        args.repeat, args.repeat_concurrent = 3, 1
     # A stopped benchmark still stops gunicorn and drops its database (``finally``).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     admin = make_url(args.database_url).set(drivername="postgresql")
@@ -387,11 +492,12 @@ def main() -> None:
         c.execute(f'CREATE DATABASE "{name}"')
     url = make_url(args.database_url).set(database=name).render_as_string(hide_password=False)
     gunicorn: subprocess.Popen[bytes] | None = None
-    load_before = os.getloadavg()
+    load = LoadSampler()
+    load.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
-            world = build(url, Path(tmp), args.size, args.seed)
+            world = build(url, Path(tmp), args.size, args.declarations, args.seed)
             setup_s = time.perf_counter() - start
             print(f"database built in {setup_s:.0f} s: {world.counts}", flush=True)
             port = free_port()
@@ -436,8 +542,9 @@ def main() -> None:
                     time.sleep(0.5)
             one = measure(base, world, args.repeat, 1, args.timeout)
             eight = measure(base, world, args.repeat_concurrent, 8, args.timeout)
-            load_after = os.getloadavg()
-            write(args, world, setup_s, one, eight, load_before, load_after)
+            cli = measure_cli(max(3, args.repeat // 2), ROOT)
+            load.stop()
+            write(args, world, setup_s, one, eight, cli, load)
     finally:
         if gunicorn is not None and gunicorn.poll() is None:
             os.killpg(gunicorn.pid, signal.SIGTERM)
@@ -450,14 +557,46 @@ def main() -> None:
             c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class LoadSampler(threading.Thread):
+    """The load average (1 min) every ``period_s`` while the benchmark runs."""
+
+    def __init__(self, period_s: float = 5.0) -> None:
+        super().__init__(daemon=True)
+        self.period_s = period_s
+        self.samples: list[float] = []
+        self.first = os.getloadavg()
+        self.last = self.first
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.samples.append(os.getloadavg()[0])
+            self._stop_event.wait(self.period_s)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.last = os.getloadavg()
+
+    def describe(self) -> str:
+        def triple(values: tuple[float, float, float]) -> str:
+            return " / ".join(f"{value:.1f}" for value in values)
+
+        samples = self.samples or [self.first[0]]
+        return (
+            f"load average {triple(self.first)} before, {triple(self.last)} after; "
+            f"1-minute load sampled every {self.period_s:.0f} s: median "
+            f"{statistics.median(samples):.1f}, min {min(samples):.1f}, max {max(samples):.1f}"
+        )
+
+
 def write(
     args: argparse.Namespace,
     world: World,
     setup_s: float,
     one: dict[str, Measure],
     eight: dict[str, Measure],
-    load_before: tuple[float, float, float],
-    load_after: tuple[float, float, float],
+    cli: list[tuple[str, list[float]]],
+    load: LoadSampler,
 ) -> None:
     now = datetime.now(UTC)
     output = args.output or ROOT / "bench" / "results" / f"site-{now:%Y-%m-%d}.md"
@@ -465,31 +604,52 @@ def write(
     lines = [
         f"# Site benchmark ({now:%Y-%m-%d %H:%M} UTC)",
         "",
+        "Re-run it with one command: `.venv/bin/python bench/bench_site.py` (PostgreSQL at "
+        "127.0.0.1:5432; see the script's docstring).",
+        "",
         f"PostgreSQL, gunicorn with 2 sync workers (`deploy/gunicorn.conf.py`), real HTTP "
-        f"from this machine (`bench/bench_site.py --size {args.size} --repeat "
-        f"{args.repeat} --repeat-concurrent {args.repeat_concurrent}`). Synthetic national "
-        f"FINESS of {counts['establishments']:,} "
-        f"establishments ({counts['essms']:,} open ESSMS, seed {args.seed}) imported with "
-        f"`import_finess`; {counts['declarations']:,} declarations in one national "
+        f"from this machine (`bench/bench_site.py --size {args.size} --declarations "
+        f"{args.declarations} --repeat {args.repeat} --repeat-concurrent "
+        f"{args.repeat_concurrent}`). Synthetic national FINESS of "
+        f"{counts['establishments']:,} establishments ({counts['essms']:,} open ESSMS, seed "
+        f"{args.seed}) imported with `import_finess`; {counts['declarations']:,} declarations "
+        f"accepted of a {counts['declarations_rows']:,}-row messy file in one national "
         f"campaign; a published run of {counts['grappes']:,} grappes "
         f"({counts['members']:,} members). Setup {setup_s:.0f} s. Python "
         f"{platform.python_version()}, {os.cpu_count()} cores, shared with other work: "
-        f"load average {load_before[0]:.1f} / {load_before[1]:.1f} / {load_before[2]:.1f} "
-        f"before, {load_after[0]:.1f} / {load_after[1]:.1f} / {load_after[2]:.1f} after. "
-        f"Concurrency 1: {args.repeat} requests per page; concurrency 8: 8 logged-in "
-        f"clients × {args.repeat_concurrent} requests. Time-out {args.timeout:.0f} s. "
-        "Medians and 95th percentiles over the requests that answered.",
+        f"{load.describe()}. Concurrency 1: {args.repeat} requests per page; concurrency "
+        f"8: 8 logged-in clients × {args.repeat_concurrent} requests. Time-out "
+        f"{args.timeout:.0f} s. Medians and 95th percentiles over the requests that answered.",
         "",
-        "| page | conc. 1 p50 / p95 | conc. 8 p50 / p95 | HTML | errors, time-outs (c=8) "
-        "| issue 14: conc. 1 | issue 14: conc. 8 | issue 14: HTML |",
-        "|---|---|---|---:|---|---|---|---:|",
+        "| page | conc. 1 p50 / p95 | conc. 8 p50 / p95 | body | errors, time-outs (c=8) "
+        "| previous (2026-12-03 08:31): c=1 ; c=8 ; body "
+        "| issue 14: c=1 ; c=8 ; body |",
+        "|---|---|---|---:|---|---|---|",
     ]
     for label in one:
-        before = ISSUE[label]
+        issue = ISSUE.get(label, NOT_MEASURED)
+        previous = PREVIOUS.get(label, NOT_MEASURED)
         failures = f"{eight[label].errors}, {eight[label].timeouts}"
         lines.append(
             f"| {label} | {one[label].summary()} | {eight[label].summary()} | "
-            f"{_size(one[label].size)} | {failures} | {before[0]} | {before[1]} | {before[2]} |"
+            f"{_size(one[label].size)} | {failures} | {' ; '.join(previous)} "
+            f"| {' ; '.join(issue)} |"
+        )
+    timings = world.timings
+    lines += [
+        "",
+        "| step | measured | target (issue 14) |",
+        "|---|---:|---:|",
+        f"| national FINESS import ({counts['establishments']:,} establishments) "
+        f"| {timings['finess_import_s']:.1f} s | ≤ {TARGETS['finess_import_s']:.0f} s |",
+        f"| declarations import ({counts['declarations_rows']:,} rows, CSV) "
+        f"| {timings['declarations_import_s']:.1f} s "
+        f"| ≤ {TARGETS['declarations_import_s']:.0f} s |",
+    ]
+    for label, times in cli:
+        target = f"≤ {TARGETS['cli_help_s']:.0f} s" if label == "grappes --help" else ""
+        lines.append(
+            f"| {label}, median of {len(times)} | {statistics.median(times):.2f} s | {target} |"
         )
     output.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

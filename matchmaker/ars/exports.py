@@ -1,7 +1,8 @@
 """The desk's exports: XLSX workbooks (openpyxl) and a CSV for phoning and mailing.
 
 Headers are French; FINESS numbers stay text (leading zeros, 2A/2B); rates are numbers
-formatted as percentages. Each function returns the file's bytes.
+formatted as percentages. Workbooks are write-only (:mod:`matchmaker.xlsx`, sent from a
+temporary file); the CSV comes in pieces for a streamed response.
 """
 
 from __future__ import annotations
@@ -10,17 +11,15 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from importers.formulas import SafeCsvWriter, neutralise_workbook
-from matchmaker import formatting
+from importers.formulas import SafeCsvWriter
+from matchmaker import formatting, xlsx
 from matchmaker.ars.dashboard import STAGE_LABELS, Dashboard, Row, champ_label
 from matchmaker.ars.priorities import Target
 from matchmaker.ars.whatif import NO_EDITOR, WhatIf, scope_label
 
-if TYPE_CHECKING:  # openpyxl is imported by the functions that write a workbook
+if TYPE_CHECKING:  # openpyxl is imported by matchmaker.xlsx when a workbook is written
     from openpyxl import Workbook
-    from openpyxl.worksheet.worksheet import Worksheet
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 
 TALLY_HEADERS = (
@@ -52,21 +51,6 @@ TARGET_HEADERS = (
 )
 
 
-def _sheet(workbook: Workbook, title: str, first: bool) -> Worksheet:
-    if first:
-        sheet = workbook.active
-        assert sheet is not None
-        sheet.title = title
-        return sheet
-    return workbook.create_sheet(title)
-
-
-def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    neutralise_workbook(workbook).save(buffer)
-    return buffer.getvalue()
-
-
 def _tally_cells(row: Row) -> list[object]:
     tally = row.tally
     return [
@@ -80,37 +64,40 @@ def _tally_cells(row: Row) -> list[object]:
     ]
 
 
-def _append_rows(sheet: Worksheet, rows: Iterable[Sequence[object]], rate_column: int) -> None:
-    for values in rows:
-        sheet.append(list(values))
-        cell = sheet.cell(row=sheet.max_row, column=rate_column)
-        cell.number_format = "0.0%"
+#: The rate's number format (a share shown as a percentage).
+RATE_FORMAT = "0.0%"
 
 
-def dashboard_xlsx(dashboard: Dashboard) -> bytes:
+def dashboard_xlsx(dashboard: Dashboard) -> Workbook:
     """Summary, one sheet per breakdown, and the contact pipeline."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    summary = _sheet(workbook, "Synthèse", first=True)
-    summary.append(["Périmètre", dashboard.scope_label])
-    summary.append([])
-    summary.append(list(TALLY_HEADERS))
-    _append_rows(summary, [_tally_cells(Row("", "", dashboard.total))], len(TALLY_HEADERS))
+    book = xlsx.new_workbook()
+    summary = xlsx.add_sheet(book, "Synthèse")
+    xlsx.append_rows(summary, [["Périmètre", dashboard.scope_label], [], list(TALLY_HEADERS)])
+    xlsx.append_rows(
+        summary,
+        [_tally_cells(Row("", "", dashboard.total))],
+        formats={len(TALLY_HEADERS) - 1: RATE_FORMAT},
+    )
     for title, key_title, rows in dashboard.breakdowns:
-        sheet = workbook.create_sheet(title[:31])
-        sheet.append([key_title, *TALLY_HEADERS])
-        _append_rows(
-            sheet, ([row.label, *_tally_cells(row)] for row in rows), len(TALLY_HEADERS) + 1
+        xlsx.write_sheet(
+            book,
+            title,
+            ([row.label, *_tally_cells(row)] for row in rows),
+            header=[key_title, *TALLY_HEADERS],
+            formats={len(TALLY_HEADERS): RATE_FORMAT},
         )
-    pipeline = workbook.create_sheet("Suivi des contacts")
-    pipeline.append(["Étape", "ESSMS", "Organismes gestionnaires"])
-    for stage, label in STAGE_LABELS.items():
-        pipeline.append(
-            [label, dashboard.essms_stages.get(stage, 0), dashboard.og_stages.get(stage, 0)]
-        )
+    pipeline = [
+        [label, dashboard.essms_stages.get(stage, 0), dashboard.og_stages.get(stage, 0)]
+        for stage, label in STAGE_LABELS.items()
+    ]
     pipeline.append(["Non embarqués jamais contactés", dashboard.never_contacted, None])
-    return _save(workbook)
+    xlsx.write_sheet(
+        book,
+        "Suivi des contacts",
+        pipeline,
+        header=["Étape", "ESSMS", "Organismes gestionnaires"],
+    )
+    return book
 
 
 def _target_cells(target: Target) -> list[object]:
@@ -133,17 +120,17 @@ def _target_cells(target: Target) -> list[object]:
     ]
 
 
-def targets_xlsx(targets: Sequence[Target]) -> bytes:
+def targets_xlsx(targets: Iterable[Target]) -> Workbook:
     """The non-embarked, for phoning and mailing, in priority order."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = _sheet(workbook, "Non embarqués", first=True)
-    sheet.append(list(TARGET_HEADERS))
-    for target in targets:
-        sheet.append(_target_cells(target))
-    sheet.freeze_panes = "A2"
-    return _save(workbook)
+    book = xlsx.new_workbook()
+    xlsx.write_sheet(
+        book,
+        "Non embarqués",
+        (_target_cells(target) for target in targets),
+        header=TARGET_HEADERS,
+        freeze_header=True,
+    )
+    return book
 
 
 def targets_csv(targets: Sequence[Target]) -> bytes:
@@ -173,25 +160,32 @@ def targets_csv_chunks(targets: Iterable[Target]) -> Iterator[bytes]:
     yield buffer.getvalue().encode("utf-8")
 
 
-def what_if_xlsx(result: WhatIf) -> bytes:
+def what_if_xlsx(result: WhatIf) -> Workbook:
     """A simulation: its grappes (one row per member), by editor, and the isolated."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    info = _sheet(workbook, "Simulation", first=True)
+    book = xlsx.new_workbook()
     run = result.run
-    info.append(["Périmètre", scope_label(list(run.scope))])
-    info.append(["Simulation n°", run.id])
-    info.append(["Grappes possibles", len(result.grappes)])
-    info.append(["ESSMS placés", result.covered])
-    info.append(["ESSMS isolés", len(result.isolated)])
-    editors = workbook.create_sheet("Par éditeur")
-    editors.append(["Éditeur", "Grappes", "ESSMS"])
-    for line in result.editors:
-        editors.append([line.editor, line.grappes, line.essms])
-    members = workbook.create_sheet("Grappes")
-    members.append(
+    xlsx.write_sheet(
+        book,
+        "Simulation",
         [
+            ["Périmètre", scope_label(list(run.scope))],
+            ["Simulation n°", run.id],
+            ["Grappes possibles", len(result.grappes)],
+            ["ESSMS placés", result.covered],
+            ["ESSMS isolés", len(result.isolated)],
+        ],
+    )
+    xlsx.write_sheet(
+        book,
+        "Par éditeur",
+        ([line.editor, line.grappes, line.essms] for line in result.editors),
+        header=["Éditeur", "Grappes", "ESSMS"],
+    )
+    xlsx.write_sheet(
+        book,
+        "Grappes",
+        _what_if_members(result),
+        header=[
             "Grappe n°",
             "Éditeur",
             "FINESS ET",
@@ -202,28 +196,25 @@ def what_if_xlsx(result: WhatIf) -> bytes:
             "Département",
             "Porteur",
             "Distance au centre (km)",
-        ]
+        ],
     )
-    for grappe in result.grappes:
-        for member in grappe.members:
-            place = result.places.get(member.finess_et)
-            members.append(
-                [
-                    grappe.number,
-                    grappe.editor_name or NO_EDITOR,
-                    member.finess_et,
-                    place.name if place else "",
-                    member.finess_ej,
-                    (place.og_name or "") if place else "",
-                    (place.commune or "") if place else "",
-                    place.department if place else "",
-                    "oui" if member.is_carrier else "non",
-                    round(member.distance_km, 1),
-                ]
-            )
-    isolated = workbook.create_sheet("Isolés")
-    isolated.append(
-        [
+    xlsx.write_sheet(
+        book,
+        "Isolés",
+        (
+            [
+                item.place.finess_et,
+                item.place.name,
+                item.place.finess_ej,
+                item.place.og_name or "",
+                item.place.commune or "",
+                item.place.department,
+                item.reason,
+                item.near_miss or "",
+            ]
+            for item in result.isolated
+        ),
+        header=[
             "FINESS ET",
             "Nom",
             "FINESS EJ",
@@ -232,20 +223,24 @@ def what_if_xlsx(result: WhatIf) -> bytes:
             "Département",
             "Motif",
             "Au plus près",
-        ]
+        ],
     )
-    for item in result.isolated:
-        place = item.place
-        isolated.append(
-            [
-                place.finess_et,
-                place.name,
-                place.finess_ej,
-                place.og_name or "",
-                place.commune or "",
-                place.department,
-                item.reason,
-                item.near_miss or "",
+    return book
+
+
+def _what_if_members(result: WhatIf) -> Iterator[list[object]]:
+    for grappe in result.grappes:
+        for member in grappe.members:
+            place = result.places.get(member.finess_et)
+            yield [
+                grappe.number,
+                grappe.editor_name or NO_EDITOR,
+                member.finess_et,
+                place.name if place else "",
+                member.finess_ej,
+                (place.og_name or "") if place else "",
+                (place.commune or "") if place else "",
+                place.department if place else "",
+                "oui" if member.is_carrier else "non",
+                round(member.distance_km, 1),
             ]
-        )
-    return _save(workbook)

@@ -246,16 +246,38 @@ def non_embarked(
     return targets
 
 
+def _shape(session: Session, *columns: Any, where: Any = None) -> tuple[Any, ...]:
+    """A few aggregates in one row (how many rows, the last id or change)."""
+    query = select(*columns)
+    if where is not None:
+        query = query.where(where)
+    return tuple(session.execute(query).one())
+
+
+def desk_version(session: Session, region: str) -> Hashable:
+    """What the dashboard of ``region`` (:func:`matchmaker.ars.dashboard.build_dashboard`)
+    is computed from, read cheaply: the latest FINESS import and the last change of
+    establishments and OG, the embarkation lists (rows added or removed: count and last id
+    move) and the region's contact log. Equal versions give the same figures."""
+    return (
+        finess_version(session),
+        _shape(session, func.count(Establishment.finess_et), func.max(Establishment.updated_at)),
+        _shape(session, func.max(Organisation.updated_at)),
+        _shape(session, func.count(Embarkation.id), func.max(Embarkation.id)),
+        _shape(
+            session,
+            func.count(ContactAction.id),
+            func.max(ContactAction.id),
+            where=ContactAction.region == region,
+        ),
+    )
+
+
 def targets_version(session: Session, region: str, weights: Mapping[str, int]) -> Hashable:
-    """What :func:`non_embarked` of ``region`` is computed from, read cheaply: the latest
-    FINESS import and the last change of establishments and OG, the embarkation lists and
-    declarations (rows are added, superseded or removed: count and last id move), the
-    region's contact log, the published runs with their members, and the champ weights.
-    Equal versions give the same list (the settings are the app's, fixed per process)."""
-
-    def shape(*columns: Any) -> tuple[Any, ...]:
-        return tuple(session.execute(select(*columns)).one())
-
+    """What :func:`non_embarked` of ``region`` is computed from, read cheaply: what the
+    dashboard is (:func:`desk_version`), and the declarations (count and last id), the
+    published runs with their members, and the champ weights. Equal versions give the same
+    list (the settings are the app's, fixed per process)."""
     published = select(Campaign.published_run_id).where(Campaign.published_run_id.is_not(None))
     members = (
         select(func.count(GrappeMember.id), func.max(GrappeMember.id))
@@ -263,18 +285,8 @@ def targets_version(session: Session, region: str, weights: Mapping[str, int]) -
         .where(Grappe.run_id.in_(published))
     )
     return (
-        finess_version(session),
-        shape(func.count(Establishment.finess_et), func.max(Establishment.updated_at)),
-        shape(func.max(Organisation.updated_at)),
-        shape(func.count(Embarkation.id), func.max(Embarkation.id)),
-        shape(func.count(Declaration.id), func.max(Declaration.id)),
-        tuple(
-            session.execute(
-                select(func.count(ContactAction.id), func.max(ContactAction.id)).where(
-                    ContactAction.region == region
-                )
-            ).one()
-        ),
+        desk_version(session, region),
+        _shape(session, func.count(Declaration.id), func.max(Declaration.id)),
         tuple(sorted(run_id for run_id in session.scalars(published) if run_id is not None)),
         tuple(session.execute(members).one()),
         tuple(sorted(weights.items())),

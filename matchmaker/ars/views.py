@@ -25,9 +25,16 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from importers.geography import DEPARTMENTS, PROGRAMME_REGIONS, REGIONS, departments_of_region
+from matchmaker import xlsx
 from matchmaker.ars import contacts, exports, priorities, whatif
 from matchmaker.ars import maps as ars_maps
-from matchmaker.ars.dashboard import CHAMP_LABELS, STAGE_LABELS, build_dashboard, champ_label
+from matchmaker.ars.dashboard import (
+    CHAMP_LABELS,
+    STAGE_LABELS,
+    Dashboard,
+    build_dashboard,
+    champ_label,
+)
 from matchmaker.ars.forms import ContactForm, FilterForm, WhatIfForm, champ_weights_form
 from matchmaker.ars.services import check_department, desk_region
 from matchmaker.auth.decorators import roles_required
@@ -84,6 +91,18 @@ def _download(data: bytes | Iterator[bytes], mimetype: str, filename: str) -> Re
 # --- dashboard --------------------------------------------------------------------------
 
 
+def _dashboard(region: str, department: str | None) -> Dashboard:
+    """The dashboard's figures, computed once per version of what they are computed from
+    (``priorities.desk_version``) and kept by the process, like the home page's (issue
+    14): a new embarkation list, FINESS import or contact action shows at once."""
+    return figures_cache.cached(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        f"ars.dashboard.{region}.{department or ''}",
+        priorities.desk_version(db.session, region),
+        lambda: build_dashboard(db.session, region, department, current_app.config),
+    )
+
+
 @bp.get("/")
 @roles_required(*DESK_ROLES)
 def dashboard() -> ResponseReturnValue:
@@ -91,7 +110,7 @@ def dashboard() -> ResponseReturnValue:
 
     region = _region()
     department = check_department(region, request.args.get("departement"))
-    figures = build_dashboard(db.session, region, department, current_app.config)
+    figures = _dashboard(region, department)
     rates = ars_maps.department_rates(figures.by_department)
     return render_template(
         "ars/dashboard.html",
@@ -111,9 +130,9 @@ def dashboard() -> ResponseReturnValue:
 def dashboard_xlsx() -> ResponseReturnValue:
     region = _region()
     department = check_department(region, request.args.get("departement"))
-    figures = build_dashboard(db.session, region, department, current_app.config)
+    figures = _dashboard(region, department)
     name = f"embarquement-{department or 'region-' + region}.xlsx"
-    return _download(exports.dashboard_xlsx(figures), exports.XLSX_MIMETYPE, name)
+    return xlsx.send(exports.dashboard_xlsx(figures), name)
 
 
 # --- the non-embarked -------------------------------------------------------------------
@@ -220,9 +239,7 @@ def targets_export(fmt: str) -> ResponseReturnValue:
             exports.CSV_MIMETYPE,
             f"non-embarques-{region}.csv",
         )
-    return _download(
-        exports.targets_xlsx(selected), exports.XLSX_MIMETYPE, f"non-embarques-{region}.xlsx"
-    )
+    return xlsx.send(exports.targets_xlsx(selected), f"non-embarques-{region}.xlsx")
 
 
 @bp.post("/priorites")
@@ -410,6 +427,4 @@ def simulation_map(run_id: int) -> ResponseReturnValue:
 def simulation_xlsx(run_id: int) -> ResponseReturnValue:
     run = _finished_simulation(run_id)
     result = whatif.outcome(db.session, run)
-    return _download(
-        exports.what_if_xlsx(result), exports.XLSX_MIMETYPE, f"simulation-{run.id}.xlsx"
-    )
+    return xlsx.send(exports.what_if_xlsx(result), f"simulation-{run.id}.xlsx")

@@ -11,16 +11,20 @@ pages and the checklist say.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker import formatting
+from matchmaker import formatting, xlsx
 from matchmaker.campaigns import exports
 from matchmaker.grappes import read_model
 from matchmaker.grappes.read_model import GrappeView
 from matchmaker.models import Establishment, GrappeAnswer, Organisation
 from matchmaker.vocabulary import Answer, DuiStatus
+
+if TYPE_CHECKING:  # openpyxl is imported by matchmaker.xlsx when a workbook is written
+    from openpyxl import Workbook
 
 CARRIER_COLUMNS = ("Rubrique", "Valeur")
 MEMBER_COLUMNS = (
@@ -70,8 +74,9 @@ def _establishment_address(establishment: Establishment | None) -> str:
     return (establishment.address or "") if establishment else ""
 
 
-def engaged_structures_xlsx(session: Session, view: GrappeView) -> bytes:
-    """The grappe's workbook for the funding dossier (see the module's docstring)."""
+def engaged_structures_xlsx(session: Session, view: GrappeView) -> Workbook:
+    """The grappe's workbook for the funding dossier (see the module's docstring), to
+    send with :func:`matchmaker.xlsx.send`."""
     grappe = view.grappe
     finess = [m.finess_et for m in view.members]
     establishments = {
@@ -154,10 +159,14 @@ def engaged_structures_xlsx(session: Session, view: GrappeView) -> bytes:
                 (answer.comment or "") if answer else "",
             ]
 
-    book = exports.new_workbook()
-    exports._sheet(book, "Porteur", CARRIER_COLUMNS, carrier_rows)
-    exports._sheet(book, "Structures engagées", MEMBER_COLUMNS, member_rows())
-    exports._sheet(book, "Réponses des OG", ANSWER_COLUMNS, answer_rows())
-    exports._sheet(book, "Financement", exports.FUNDING_COLUMNS, exports.funding_rows(view))
-    exports._sheet(book, "Recevabilité", exports.CHECKLIST_COLUMNS, exports.checklist_rows(view))
-    return exports._save(book)
+    book = xlsx.new_workbook()
+    xlsx.write_sheet(book, "Porteur", carrier_rows, header=CARRIER_COLUMNS)
+    xlsx.write_sheet(book, "Structures engagées", member_rows(), header=MEMBER_COLUMNS)
+    xlsx.write_sheet(book, "Réponses des OG", answer_rows(), header=ANSWER_COLUMNS)
+    xlsx.write_sheet(
+        book, "Financement", exports.funding_rows(view), header=exports.FUNDING_COLUMNS
+    )
+    xlsx.write_sheet(
+        book, "Recevabilité", exports.checklist_rows(view), header=exports.CHECKLIST_COLUMNS
+    )
+    return book

@@ -9,16 +9,14 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from importers.formulas import SafeCsvWriter, neutralise_row
-from matchmaker import formatting
+from importers.formulas import SafeCsvWriter
+from matchmaker import formatting, xlsx
 from matchmaker.grappes.read_model import GrappeView, LeftOutView, MemberView
 from matchmaker.vocabulary import GrappeStatus
 
 if TYPE_CHECKING:  # openpyxl is imported by the functions that write a workbook
     from openpyxl import Workbook
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 
 #: Columns of the « liste des structures engagées ».
@@ -155,38 +153,27 @@ def left_out_row(item: LeftOutView) -> list[object]:
     ]
 
 
-def grappe_xlsx(view: GrappeView) -> bytes:
-    """The grappe's workbook: engaged structures, funding estimate, checklist."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    _sheet(
-        book, "Structures engagées", ENGAGED_COLUMNS, (engaged_row(view, m) for m in view.members)
-    )
-    _sheet(book, "Financement", FUNDING_COLUMNS, funding_rows(view))
-    _sheet(book, "Recevabilité", CHECKLIST_COLUMNS, checklist_rows(view))
-    return _save(book)
-
-
 def grappe_csv(view: GrappeView) -> bytes:
     """The grappe's « liste des structures engagées » as CSV."""
     return _csv(ENGAGED_COLUMNS, (engaged_row(view, m) for m in view.members))
 
 
-def run_xlsx(views: Sequence[GrappeView], left_out: Sequence[LeftOutView]) -> bytes:
-    """The run's workbook: the grappes, every proposal, every ESSMS left out."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    _sheet(book, "Grappes", SUMMARY_COLUMNS, (summary_row(v) for v in views))
-    _sheet(
-        book,
-        "Propositions",
-        PROPOSAL_COLUMNS,
-        ([v.grappe.number, *engaged_row(v, m)] for v in views for m in v.members),
+def run_xlsx(views: Iterable[GrappeView], left_out: Iterable[LeftOutView]) -> Workbook:
+    """The run's workbook: the grappes, every proposal, every ESSMS left out. Write-only,
+    filled in one pass over ``views`` and ``left_out`` (both read lazily): send it with
+    :func:`matchmaker.xlsx.send`."""
+    book = xlsx.new_workbook()
+    grappes = xlsx.add_sheet(book, "Grappes", header=SUMMARY_COLUMNS)
+    proposals = xlsx.add_sheet(book, "Propositions", header=PROPOSAL_COLUMNS)
+    for view in views:
+        xlsx.append_rows(grappes, [summary_row(view)])
+        xlsx.append_rows(
+            proposals, ([view.grappe.number, *engaged_row(view, m)] for m in view.members)
+        )
+    xlsx.write_sheet(
+        book, "Écartés", (left_out_row(item) for item in left_out), header=LEFT_OUT_COLUMNS
     )
-    _sheet(book, "Écartés", LEFT_OUT_COLUMNS, (left_out_row(item) for item in left_out))
-    return _save(book)
+    return book
 
 
 def run_csv(views: Iterable[GrappeView], left_out: Iterable[LeftOutView]) -> bytes:
@@ -222,37 +209,6 @@ def run_csv_chunks(views: Iterable[GrappeView], left_out: Iterable[LeftOutView])
 def errors_csv(rows: Iterable[dict[str, str]], columns: Sequence[str]) -> bytes:
     """An upload's errors and warnings (the preview) as CSV."""
     return _csv(columns, ([row.get(column, "") for column in columns] for row in rows))
-
-
-def new_workbook() -> Workbook:
-    """A write-only workbook for an export: fill it with :func:`_sheet` (every cell goes
-    through ``importers.formulas``), then :func:`_save` it."""
-    from openpyxl import Workbook
-
-    return Workbook(write_only=True)
-
-
-def _sheet(
-    book: Workbook, title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
-) -> None:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    sheet: WriteOnlyWorksheet = book.create_sheet(title)
-    header = []
-    for name in columns:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        sheet.append(neutralise_row(row))
-
-
-def _save(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def _csv_cell(value: object) -> object:

@@ -316,7 +316,7 @@ def department_summaries(
 def filter_options(session: Session, run: SolverRun) -> tuple[list[str], list[str]]:
     """The editors of the run's grappes and the departments of its ESSMS, for the filters."""
     editors = sorted(
-        set(session.scalars(select(Grappe.editor_name).where(Grappe.run_id == run.id)))
+        set(session.scalars(select(Grappe.editor_name).where(Grappe.run_id == run.id).distinct()))
     )
     departments = set(
         session.scalars(
@@ -324,12 +324,14 @@ def filter_options(session: Session, run: SolverRun) -> tuple[list[str], list[st
             .join(GrappeMember, GrappeMember.finess_et == Establishment.finess_et)
             .join(Grappe, Grappe.id == GrappeMember.grappe_id)
             .where(Grappe.run_id == run.id)
+            .distinct()
         )
     ) | set(
         session.scalars(
             select(Establishment.department)
             .join(Exclusion, Exclusion.finess_et == Establishment.finess_et)
             .where(Exclusion.run_id == run.id)
+            .distinct()
         )
     )
     return editors, sorted(departments)

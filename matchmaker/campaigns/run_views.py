@@ -21,6 +21,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from importers.geography import DEPARTMENTS
+from matchmaker import xlsx
 from matchmaker.auth.decorators import roles_required
 from matchmaker.campaigns import adjust, dossier, exports, figures, maps, runs
 from matchmaker.campaigns.blueprint import (
@@ -37,24 +38,51 @@ from matchmaker.campaigns.forms import ActionForm, AdjustForm, RunForm, choices
 from matchmaker.errors import back_to
 from matchmaker.extensions import db
 from matchmaker.grappes import freshness, read_model
+from matchmaker.grappes.read_model import LeftOutView
 from matchmaker.mail import MailSettings
 from matchmaker.maps import parse_bbox
 from matchmaker.models import SolverRun
 from matchmaker.public.services import Page
 from matchmaker.vocabulary import RunMode, RunStatus
 
-#: Rows of the run page's tables (grappes, left-out): the page stays light nationally.
+#: Rows of the run page's left-out table: the page stays light nationally.
 TABLE_PAGE_SIZE = 100
+#: Grappes of the run page's table: each gets a view (members, funding, checklist), about
+#: 30 ESSMS read and assessed per grappe, so a page holds fewer of them.
+GRAPPES_PAGE_SIZE = 25
 
 T = TypeVar("T")
 
 
-def page_of(items: Sequence[T], number: int) -> Page[T]:
-    """Page ``number`` (from 1; out-of-range numbers give the nearest page)."""
-    pages = max(1, -(-len(items) // TABLE_PAGE_SIZE))
+def page_of(items: Sequence[T], number: int, size: int) -> Page[T]:
+    """Page ``number`` of ``size`` items (from 1; out-of-range numbers give the nearest)."""
+    number, start = page_bounds(len(items), number, size)
+    return Page(items[start : start + size], number, size, len(items))
+
+
+def page_bounds(total: int, number: int, size: int = TABLE_PAGE_SIZE) -> tuple[int, int]:
+    """The page number actually shown (the nearest to ``number``) and its first row's
+    offset, for ``total`` rows in pages of ``size``."""
+    pages = max(1, -(-total // size))
     number = min(max(1, number), pages)
-    start = (number - 1) * TABLE_PAGE_SIZE
-    return Page(items[start : start + TABLE_PAGE_SIZE], number, TABLE_PAGE_SIZE, len(items))
+    return number, (number - 1) * size
+
+
+def left_out_page(run: SolverRun, reasons: dict[str, int]) -> tuple[Page[LeftOutView], str | None]:
+    """The page of left-out ESSMS asked for (``ecartes``, a number), of one reason
+    (``motif``, a known reason code) or of all: only that page is read from the database,
+    however many a national run leaves out."""
+    reason = request.args.get("motif") or None
+    if reason not in reasons:
+        reason = None
+    total = reasons[reason] if reason else sum(reasons.values())
+    number, offset = page_bounds(total, request.args.get("ecartes", 1, type=int))
+    items = (
+        read_model.left_out(db.session, run, reason=reason, offset=offset, limit=TABLE_PAGE_SIZE)
+        if total
+        else []
+    )
+    return Page(items, number, TABLE_PAGE_SIZE, total), reason
 
 
 # --- runs ----------------------------------------------------------------------------------------
@@ -97,13 +125,16 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
     succeeded = run.status == RunStatus.SUCCEEDED
     # Only the grappes of the shown page get a view (members, funding, checklist): a
     # national run holds thousands; the figures come from stored columns and aggregates.
-    grappes_page = page_of(run.grappes if succeeded else [], request.args.get("page", 1, type=int))
+    grappes_page = page_of(
+        run.grappes if succeeded else [], request.args.get("page", 1, type=int), GRAPPES_PAGE_SIZE
+    )
     views = (
         read_model.grappe_views(db.session, run, grappes=grappes_page.items)
         if grappes_page.items
         else []
     )
-    left = read_model.left_out(db.session, run) if succeeded else []
+    reasons = read_model.left_out_reasons(db.session, run) if succeeded else {}
+    left, reason = left_out_page(run, reasons)
     has_grappes = bool(grappes_page.total)
     adjust_form = AdjustForm()
     adjust_form.grappe_id.choices = choices(
@@ -113,17 +144,22 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
             for g in (run.grappes if succeeded else [])
         ]
     )
-    editors, departments = maps.filter_options(db.session, run) if has_grappes or left else ([], [])
+    has_left_out = bool(reasons)
+    editors, departments = (
+        maps.filter_options(db.session, run) if has_grappes or has_left_out else ([], [])
+    )
     return render_campaign_page(
         "campaigns/run.html",
         campaign,
         run=run,
         job=runs.job_of_run(db.session, run),
         declarations_changed=_declarations_changed(run),
-        left_out=left,
+        left_out_reasons=reasons,
+        left_out_total=sum(reasons.values()),
+        left_out_reason=reason,
         grappes_page=Page(views, grappes_page.number, grappes_page.per_page, grappes_page.total),
-        left_out_page=page_of(left, request.args.get("ecartes", 1, type=int)),
-        has_map=bool(has_grappes or left),
+        left_out_page=left,
+        has_map=bool(has_grappes or has_left_out),
         map_editors=editors,
         map_departments=[
             (code, DEPARTMENTS[code].name if code in DEPARTMENTS else code) for code in departments
@@ -131,7 +167,7 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         no_editor_filter=maps.NO_EDITOR_FILTER,
         figures=(
             figures.run_figures(run, read_model.member_counts(db.session, run))
-            if has_grappes or left
+            if has_grappes or has_left_out
             else None
         ),
         adjust_form=adjust_form,
@@ -287,8 +323,8 @@ def _views_in_batches(run: SolverRun) -> Iterator[read_model.GrappeView]:
         )
 
 
-def _left_out_lazily(run: SolverRun) -> Iterator[read_model.LeftOutView]:
-    yield from read_model.left_out(db.session, run)
+def _left_out_lazily(run: SolverRun) -> Iterator[LeftOutView]:
+    yield from read_model.iter_left_out(db.session, run)
 
 
 # --- exports --------------------------------------------------------------------------------------
@@ -304,10 +340,10 @@ def export_run(campaign_id: int, run_id: int, fmt: str) -> ResponseReturnValue:
         # Streamed: the views are built a few grappes at a time while the file is sent.
         chunks = exports.run_csv_chunks(_views_in_batches(run), _left_out_lazily(run))
         return download(stream_with_context(chunks), f"{name}.csv", exports.CSV_MIMETYPE)
-    views = read_model.grappe_views(db.session, run)
-    left = read_model.left_out(db.session, run)
     if fmt == "xlsx":
-        return download(exports.run_xlsx(views, left), f"{name}.xlsx", exports.XLSX_MIMETYPE)
+        # Write-only workbook filled a few grappes at a time, sent from a temporary file.
+        book = exports.run_xlsx(_views_in_batches(run), _left_out_lazily(run))
+        return xlsx.send(book, f"{name}.xlsx")
     abort(404)
 
 
@@ -321,8 +357,7 @@ def export_grappe(campaign_id: int, grappe_id: int, fmt: str) -> ResponseReturnV
     )
     name = f"structures-engagees-grappe-{grappe.number}-calcul-{grappe.run_id}"
     if fmt == "xlsx":
-        workbook = dossier.engaged_structures_xlsx(db.session, view)
-        return download(workbook, f"{name}.xlsx", exports.XLSX_MIMETYPE)
+        return xlsx.send(dossier.engaged_structures_xlsx(db.session, view), f"{name}.xlsx")
     if fmt == "csv":
         return download(exports.grappe_csv(view), f"{name}.csv", exports.CSV_MIMETYPE)
     abort(404)

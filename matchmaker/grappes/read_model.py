@@ -17,11 +17,11 @@ The rules that decide a member's project type and planned editor live here too
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from flask import has_app_context
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from importers.editor_names import normalise_name
@@ -359,27 +359,26 @@ def member_counts(session: Session, run: SolverRun) -> tuple[int, int]:
     same facts as the views (``MemberView.small_og``), counted in the database: the run
     page's figures without loading every grappe. Members the snapshot lacks (runs stored
     before snapshots) are judged by :func:`run_facts`."""
+    snapshot = and_(RunCandidate.run_id == run.id, RunCandidate.finess_et == GrappeMember.finess_et)
     in_run = (
-        select(GrappeMember.finess_et, RunCandidate.id, RunCandidate.small_og)
+        select(GrappeMember.finess_et)
         .join(Grappe, Grappe.id == GrappeMember.grappe_id)
-        .outerjoin(
-            RunCandidate,
-            and_(RunCandidate.run_id == run.id, RunCandidate.finess_et == GrappeMember.finess_et),
-        )
+        .outerjoin(RunCandidate, snapshot)
         .where(Grappe.run_id == run.id)
     )
-    members = small = 0
-    missing: list[str] = []
-    for finess_et, snapshot_id, small_og in session.execute(in_run):
-        members += 1
-        if snapshot_id is None:
-            missing.append(finess_et)
-        elif small_og:
-            small += 1
-    if missing:
+    members, snapshotted, small = session.execute(
+        in_run.with_only_columns(
+            func.count(GrappeMember.id),
+            func.count(RunCandidate.id),
+            func.count(RunCandidate.id).filter(RunCandidate.small_og.is_(True)),
+        )
+    ).one()
+    small = int(small or 0)
+    if snapshotted < members:
+        missing = list(session.scalars(in_run.where(RunCandidate.id.is_(None))))
         facts = run_facts(session, run, missing)
         small += sum(1 for f in missing if f in facts and facts[f].small_og)
-    return members, small
+    return int(members), small
 
 
 def grappe_view(session: Session, grappe: Grappe, scale: Scale | None = None) -> GrappeView:
@@ -409,14 +408,28 @@ def assess(session: Session, grappe: Grappe, scale: Scale | None = None) -> Asse
     )
 
 
-def left_out(session: Session, run: SolverRun) -> list[LeftOutView]:
-    """The run's exclusions with the ESSMS's name and place, and the editor the solver saw."""
-    rows = session.execute(
+def left_out(
+    session: Session,
+    run: SolverRun,
+    *,
+    reason: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[LeftOutView]:
+    """The run's exclusions with the ESSMS's name and place, and the editor the solver saw,
+    by department then FINESS: every one, or those of ``reason`` (a reason code), from
+    ``offset``, at most ``limit`` (a page of a national run's thousands)."""
+    query = (
         select(Exclusion, Establishment)
         .join(Establishment, Establishment.finess_et == Exclusion.finess_et)
         .where(Exclusion.run_id == run.id)
         .order_by(Establishment.department, Exclusion.finess_et)
-    ).all()
+        .offset(offset)
+        .limit(limit)
+    )
+    if reason is not None:
+        query = query.where(Exclusion.reason_code == reason)
+    rows = session.execute(query.options(joinedload(Establishment.organisation))).all()
     facts = run_facts(session, run, [e.finess_et for e, _ in rows])
     out = []
     for e, est in rows:
@@ -438,6 +451,30 @@ def left_out(session: Session, run: SolverRun) -> list[LeftOutView]:
             )
         )
     return out
+
+
+#: Exclusions read per query by :func:`iter_left_out`.
+LEFT_OUT_BATCH = 1_000
+
+
+def iter_left_out(session: Session, run: SolverRun) -> Iterator[LeftOutView]:
+    """Every exclusion of :func:`left_out`, read ``LEFT_OUT_BATCH`` at a time (exports)."""
+    offset = 0
+    while batch := left_out(session, run, offset=offset, limit=LEFT_OUT_BATCH):
+        yield from batch
+        offset += len(batch)
+
+
+def left_out_reasons(session: Session, run: SolverRun) -> dict[str, int]:
+    """How many ESSMS the run left out for each reason code (most frequent first)."""
+    count = func.count(Exclusion.id)
+    rows = session.execute(
+        select(Exclusion.reason_code, count)
+        .where(Exclusion.run_id == run.id)
+        .group_by(Exclusion.reason_code)
+        .order_by(count.desc(), Exclusion.reason_code)
+    )
+    return {code: int(number) for code, number in rows}
 
 
 # --- internals ------------------------------------------------------------------------------

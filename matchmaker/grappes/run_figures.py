@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Config
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from matchmaker.grappes.candidates import gather_candidates
 from matchmaker.grappes.params import solve_params
 from matchmaker.grappes.scope import campaign_scope
-from matchmaker.models import Campaign, SolverRun
-from matchmaker.vocabulary import RunMode
+from matchmaker.models import Campaign, Declaration, Embarkation, Establishment, SolverRun
+from matchmaker.vocabulary import EmbarkationScheme
 from solver import types as st
 
 
@@ -41,14 +41,39 @@ def cut_short_of(run: SolverRun) -> bool:
 
 
 def interest_count(session: Session, campaign: Campaign) -> int:
-    """Number of candidates of an « interest » run of the campaign (for the expected time)."""
-    found = gather_candidates(
-        session,
-        campaign_id=campaign.id,
-        mode=RunMode.INTEREST,
-        departments=campaign_scope(campaign),
+    """Number of candidates of an « interest » run of the campaign (for the expected time),
+    counted in the database by the rules of :func:`gather_candidates` in « interest »
+    mode: open ESSMS of the scope with a current declaration that did not withdraw
+    interest, neither funded by ESMS numérique (embarkation list or declaration) nor
+    without coordinates (``tests/grappes/test_run_figures.py`` checks they agree)."""
+    funded = select(Embarkation.finess_et).where(
+        Embarkation.scheme == EmbarkationScheme.ESMS_NUMERIQUE
     )
-    return len(found.candidates)
+    query = (
+        select(func.count())
+        .select_from(Establishment)
+        .join(
+            Declaration,
+            and_(
+                Declaration.finess_et == Establishment.finess_et,
+                Declaration.campaign_id == campaign.id,
+                Declaration.is_current.is_(True),
+            ),
+        )
+        .where(
+            Establishment.is_open.is_(True),
+            Establishment.is_essms.is_(True),
+            Establishment.latitude.is_not(None),
+            Establishment.longitude.is_not(None),
+            Declaration.interested.is_not(False),
+            Declaration.already_funded.is_not(True),
+            Establishment.finess_et.not_in(funded),
+        )
+    )
+    departments = campaign_scope(campaign)
+    if departments:
+        query = query.where(Establishment.department.in_(departments))
+    return int(session.scalar(query) or 0)
 
 
 def expected_duration_s(

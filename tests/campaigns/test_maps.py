@@ -99,7 +99,8 @@ def test_pages_stay_light_and_carry_no_marker(client: CsrfClient, desk: Desk, bi
     assert b"EHPAD G\xc3\x89N\xc3\x89R\xc3\x89 3000" not in page  # no marker inline
     assert b"<script>" not in page  # no inline script (CSP)
     second = client.get(url(desk, "?page=2&ecartes=3")).get_data(as_text=True)
-    assert "Page 2 sur 2" in second and "Page 3 sur 4" in second  # 122 grappes, 302 left out
+    # 122 grappes (25 a page), 302 left out (100 a page)
+    assert "Page 2 sur 5" in second and "Page 3 sur 4" in second
     grappe = client.get(url(desk, f"/grappes/{desk.alpha.id}")).get_data()
     assert len(grappe) <= MAX_PAGE_BYTES
     data = client.get(url(desk, "/carte.geojson?departement=35")).get_data()

@@ -4,6 +4,7 @@ answers and « constituée »; campaign creation and life cycle; the audit log."
 from __future__ import annotations
 
 import html
+import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,11 +16,13 @@ from matchmaker.models import (
     AuditEvent,
     Campaign,
     CampaignOwner,
+    Exclusion,
     GrappeAnswer,
     OutboxMail,
     Role,
 )
 from tests.campaigns.conftest import Desk, add_user, login
+from tests.factories import make_establishment, make_organisation
 from tests.helpers import CsrfClient
 
 
@@ -234,3 +237,42 @@ def test_an_owner_edits_the_campaign(client: CsrfClient, desk: Desk) -> None:
         "time_limit_s": 30.0,
         "max_distance_km": 80.0,
     }
+
+
+def test_the_run_page_reads_one_page_of_left_out_with_a_reason_filter(
+    client: CsrfClient, db_session: Session, desk: Desk
+) -> None:
+    """Issue 14: a national run leaves thousands out; the page reads the counts per
+    reason and one page of rows from the database, and filters by reason."""
+    organisation = make_organisation(db_session, name="OG ÉCARTÉS")
+    far = [make_establishment(db_session, organisation, department="09") for _ in range(130)]
+    db_session.add_all(
+        Exclusion(
+            run_id=desk.run.id,
+            finess_et=e.finess_et,
+            reason_code="too_far",
+            reason=f"Trop loin ({e.finess_et}).",
+        )
+        for e in far
+    )
+    db_session.flush()
+    login(client, desk.owner)
+    base = f"/console/campagnes/{desk.campaign.id}/calculs/{desk.run.id}"
+
+    def rows(url: str) -> list[str]:
+        text = client.get(url).get_data(as_text=True)
+        section = text.split('id="ecartes"', 1)[1].split("</table>", 1)[0]
+        return re.findall(r"<tr><td>(\w+)</td>", section)
+
+    page = html.unescape(client.get(base).get_data(as_text=True))
+    assert "ESSMS écartés (132" in page
+    assert "au-delà de la distance maximale acceptable (130)" in page
+    assert "trop peu d'ESSMS compatibles à portée (1)" in page
+    first, second = rows(base), rows(f"{base}?ecartes=2")
+    assert len(first) == 100 and len(second) == 32 and not set(first) & set(second)
+    # ordered by department: Ariège (09) before the desk's own
+    assert first[0].startswith("09") and not second[-1].startswith("09")
+    only_far = rows(f"{base}?motif=too_far&ecartes=2")
+    assert len(only_far) == 30 and all(code.startswith("09") for code in only_far)
+    assert rows(f"{base}?motif=too_few_peers") == [desk.gamma_essms.finess_et]
+    assert len(rows(f"{base}?motif=inconnu")) == 100  # an unknown reason shows them all

@@ -52,7 +52,7 @@ def members_viewed(seen: list[tuple[str, object]]) -> int:
 def test_the_run_page_builds_only_the_views_of_its_page(
     app: Flask, client: CsrfClient, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(run_views, "TABLE_PAGE_SIZE", 1)
+    monkeypatch.setattr(run_views, "GRAPPES_PAGE_SIZE", 1)
     login(client, desk.owner)
     base = f"/console/campagnes/{desk.campaign.id}/calculs/{desk.run.id}"
     with statements(app) as seen:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from matchmaker.cli import COMMANDS
+
 ROOT = Path(__file__).resolve().parents[2]
 #: Loaded by the solver, the editor matcher, maps, spreadsheets and reprojection only.
 HEAVY = ("sklearn", "scipy", "pandas", "ortools", "folium", "branca", "openpyxl", "pyproj")
@@ -72,14 +74,55 @@ def test_light_commands_do_not_import_heavy_libraries(args: tuple[str, ...], tmp
     assert _heavy(probe["modules"]) == []
 
 
-def test_help_lists_every_command_group(tmp_path: Path):
-    """The app (every blueprint) is built for ``--help``: the light import graph is the
-    site's own, not a reduced one."""
+#: Loaded by the app (``create_app``: blueprints, models, forms) and its extensions, not
+#: by ``grappes --help``, which lists the commands without building the app.
+APP_ONLY = (
+    "sqlalchemy",
+    "wtforms",
+    "flask_wtf",
+    "flask_login",
+    "flask_limiter",
+    "numpy",
+    "solver",
+    "importers",
+    "matchmaker.models",
+    "matchmaker.campaigns.views",
+)
+
+
+def test_help_lists_every_command_without_building_the_app(tmp_path: Path):
     probe = _run("--help", tmp_path=tmp_path)
     output = str(probe["output"])
-    for command in ("db", "worker", "solve", "import-finess", "funding", "settings"):
-        assert command in output
-    assert "matchmaker.campaigns.views" in probe["modules"]  # type: ignore[operator]
+    for command in (*COMMANDS, "run", "shell", "routes", "limiter"):
+        assert f"  {command} " in output
+    assert "Forme les grappes d'une campagne" in output
+    modules = set(probe["modules"])  # type: ignore[call-overload]
+    assert [name for name in APP_ONLY if name in modules] == []
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_the_listed_help_is_the_commands_own(name: str):
+    """``grappes --help`` prints the short help kept in ``COMMANDS`` (to list a command
+    without importing it): it must be the first sentence of the command's docstring."""
+    command = COMMANDS[name].load()
+    assert COMMANDS[name].help == command.get_short_help_str(limit=1_000)
+    assert command.name == name
+
+
+def test_a_lazy_command_runs_inside_the_app(tmp_path: Path):
+    """Commands loaded on use still get the app's context (settings, database): the
+    schema is created, then read back, through the ``grappes`` script."""
+    upgraded = _run("db", "upgrade", tmp_path=tmp_path)
+    assert "Base de données à jour" in str(upgraded["output"])
+    listed = _run("runs", tmp_path=tmp_path)
+    assert str(listed["output"]).strip() == "Aucune exécution."
+    assert "matchmaker.models" in listed["modules"]  # type: ignore[operator]
+
+
+def test_a_subcommands_help_does_not_build_the_app(tmp_path: Path):
+    probe = _run("solve", "--help", tmp_path=tmp_path)
+    assert "--campaign" in str(probe["output"])
+    assert "matchmaker.campaigns.views" not in probe["modules"]  # type: ignore[operator]
 
 
 def test_the_solver_still_loads_its_libraries_when_used():
