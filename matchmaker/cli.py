@@ -15,7 +15,7 @@ from flask.cli import FlaskGroup
 from matchmaker.auth.cli import users_group
 from matchmaker.funding.cli import funding_command
 from matchmaker.grappes.cli import runs_command, solve_command
-from matchmaker.jobs.cli import worker_command
+from matchmaker.jobs.cli import jobs_command, worker_command
 
 
 def _create_app() -> Flask:
@@ -92,6 +92,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(settings_command)
     app.cli.add_command(users_group)
     app.cli.add_command(worker_command)
+    app.cli.add_command(jobs_command)
     app.cli.add_command(solve_command)
     app.cli.add_command(runs_command)
     app.cli.add_command(funding_command)

@@ -15,11 +15,13 @@ from importers.errors import ImportRefused, RowError
 from importers.finess import import_finess
 from importers.reports import ImportSummary
 from matchmaker.audit.services import record
-from matchmaker.campaigns import preview_checks
+from matchmaker.campaigns import preview_checks, uploads
+from matchmaker.campaigns import runs as campaign_runs
 from matchmaker.campaigns.services import campaign_departments
 from matchmaker.campaigns.uploads import upload_path
 from matchmaker.grappes import runs
 from matchmaker.jobs import JobCancelled, JobContext, JobError, job
+from matchmaker.jobs.runner import describe_error
 from matchmaker.models import Campaign, SolverRun, Upload
 from matchmaker.models.base import utcnow
 
@@ -28,27 +30,19 @@ READ_SHARE = 0.8
 
 
 def _abandon_upload(session: Session, params: Mapping[str, Any], status: str, reason: str) -> None:
-    """An upload whose job was cancelled while queued, or interrupted, says so."""
+    """An upload whose job ended without finishing (cancelled, interrupted, failed) says
+    so."""
     upload = session.get(Upload, int(params["upload_id"]))
-    if upload is None or upload.status not in ("previewing", "loading"):
-        return
-    report = {"refused": reason, "counts": []}
-    if upload.status == "loading":
-        upload.status, upload.outcome = "failed", report
-    else:
-        upload.status = "discarded" if status == "cancelled" else "refused"
-        upload.preview = report
+    if upload is not None:
+        uploads.end_upload(upload, status, reason)
 
 
 def _abandon_run(session: Session, params: Mapping[str, Any], status: str, reason: str) -> None:
-    """A run whose job was cancelled while queued, or interrupted, ends with the job."""
+    """A run whose job ended without finishing (cancelled, interrupted, failed) ends with
+    the job."""
     run = session.get(SolverRun, int(params["run_id"]))
-    if run is None or run.status not in ("queued", "running"):
-        return
-    run.status = status
-    run.error = reason if status == "failed" else None
-    run.progress_message = reason[:200]
-    run.finished_at = utcnow()
+    if run is not None:
+        campaign_runs.end_run(run, status, reason)
 
 
 @job("campaign.preview_upload", on_abandon=_abandon_upload)
@@ -153,9 +147,7 @@ def _upload_failure(ctx: JobContext, upload_id: int, status: str) -> Iterator[No
         raise JobError(refused.message) from refused
     except Exception as error:
         ctx.session.rollback()
-        _mark(
-            ctx, upload_id, status, {"refused": f"{type(error).__name__} : {error}", "counts": []}
-        )
+        _mark(ctx, upload_id, status, {"refused": describe_error(error), "counts": []})
         raise
 
 

@@ -92,6 +92,10 @@ def start_run(campaign_id: int) -> ResponseReturnValue:
 def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id)
     run = load_run(campaign, run_id)
+    if run.status in runs.ACTIVE_STATUSES:
+        # A run whose job has ended (interrupted, failed) shows its final state.
+        runs.settle_run(db.session, run)
+        db.session.commit()
     succeeded = run.status == "succeeded"
     # Only the grappes of the shown page get a view (members, funding, checklist): a
     # national run holds thousands; the figures come from stored columns and aggregates.
@@ -116,7 +120,7 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         "campaigns/run.html",
         campaign,
         run=run,
-        job=runs.job_of_run(db.session, run),
+        job=run.job,
         left_out=left,
         grappes_page=Page(views, grappes_page.number, grappes_page.per_page, grappes_page.total),
         left_out_page=page_of(left, request.args.get("ecartes", 1, type=int)),
@@ -138,6 +142,42 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
             for r in runs.campaign_runs(db.session, campaign)
             if r.id != run.id and r.status == "succeeded"
         ],
+    )
+
+
+@bp.post("/campagnes/<int:campaign_id>/calculs/<int:run_id>/relancer")
+@roles_required(*MANAGERS)
+def relaunch_run(campaign_id: int, run_id: int) -> ResponseReturnValue:
+    """A new run in place of a failed or cancelled one."""
+    campaign = load_campaign(campaign_id, manage=True)
+    run = load_run(campaign, run_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        new_run, _job = runs.relaunch_run(
+            db.session, current_user, campaign, run, current_app.config
+        )
+    except services.CampaignError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id))
+    db.session.commit()
+    flash(f"Calcul relancé (calcul n° {new_run.id}).", "success")
+    return redirect(url_for("campaigns.run_page", campaign_id=campaign.id, run_id=new_run.id))
+
+
+@bp.post("/campagnes/<int:campaign_id>/calculs/<int:run_id>/abandonner")
+@roles_required(*MANAGERS)
+def abandon_run(campaign_id: int, run_id: int) -> ResponseReturnValue:
+    """Stop a run still waiting or running (also one stuck « en cours »)."""
+    campaign = load_campaign(campaign_id, manage=True)
+    run = load_run(campaign, run_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return attempt(
+        lambda: runs.abandon_run(db.session, current_user, campaign, run),
+        "Calcul abandonné.",
+        url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id),
     )
 
 

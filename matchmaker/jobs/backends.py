@@ -9,9 +9,11 @@ The backend comes from ``JOB_BACKEND`` (default: ``rq`` when ``REDIS_URL`` is se
 - ``rq``: the job is sent to the Redis queue ``JOB_RQ_QUEUE`` once committed; an RQ worker
   (``grappes worker``) calls :func:`matchmaker.jobs.runner.run_rq_job`.
 
-Whatever the backend, the job code and its row are the same (:mod:`.runner`). A runner
-that starts (the app's pool or a worker) first marks failed the running jobs whose
-process died (no heartbeat for ``JOB_STALE_AFTER_S``).
+Whatever the backend, the job code and its row are the same (:mod:`.runner`). Every
+runner (the app's pool, ``grappes worker``, an RQ worker) sweeps when it starts and then
+every ``JOB_SWEEP_INTERVAL_S`` (:mod:`.sweep`): jobs of dead processes are marked failed,
+jobs that ignore a cancellation are stopped. Under RQ, a work horse that dies (killed, out
+of memory) fails its job at once (:class:`GrappesWorker`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
-from matchmaker.jobs import registry, runner, state
+from matchmaker.jobs import runner, state, sweep
 
 if TYPE_CHECKING:  # Redis and RQ are imported when a queue is used, not at start-up
     from redis import Redis
@@ -106,18 +108,9 @@ def dispatch(app: Flask, job_id: int) -> None:
 
 
 def recover_stale(app: Flask) -> list[int]:
-    """Mark failed the running jobs of dead processes, and let their rows follow (each
-    kind's ``on_abandon`` hook, in one transaction). Returns their ids."""
-    stale_after = float(app.config["JOB_STALE_AFTER_S"])
-    stale = state.mark_stale(db.engine_of(app), stale_after)
-    hooked = [(job, registry.abandon_hook(job.kind)) for job in stale]
-    if any(hook for _, hook in hooked):
-        with Session(db.engine_of(app)) as session:
-            for job, hook in hooked:
-                if hook is not None:
-                    hook(session, job.params, "failed", state.interrupted_error(stale_after))
-            session.commit()
-    return [job.id for job in stale]
+    """Mark failed the running jobs of dead processes and let their rows follow
+    (:func:`.sweep.recover_stale`). Returns their ids."""
+    return sweep.recover_stale(app)
 
 
 # --- embedded: threads of the app's process ----------------------------------------------
@@ -143,12 +136,13 @@ class EmbeddedRunner:
                 embedded = cls(app)
                 app.extensions[EMBEDDED_KEY] = embedded
                 embedded.recover()
+                sweep.ensure_started(app)
             return embedded
 
     def recover(self) -> None:
-        """Mark jobs of dead processes failed, then queue the table's waiting jobs."""
+        """Sweep (jobs of dead processes failed), then queue the table's waiting jobs."""
         engine = db.engine_of(self.app)
-        recover_stale(self.app)
+        sweep.sweep(self.app)
         waiting = state.next_queued(engine, "thread")
         for job_id in waiting:
             self.submit(job_id)
@@ -167,8 +161,9 @@ class EmbeddedRunner:
         return not not_done
 
     def shutdown(self) -> None:
-        """Stop accepting jobs and wait for the running ones."""
+        """Stop accepting jobs and wait for the running ones; stop the sweep."""
         self._executor.shutdown(wait=True)
+        sweep.stop(self.app)
 
     def _done(self, future: Future[str | None]) -> None:
         with self._lock:
@@ -185,19 +180,24 @@ def work(app: Flask, *, burst: bool = False, stop: threading.Event | None = None
     stop = stop or threading.Event()
     interval = float(app.config["JOB_POLL_INTERVAL_S"])
     engine = db.engine_of(app)
-    recover_stale(app)
+    sweep.sweep(app)
+    sweeper = None if burst else sweep.Sweeper(app).start()
     ran = 0
-    while not stop.is_set():
-        waiting = state.next_queued(engine, "thread")
-        for job_id in waiting:
-            if stop.is_set():
-                break
-            if runner.execute(app, job_id) is not None:
-                ran += 1
-        if not waiting:
-            if burst:
-                break
-            stop.wait(interval)
+    try:
+        while not stop.is_set():
+            waiting = state.next_queued(engine, "thread")
+            for job_id in waiting:
+                if stop.is_set():
+                    break
+                if runner.execute(app, job_id) is not None:
+                    ran += 1
+            if not waiting:
+                if burst:
+                    break
+                stop.wait(interval)
+    finally:
+        if sweeper is not None:
+            sweeper.stop()
     return ran
 
 
@@ -218,17 +218,65 @@ def rq_queue(config: Mapping[str, Any], connection: Redis | None = None) -> Queu
 
 
 def rq_worker(app: Flask, *, simple: bool = False) -> BaseWorker:
-    """An RQ worker on the jobs queue, after marking interrupted jobs failed. ``simple``
-    runs jobs in the worker's own process (no fork), as tests do; call ``work()`` on it
-    inside ``app.app_context()``."""
-    from rq import SimpleWorker, Worker
+    """An RQ worker on the jobs queue, after a sweep. ``simple`` runs jobs in the worker's
+    own process (no fork), as tests do; call ``work()`` on it inside ``app.app_context()``
+    (``grappes worker`` also runs a :class:`.sweep.Sweeper` beside it)."""
+    from rq import SimpleWorker
 
-    recover_stale(app)
+    sweep.sweep(app)
     app.extensions[runner.PARENT_PID_KEY] = os.getpid()
     connection = redis_connection(app.config)
     queue = rq_queue(app.config, connection)
-    worker_class = SimpleWorker if simple else Worker
-    return worker_class([queue], connection=connection)
+    if simple:
+        return SimpleWorker([queue], connection=connection)
+    worker = _grappes_worker_class()([queue], connection=connection)
+    worker.grappes_app = app  # type: ignore[attr-defined]
+    return worker
+
+
+def _grappes_worker_class() -> type[BaseWorker]:
+    from rq import Worker
+
+    class GrappesWorker(Worker):
+        """An RQ worker that fails the Grappes job of a work horse that died (killed, out
+        of memory, stopped after a cancel) at once, with a French reason, and lets its run
+        or upload follow."""
+
+        grappes_app: Flask
+
+        def handle_work_horse_killed(
+            self, job: Any, retpid: int, ret_val: int, rusage: Any
+        ) -> None:
+            super().handle_work_horse_killed(job, retpid, ret_val, rusage)
+            try:
+                job_id = int(job.args[0])
+            except (AttributeError, IndexError, TypeError, ValueError):
+                return
+            horse_died(self.grappes_app, job_id)
+
+    return GrappesWorker
+
+
+def horse_died(app: Flask, job_id: int) -> None:
+    """The process running job ``job_id`` died: end it (cancelled when a cancellation was
+    asked, failed otherwise) and let its rows follow."""
+    from matchmaker.models import Job
+
+    engine = db.engine_of(app)
+    with Session(engine) as session:
+        job = session.get(Job, job_id)
+        if job is None or job.status != "running":
+            return
+        claimed = state.claimed_of(job)
+        cancelled = bool(job.cancel_requested)
+    if cancelled:
+        if state.end_running(engine, job_id, "cancelled", message=state.STOPPED_MESSAGE):
+            sweep.follow(app, [(claimed, "cancelled", sweep.CANCELLED_REASON)])
+        return
+    if state.end_running(
+        engine, job_id, "failed", message="Tâche interrompue.", error=state.PROCESS_GONE_ERROR
+    ):
+        sweep.follow(app, [(claimed, "failed", state.PROCESS_GONE_ERROR)])
 
 
 def _send_to_rq(app: Flask, job_id: int) -> None:
@@ -258,4 +306,10 @@ def _send_to_rq(app: Flask, job_id: int) -> None:
             message="Échec de la mise en file d'attente.",
             error=f"File d'attente Redis injoignable : {error}",
             error_type=type(error).__name__,
+            from_statuses=("queued",),
         )
+        with Session(engine) as session:
+            job = session.get(Job, job_id)
+            claimed = state.claimed_of(job) if job is not None else None
+        if claimed is not None:
+            sweep.follow(app, [(claimed, "failed", "File d'attente Redis injoignable.")])

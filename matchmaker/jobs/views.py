@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from matchmaker.auth.decorators import ANY_ROLE, roles_required
 from matchmaker.errors import wants_json
 from matchmaker.extensions import db
-from matchmaker.jobs import services
+from matchmaker.jobs import services, sweep
 from matchmaker.models import Job
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+
+@bp.before_app_request
+def _sweep_in_this_process() -> None:
+    """Every site process sweeps (:mod:`matchmaker.jobs.sweep`), whatever the backend:
+    a job never stays « en cours » because no worker is left. Not under tests, which sweep
+    when they mean to."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    sweeper = app.extensions.get(sweep.SWEEPER_KEY)
+    if not app.testing and (sweeper is None or not sweeper.alive):
+        sweep.ensure_started(app)
 
 
 def _get_job(job_id: int, *, for_cancel: bool = False) -> Job:

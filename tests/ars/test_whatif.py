@@ -133,7 +133,7 @@ def test_a_job_that_failed_before_the_run_started_shows_its_cause(
     client.post("/ars/simulations", data={"departement": "09"})
     run = db_session.scalars(select(SolverRun).order_by(SolverRun.id.desc())).first()
     assert run is not None
-    job = whatif.job_of(db_session, run)
+    job = run.job
     assert job is not None
     job.status, job.error = "failed", "Erreur inattendue (OSError) : disque plein"
     db_session.flush()
