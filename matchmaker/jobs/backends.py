@@ -13,7 +13,7 @@ Whatever the backend, the job code and its row are the same (:mod:`.runner`). Ev
 runner (the app's pool, ``grappes worker``, an RQ worker) sweeps when it starts and then
 every ``JOB_SWEEP_INTERVAL_S`` (:mod:`.sweep`): jobs of dead processes are marked failed,
 jobs that ignore a cancellation are stopped. Under RQ, a work horse that dies (killed, out
-of memory) fails its job at once (:class:`GrappesWorker`).
+of memory) fails its job at once (:func:`horse_died`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
@@ -48,6 +49,8 @@ LISTENING_KEY = "grappes.jobs.listening"
 #: ``app.extensions`` key of the embedded runner.
 EMBEDDED_KEY = "grappes.jobs.embedded"
 RQ_FUNCTION = "matchmaker.jobs.runner.run_rq_job"
+#: How long RQ keeps a job's result (the outcome lives on the job's row).
+RQ_RESULT_TTL_S = 600
 
 _embedded_lock = threading.Lock()
 
@@ -221,7 +224,7 @@ def rq_worker(app: Flask, *, simple: bool = False) -> BaseWorker:
     """An RQ worker on the jobs queue, after a sweep. ``simple`` runs jobs in the worker's
     own process (no fork), as tests do; call ``work()`` on it inside ``app.app_context()``
     (``grappes worker`` also runs a :class:`.sweep.Sweeper` beside it)."""
-    from rq import SimpleWorker
+    from rq import SimpleWorker, Worker
 
     sweep.sweep(app)
     app.extensions[runner.PARENT_PID_KEY] = os.getpid()
@@ -229,32 +232,18 @@ def rq_worker(app: Flask, *, simple: bool = False) -> BaseWorker:
     queue = rq_queue(app.config, connection)
     if simple:
         return SimpleWorker([queue], connection=connection)
-    worker = _grappes_worker_class()([queue], connection=connection)
-    worker.grappes_app = app  # type: ignore[attr-defined]
-    return worker
+    return Worker(
+        [queue], connection=connection, work_horse_killed_handler=partial(_horse_killed, app)
+    )
 
 
-def _grappes_worker_class() -> type[BaseWorker]:
-    from rq import Worker
-
-    class GrappesWorker(Worker):
-        """An RQ worker that fails the Grappes job of a work horse that died (killed, out
-        of memory, stopped after a cancel) at once, with a French reason, and lets its run
-        or upload follow."""
-
-        grappes_app: Flask
-
-        def handle_work_horse_killed(
-            self, job: Any, retpid: int, ret_val: int, rusage: Any
-        ) -> None:
-            super().handle_work_horse_killed(job, retpid, ret_val, rusage)
-            try:
-                job_id = int(job.args[0])
-            except (AttributeError, IndexError, TypeError, ValueError):
-                return
-            horse_died(self.grappes_app, job_id)
-
-    return GrappesWorker
+def _horse_killed(app: Flask, rq_job: Any, retpid: int, ret_val: int, rusage: Any) -> None:
+    """RQ's hook for a work horse that died unexpectedly (killed, out of memory)."""
+    try:
+        job_id = int(rq_job.args[0])
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return
+    horse_died(app, job_id)
 
 
 def horse_died(app: Flask, job_id: int) -> None:
@@ -267,16 +256,26 @@ def horse_died(app: Flask, job_id: int) -> None:
         job = session.get(Job, job_id)
         if job is None or job.status != "running":
             return
-        claimed = state.claimed_of(job)
         cancelled = bool(job.cancel_requested)
     if cancelled:
-        if state.end_running(engine, job_id, "cancelled", message=state.STOPPED_MESSAGE):
-            sweep.follow(app, [(claimed, "cancelled", sweep.CANCELLED_REASON)])
+        state.end_running(
+            engine,
+            job_id,
+            "cancelled",
+            message=state.STOPPED_MESSAGE,
+            follow=lambda session, claimed, _status, _reason: sweep.follow_in(
+                session, claimed, "cancelled", sweep.CANCELLED_REASON
+            ),
+        )
         return
-    if state.end_running(
-        engine, job_id, "failed", message="Tâche interrompue.", error=state.PROCESS_GONE_ERROR
-    ):
-        sweep.follow(app, [(claimed, "failed", state.PROCESS_GONE_ERROR)])
+    state.end_running(
+        engine,
+        job_id,
+        "failed",
+        message="Tâche interrompue.",
+        error=state.PROCESS_GONE_ERROR,
+        follow=sweep.follow_in,
+    )
 
 
 def _send_to_rq(app: Flask, job_id: int) -> None:
@@ -294,7 +293,7 @@ def _send_to_rq(app: Flask, job_id: int) -> None:
             job_id,
             job_id=rq_job_id or new_rq_job_id(job_id),
             job_timeout=int(app.config["JOB_TIMEOUT_S"]),
-            result_ttl=int(app.config["JOB_STALE_AFTER_S"]),
+            result_ttl=RQ_RESULT_TTL_S,
             description=f"grappes job {job_id}",
         )
     except RedisError as error:
@@ -307,9 +306,5 @@ def _send_to_rq(app: Flask, job_id: int) -> None:
             error=f"File d'attente Redis injoignable : {error}",
             error_type=type(error).__name__,
             from_statuses=("queued",),
+            follow=sweep.follow_in,
         )
-        with Session(engine) as session:
-            job = session.get(Job, job_id)
-            claimed = state.claimed_of(job) if job is not None else None
-        if claimed is not None:
-            sweep.follow(app, [(claimed, "failed", "File d'attente Redis injoignable.")])

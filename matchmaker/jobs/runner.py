@@ -101,8 +101,14 @@ def _run(app: Flask, engine: Engine, claimed: state.ClaimedJob, log: logs.JobLog
     except JobCancelled as cancelled:
         session.rollback()
         logger.info("job %s (%s) cancelled", claimed.id, claimed.kind)
-        state.finish(engine, claimed.id, "cancelled", message=str(cancelled), log=log.text())
-        sweep.follow(app, [(claimed, "cancelled", sweep.CANCELLED_REASON)])
+        state.finish(
+            engine,
+            claimed.id,
+            "cancelled",
+            message=str(cancelled),
+            log=log.text(),
+            follow=sweep.follow_in,
+        )
         return "cancelled"
     except Exception as error:  # the cause is stored on the row and logged, not swallowed
         session.rollback()
@@ -116,9 +122,9 @@ def _run(app: Flask, engine: Engine, claimed: state.ClaimedJob, log: logs.JobLog
             error=cause,
             error_type=type(error).__name__,
             log=log.text(),
+            # Rows the job's code did not end itself (a run still « en cours ») end with it.
+            follow=sweep.follow_in,
         )
-        # Rows the job's code did not end itself (a run still « en cours ») end with it.
-        sweep.follow(app, [(claimed, "failed", cause)])
         return "failed"
     logger.info("job %s (%s) succeeded", claimed.id, claimed.kind)
     state.finish(

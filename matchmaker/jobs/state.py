@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -45,6 +45,11 @@ STOPPED_MESSAGE = "Annulée à la demande : la tâche a été arrêtée."
 FINAL = ("succeeded", "failed", "cancelled")
 #: This machine, as recorded on the jobs its processes claim.
 HOST = socket.gethostname()[:255]
+
+
+#: Writes, in the session that ends a job, what must end with it: ``(session, job, final
+#: status, French reason)`` (:func:`matchmaker.jobs.sweep.follow_in`).
+Follow = Callable[[Session, "ClaimedJob", str, str], None]
 
 
 @dataclass(frozen=True)
@@ -148,9 +153,11 @@ def finish(
     result: dict[str, Any] | None = None,
     log: str | None = None,
     from_statuses: Sequence[str] = ("running",),
+    follow: Follow | None = None,
 ) -> bool:
     """Record the job's outcome and its log (its own transaction, waiting for locks as
-    usual), unless it has ended meanwhile (the sweep stopped it): False then."""
+    usual), unless it has ended meanwhile (the sweep stopped it): False then. ``follow``
+    writes, in the same transaction, what must end with the job (its run, its upload)."""
     values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "heartbeat_at": None}
     if status == "succeeded":
         values["progress"] = 1.0
@@ -172,6 +179,10 @@ def finish(
                 .values(**values)
             ),
         ).rowcount
+        if written == 1 and follow is not None:
+            job = session.get(Job, job_id)
+            assert job is not None
+            follow(session, claimed_of(job), status, error or message or "")
         session.commit()
     return written == 1
 
@@ -198,7 +209,10 @@ def process_alive(pid: int) -> bool:
 
 
 def mark_stale(
-    engine: Engine, stale_after_s: float, now: datetime | None = None
+    engine: Engine,
+    stale_after_s: float,
+    now: datetime | None = None,
+    follow: Follow | None = None,
 ) -> list[tuple[ClaimedJob, str]]:
     """Mark failed every running job whose process died: its last heartbeat is older than
     ``stale_after_s``, or it was claimed by a process of this machine that is gone. On
@@ -240,6 +254,8 @@ def mark_stale(
             ).rowcount
             if changed == 1:
                 marked.append((claimed_of(job), reason))
+                if follow is not None:
+                    follow(session, claimed_of(job), "failed", reason)
         session.commit()
         if marked:
             logger.warning("jobs %s were interrupted: marked failed", [j.id for j, _ in marked])
@@ -283,7 +299,13 @@ def overdue_cancellations(
 
 
 def end_running(
-    engine: Engine, job_id: int, status: str, *, message: str, error: str | None = None
+    engine: Engine,
+    job_id: int,
+    status: str,
+    *,
+    message: str,
+    error: str | None = None,
+    follow: Follow | None = None,
 ) -> bool:
     """End a running job from outside its runner (the sweep, ``grappes jobs clear``, a
     killed work horse); False when it had already ended."""
@@ -294,6 +316,7 @@ def end_running(
         message=message,
         error=error,
         error_type="Interrupted" if status == "failed" else None,
+        follow=follow,
     )
 
 

@@ -38,19 +38,23 @@ CANCELLED_REASON = "Annulé à la demande."
 _start_lock = threading.Lock()
 
 
+def follow_in(session: Session, job: state.ClaimedJob, status: str, reason: str) -> None:
+    """Let the rows of a job that ended ``status`` follow, through its kind's
+    ``on_abandon`` hook, in ``session`` (the transaction that ends the job)."""
+    hook = registry.abandon_hook(job.kind)
+    if hook is not None:
+        hook(session, job.params, status, reason)
+
+
 def follow(app: Flask, ended: Iterable[tuple[state.ClaimedJob, str, str]]) -> None:
-    """Let the rows of ended jobs follow: each ``(job, status, reason)`` through its kind's
-    ``on_abandon`` hook, in one transaction."""
-    hooked = [
-        (job, status, reason, registry.abandon_hook(job.kind)) for job, status, reason in ended
-    ]
-    hooked = [item for item in hooked if item[3] is not None]
-    if not hooked:
+    """Let the rows of jobs already ended follow: each ``(job, status, reason)`` through
+    its kind's ``on_abandon`` hook, in one transaction."""
+    ended = [item for item in ended if registry.abandon_hook(item[0].kind) is not None]
+    if not ended:
         return
     with Session(db.engine_of(app)) as session:
-        for job, status, reason, hook in hooked:
-            assert hook is not None
-            hook(session, job.params, status, reason)
+        for job, status, reason in ended:
+            follow_in(session, job, status, reason)
         session.commit()
 
 
@@ -58,8 +62,7 @@ def recover_stale(app: Flask) -> list[int]:
     """Mark failed the running jobs of dead processes, and let their rows follow. Returns
     their ids."""
     stale_after = float(app.config["JOB_STALE_AFTER_S"])
-    stale = state.mark_stale(db.engine_of(app), stale_after)
-    follow(app, [(job, "failed", reason) for job, reason in stale])
+    stale = state.mark_stale(db.engine_of(app), stale_after, follow=follow_in)
     return [job.id for job, _ in stale]
 
 
@@ -72,12 +75,17 @@ def stop_overdue_cancellations(app: Flask) -> list[int]:
     for job in overdue:
         if job.backend == "rq" and job.rq_job_id:
             stop_rq_job(app, job.rq_job_id)
-        if state.end_running(engine, job.id, "cancelled", message=state.STOPPED_MESSAGE):
+        if state.end_running(
+            engine, job.id, "cancelled", message=state.STOPPED_MESSAGE, follow=_as_cancelled
+        ):
             stopped.append(job)
     if stopped:
         logger.warning("jobs %s did not stop when cancelled: stopped", [j.id for j in stopped])
-    follow(app, [(job, "cancelled", CANCELLED_REASON) for job in stopped])
     return [job.id for job in stopped]
+
+
+def _as_cancelled(session: Session, job: state.ClaimedJob, status: str, reason: str) -> None:
+    follow_in(session, job, "cancelled", CANCELLED_REASON)
 
 
 def stop_rq_job(app: Flask, rq_job_id: str) -> bool:
@@ -110,7 +118,6 @@ def clear(app: Flask, job_id: int, reason: str) -> bool:
         job = session.get(Job, job_id)
         if job is None or job.status in state.FINAL:
             return False
-        claimed = state.claimed_of(job)
         backend, rq_job_id, was = job.backend, job.rq_job_id, job.status
     if not state.finish(
         engine,
@@ -120,11 +127,11 @@ def clear(app: Flask, job_id: int, reason: str) -> bool:
         error=reason,
         error_type="Cleared",
         from_statuses=("queued", "running"),
+        follow=follow_in,
     ):
         return False
     if backend == "rq" and rq_job_id and was == "running":
         stop_rq_job(app, rq_job_id)
-    follow(app, [(claimed, "failed", reason)])
     return True
 
 

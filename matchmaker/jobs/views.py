@@ -19,7 +19,7 @@ from flask_login import current_user
 from matchmaker.auth.decorators import ANY_ROLE, roles_required
 from matchmaker.errors import wants_json
 from matchmaker.extensions import db
-from matchmaker.jobs import services, sweep
+from matchmaker.jobs import backends, services, sweep
 from matchmaker.models import Job
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -27,13 +27,17 @@ bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 @bp.before_app_request
 def _sweep_in_this_process() -> None:
-    """Every site process sweeps (:mod:`matchmaker.jobs.sweep`), whatever the backend:
-    a job never stays « en cours » because no worker is left. Not under tests, which sweep
-    when they mean to."""
+    """Every site process sweeps (:mod:`matchmaker.jobs.sweep`), whatever the backend, so
+    a job never stays « en cours » for want of a worker; with the thread backend its
+    runner starts too, taking up the jobs left queued by a restart. Not under tests,
+    which start runners and sweeps when they mean to."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     sweeper = app.extensions.get(sweep.SWEEPER_KEY)
-    if not app.testing and (sweeper is None or not sweeper.alive):
-        sweep.ensure_started(app)
+    if app.testing or (sweeper is not None and sweeper.alive):
+        return
+    if backends.backend_name(app.config) == "thread":
+        backends.EmbeddedRunner.for_app(app)
+    sweep.ensure_started(app)
 
 
 def _get_job(job_id: int, *, for_cancel: bool = False) -> Job:
