@@ -43,6 +43,8 @@ PROCESS_GONE_ERROR = "Tâche interrompue : le processus qui l'exécutait s'est a
 STOPPED_MESSAGE = "Annulée à la demande : la tâche a été arrêtée."
 #: Final statuses (``matchmaker.models.jobs.JOB_FINAL_STATUSES``).
 FINAL = ("succeeded", "failed", "cancelled")
+#: How many times ``JOB_STALE_AFTER_S`` a job whose process is seen alive may stay silent.
+LIVE_PATIENCE = 10
 #: This machine, as recorded on the jobs its processes claim.
 HOST = socket.gethostname()[:255]
 
@@ -265,17 +267,26 @@ def mark_stale(
 def stale_reason(
     job: Job, stale_after_s: float, now: datetime, *, sqlite: bool = False
 ) -> str | None:
-    """Why running ``job`` is interrupted (the error to store), or None while it lives."""
+    """Why running ``job`` is interrupted (the error to store), or None while it lives.
+
+    A job claimed by a process of this machine is interrupted as soon as that process is
+    gone. While the process lives, its silence is given ``LIVE_PATIENCE`` times longer (a
+    loaded machine delays heartbeats; a hung job is cleared by ``grappes jobs clear``),
+    and on SQLite, where a job inside its own transaction writes no heartbeat, none is
+    expected. A job of another machine is interrupted after ``stale_after_s`` of silence.
+    """
     local = job.worker_host == HOST and job.worker_pid is not None
     alive = local and process_alive(int(job.worker_pid or 0))
     if local and not alive:
         return PROCESS_GONE_ERROR
+    if alive and sqlite:
+        return None
+    patience = stale_after_s * (LIVE_PATIENCE if alive else 1)
     last = job.heartbeat_at or job.started_at
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=UTC)
-    silent = last is None or last < now - timedelta(seconds=stale_after_s)
-    if silent and not (sqlite and alive):
-        return interrupted_error(stale_after_s)
+    if last is None or last < now - timedelta(seconds=patience):
+        return interrupted_error(patience)
     return None
 
 
