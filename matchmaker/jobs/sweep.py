@@ -35,6 +35,9 @@ SWEEPER_KEY = "grappes.jobs.sweeper"
 #: The reason given to the run, upload or simulation of a job stopped after a cancel.
 CANCELLED_REASON = "Annulé à la demande."
 
+#: The shortest interval between two passes (a zero setting must not spin).
+MIN_INTERVAL_S = 0.05
+
 _start_lock = threading.Lock()
 
 
@@ -140,8 +143,9 @@ class Sweeper:
 
     def __init__(self, app: Flask, interval_s: float | None = None) -> None:
         self.app = app
-        self.interval_s = float(
-            interval_s if interval_s is not None else app.config["JOB_SWEEP_INTERVAL_S"]
+        self.interval_s = max(
+            MIN_INTERVAL_S,
+            float(interval_s if interval_s is not None else app.config["JOB_SWEEP_INTERVAL_S"]),
         )
         self.pid = os.getpid()
         self._stopped = threading.Event()

@@ -166,7 +166,7 @@ def test_a_failed_simulation_can_be_relaunched_and_a_waiting_one_abandoned(
     assert (again.scope, again.mode, again.status) == (["09"], "planning", "queued")
     assert again.job is not None and again.job.params == {"run_id": again.id}
     assert response.headers["Location"].endswith(f"/ars/simulations/{again.id}?region=76")
-    refused = client.post(f"/ars/simulations/{run.id}/relancer?region=76", follow_redirects=True)
+    refused = client.post(f"/ars/simulations/{again.id}/relancer?region=76", follow_redirects=True)
     assert "Seule une simulation échouée ou annulée" in refused.get_data(as_text=True)
 
     assert client.post(f"/ars/simulations/{again.id}/abandonner?region=76").status_code == 302
