@@ -96,10 +96,8 @@ def solve(ctx: JobContext) -> dict[str, Any]:
     try:
         runs.execute_run(ctx.session, run, progress=ctx.progress)
     except JobCancelled:
-        run.status = "cancelled"
-        run.error = None
-        run.progress_message = "Annulé à la demande."
-        ctx.session.commit()
+        # Nothing of the interrupted solve is kept; the runner ends the run « annulé ».
+        ctx.session.rollback()
         raise
     return {
         "run_id": run.id,

@@ -263,9 +263,7 @@ def horse_died(app: Flask, job_id: int) -> None:
             job_id,
             "cancelled",
             message=state.STOPPED_MESSAGE,
-            follow=lambda session, claimed, _status, _reason: sweep.follow_in(
-                session, claimed, "cancelled", sweep.CANCELLED_REASON
-            ),
+            follow=sweep.follow_as_cancelled,
         )
         return
     state.end_running(

@@ -107,7 +107,7 @@ def _run(app: Flask, engine: Engine, claimed: state.ClaimedJob, log: logs.JobLog
             "cancelled",
             message=str(cancelled),
             log=log.text(),
-            follow=sweep.follow_in,
+            follow=sweep.follow_as_cancelled,
         )
         return "cancelled"
     except Exception as error:  # the cause is stored on the row and logged, not swallowed

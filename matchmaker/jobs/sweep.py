@@ -79,7 +79,7 @@ def stop_overdue_cancellations(app: Flask) -> list[int]:
         if job.backend == "rq" and job.rq_job_id:
             stop_rq_job(app, job.rq_job_id)
         if state.end_running(
-            engine, job.id, "cancelled", message=state.STOPPED_MESSAGE, follow=_as_cancelled
+            engine, job.id, "cancelled", message=state.STOPPED_MESSAGE, follow=follow_as_cancelled
         ):
             stopped.append(job)
     if stopped:
@@ -87,7 +87,8 @@ def stop_overdue_cancellations(app: Flask) -> list[int]:
     return [job.id for job in stopped]
 
 
-def _as_cancelled(session: Session, job: state.ClaimedJob, status: str, reason: str) -> None:
+def follow_as_cancelled(session: Session, job: state.ClaimedJob, status: str, reason: str) -> None:
+    """:func:`follow_in` for a job cancelled at a user's request."""
     follow_in(session, job, "cancelled", CANCELLED_REASON)
 
 

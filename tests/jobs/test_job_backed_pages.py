@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import io
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,10 +15,13 @@ from flask import Flask
 from sqlalchemy import select
 
 from matchmaker.extensions import db
+from matchmaker.grappes import services as grappes
 from matchmaker.jobs import backends
+from matchmaker.jobs import services as job_services
 from matchmaker.models import Job, SolverRun, Upload
 from tests.campaigns.conftest import build_desk, login
 from tests.helpers import CsrfClient
+from tests.jobs import sample_jobs  # noqa: F401  (registers the test.* kinds)
 from tests.jobs.committed import MakeApp
 
 
@@ -175,3 +179,51 @@ def test_an_import_whose_job_failed_can_be_relaunched_or_abandoned(console: Cons
     with app.app_context():
         dropped = db.session.get(Upload, upload_id)
         assert dropped is not None and dropped.status == "discarded"
+
+
+def test_cancelling_a_running_run_stops_it_quickly_and_the_run_ends_cancelled(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(JOB_BACKEND="thread", JOB_PROGRESS_INTERVAL_S=0.1)
+    with app.app_context():
+        desk = build_desk(db.session, app.config)
+        run = grappes.create_run(
+            db.session,
+            campaign=desk.campaign,
+            mode="interest",
+            departments=grappes.campaign_scope(desk.campaign),
+            params=grappes.solve_params(app.config, desk.campaign.solver_params),
+            user_id=desk.owner.id,
+        )
+        job = job_services.enqueue(
+            db.session, "test.slow_solve", {"run_id": run.id, "wait_s": 60}, desk.owner
+        )
+        run.job_id = job.id
+        db.session.commit()
+        run_id, job_id = run.id, job.id
+    embedded = backends.EmbeddedRunner.for_app(app)
+    start = time.monotonic()
+    while not (_job_row(app, job_id).message or "").startswith("Attente délibérée"):
+        assert time.monotonic() - start < 30
+        time.sleep(0.05)
+    with app.app_context():
+        running = db.session.get(Job, job_id)
+        assert running is not None
+        job_services.cancel(db.session, running, None)
+        db.session.commit()
+    cancelled_at = time.monotonic()
+    assert embedded.wait(timeout=30)
+    assert time.monotonic() - cancelled_at < 5  # at its next progress report, not in 60 s
+    assert _job_row(app, job_id).status == "cancelled"
+    with app.app_context():
+        ended = db.session.get(SolverRun, run_id)
+        assert ended is not None and ended.status == "cancelled"
+        assert ended.progress_message == "Annulé à la demande." and ended.error is None
+
+
+def _job_row(app: Flask, job_id: int) -> Job:
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        assert job is not None
+        db.session.expunge(job)
+        return job
