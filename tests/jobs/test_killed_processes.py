@@ -435,6 +435,28 @@ def test_a_worker_killed_with_its_horse_fails_the_upload_when_a_worker_restarts(
     assert console.upload(upload_id).status == "loaded"
 
 
+def test_with_every_worker_killed_the_site_itself_fails_the_run(
+    console_of: Callable[..., Console], processes: Processes, redis_queue: str
+) -> None:
+    console = console_of(JOB_BACKEND="rq", REDIS_URL=REDIS_URL, JOB_RQ_QUEUE=redis_queue)
+    processes.env.update(REDIS_URL=REDIS_URL, GRAPPES_JOB_RQ_QUEUE=redis_queue)
+    _site, _url = processes.server("site")  # the site, on RQ: it runs no job itself
+    worker = processes.worker()
+    run_id, job_id = console.slow_run()
+    horse = console.wait_running(job_id, processes, "worker").worker_pid
+    assert horse is not None
+
+    os.kill(worker.pid, signal.SIGKILL)
+    os.kill(horse, signal.SIGKILL)
+    worker.wait(timeout=10)
+    took = console.wait_ended(job_id, BOUND_S + SLACK_S)  # no worker left: the site sweeps
+
+    assert console.job(job_id).status == "failed"
+    run = console.run(run_id)
+    assert run.status == "failed" and run.error is not None and "interrompue" in run.error
+    print(f"every worker killed: the site failed the job after {took:.2f} s")
+
+
 def test_a_job_that_ignores_its_cancellation_has_its_work_horse_killed(
     console_of: Callable[..., Console], processes: Processes, redis_queue: str
 ) -> None:
