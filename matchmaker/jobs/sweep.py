@@ -5,7 +5,8 @@ runner, ``grappes worker`` (table or RQ) and, outside tests, the site's processe
 at their first request). Every ``JOB_SWEEP_INTERVAL_S`` it:
 
 - marks failed the running jobs whose process died: claimed by a process of this machine
-  that is gone, or silent (no heartbeat) for ``JOB_STALE_AFTER_S``, twice the heartbeat;
+  that is gone (at once), or silent (no heartbeat) for ``JOB_STALE_AFTER_S``, twice the
+  heartbeat (a process seen alive on this machine gets more patience: ``state.stale_reason``);
 - stops the running jobs asked to cancel ``JOB_CANCEL_GRACE_S`` ago that have not stopped:
   under RQ their work horse is killed (``rq.command.send_stop_job_command``); in threads
   the job is marked cancelled and its runner discards whatever it still does;
@@ -20,7 +21,6 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
 
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -47,18 +47,6 @@ def follow_in(session: Session, job: state.ClaimedJob, status: str, reason: str)
     hook = registry.abandon_hook(job.kind)
     if hook is not None:
         hook(session, job.params, status, reason)
-
-
-def follow(app: Flask, ended: Iterable[tuple[state.ClaimedJob, str, str]]) -> None:
-    """Let the rows of jobs already ended follow: each ``(job, status, reason)`` through
-    its kind's ``on_abandon`` hook, in one transaction."""
-    ended = [item for item in ended if registry.abandon_hook(item[0].kind) is not None]
-    if not ended:
-        return
-    with Session(db.engine_of(app)) as session:
-        for job, status, reason in ended:
-            follow_in(session, job, status, reason)
-        session.commit()
 
 
 def recover_stale(app: Flask) -> list[int]:
