@@ -105,16 +105,14 @@ def end_run(run: SolverRun, status: str, reason: str) -> bool:
 def settle_run(session: Session, run: SolverRun) -> SolverRun:
     """A run shown « en cours » whose job has ended follows its job (flushed)."""
     job = run.job
-    if run.status not in ACTIVE_STATUSES or job is None or not job.is_finished:
+    if run.status not in ACTIVE_STATUSES or job is None:
         return run
     if job.status == "cancelled":
         end_run(run, "cancelled", job.message or "Annulé.")
     elif job.status == "failed":
         end_run(run, "failed", job.error or job.message or "Échec de la tâche du calcul.")
-    else:
-        end_run(
-            run, "failed", "Le calcul s'est arrêté sans enregistrer son résultat : relancez-le."
-        )
+    else:  # still running, or succeeded: the run's own writes say how it ended
+        return run
     session.flush()
     return run
 
