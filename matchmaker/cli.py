@@ -63,6 +63,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "matchmaker.jobs.cli:worker_command",
         "Exécute les tâches de fond (imports, calculs de grappes).",
     ),
+    "jobs": LazyCommand(
+        "matchmaker.jobs.cli:jobs_command",
+        "Tâches de fond en attente ou en cours ; « clear » arrête les tâches bloquées.",
+    ),
     "solve": LazyCommand(
         "matchmaker.grappes.cli:solve_command",
         "Forme les grappes d'une campagne (ou d'un périmètre en mode planification).",

@@ -239,14 +239,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("JOB_THREADS", 2, "Worker threads of the site's embedded job runner."),
     Setting(
         "JOB_HEARTBEAT_S",
-        10,
+        15,
         "A running job records a sign of life this often, in seconds.",
     ),
     Setting(
         "JOB_STALE_AFTER_S",
-        120,
-        "A running job without sign of life for this long, in seconds, was interrupted: "
-        "the next runner or worker that starts marks it failed.",
+        30,
+        "A running job without sign of life for this long, in seconds (twice the heartbeat), "
+        "was interrupted: the sweep of any worker or of the site's runner marks it failed.",
+    ),
+    Setting(
+        "JOB_SWEEP_INTERVAL_S",
+        10,
+        "How often every worker and the site's embedded runner look for interrupted jobs "
+        "and for cancellations not honoured, in seconds.",
+    ),
+    Setting(
+        "JOB_CANCEL_GRACE_S",
+        10,
+        "A running job asked to stop that is still running this many seconds later is "
+        "stopped by the sweep (RQ: its work horse is killed) and marked cancelled.",
     ),
     Setting(
         "JOB_POLL_INTERVAL_S",

@@ -22,6 +22,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from importers.geography import DEPARTMENTS, PROGRAMME_REGIONS, REGIONS, departments_of_region
@@ -379,12 +380,12 @@ def simulation(run_id: int) -> ResponseReturnValue:
 
     region = _region()
     run = whatif.get_run(db.session, region, run_id)
+    if run.status in whatif.ACTIVE_STATUSES:
+        # A simulation whose job has ended (before it could start, or interrupted) says so.
+        whatif.settle_run(db.session, run)
+        db.session.commit()
     result = whatif.outcome(db.session, run) if run.status == RunStatus.SUCCEEDED else None
     status, error = run.status, run.error
-    job = whatif.job_of(db.session, run)
-    if status == RunStatus.QUEUED and job is not None and job.is_finished:
-        # The job ended before the run could start: show the job's cause.
-        status, error = job.status, job.error or job.message
     has_map = False
     if result is not None:
         grappes, isolated = ars_maps.what_if_points(result)
@@ -403,6 +404,44 @@ def simulation(run_id: int) -> ResponseReturnValue:
             running=status in (RunStatus.QUEUED, RunStatus.RUNNING),
         ),
     )
+
+
+@bp.post("/simulations/<int:run_id>/relancer")
+@roles_required(*DESK_ROLES)
+def relaunch_simulation(run_id: int) -> ResponseReturnValue:
+    """A new simulation on the scope of a failed or cancelled one."""
+    region = _region()
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    run = whatif.get_run(db.session, region, run_id)
+    try:
+        new_run, _job = whatif.relaunch(db.session, current_user, region, run, current_app.config)
+    except whatif.SimulationRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "warning")
+        return redirect(url_for("ars.simulation", run_id=run.id, region=region))
+    db.session.commit()
+    flash("Simulation relancée : elle tourne en arrière-plan.", "success")
+    return redirect(url_for("ars.simulation", run_id=new_run.id, region=region))
+
+
+@bp.post("/simulations/<int:run_id>/abandonner")
+@roles_required(*DESK_ROLES)
+def abandon_simulation(run_id: int) -> ResponseReturnValue:
+    """Stop a simulation still waiting or running."""
+    region = _region()
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    run = whatif.get_run(db.session, region, run_id)
+    try:
+        whatif.abandon(db.session, current_user, run)
+    except whatif.SimulationRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "warning")
+    else:
+        db.session.commit()
+        flash("Simulation abandonnée.", "success")
+    return redirect(url_for("ars.simulation", run_id=run.id, region=region))
 
 
 def _finished_simulation(run_id: int) -> SolverRun:

@@ -23,6 +23,12 @@ from sqlalchemy.orm import Session
 from importers.geography import DEPARTMENTS, REGIONS, departments_of_region
 from matchmaker.ars.services import Forbidden, NotFound, check_department
 from matchmaker.audit.services import record
+from matchmaker.campaigns.runs import (
+    ACTIVE_STATUSES,
+    RELAUNCHABLE_STATUSES,
+    settle_run,
+    stop_run,
+)
 from matchmaker.grappes.candidates import ALREADY_FUNDED
 from matchmaker.grappes.params import solve_params
 from matchmaker.grappes.storage import create_run
@@ -46,6 +52,10 @@ SOLVE_JOB = "campaign.solve"
 RUNS_SHOWN = 20
 #: The editor label of a grappe whose editor is still to choose.
 NO_EDITOR = "Éditeur à choisir (sans DUI)"
+
+
+class SimulationRefused(Exception):
+    """The simulation is not in a state that allows the action (French message)."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,7 @@ def launch(
         user_id=user.id,
     )
     job = job_services.enqueue(session, SOLVE_JOB, {"run_id": run.id}, user)
+    run.job_id = job.id
     record(
         session,
         user,
@@ -187,16 +198,26 @@ def get_run(session: Session, region: str, run_id: int) -> SolverRun:
     return run
 
 
-def job_of(session: Session, run: SolverRun) -> Job | None:
-    """The background job executing the run (the latest ``campaign.solve`` job whose
-    parameters name it), to tell a job that failed before the run started."""
-    jobs = session.scalars(
-        select(Job)
-        .where(Job.kind == SOLVE_JOB, Job.created_at >= run.created_at)
-        .order_by(Job.id.desc())
-        .limit(RUNS_SHOWN * 5)
-    )
-    return next((job for job in jobs if job.params.get("run_id") == run.id), None)
+def relaunch(
+    session: Session, user: User, region: str, run: SolverRun, config: Mapping[str, Any]
+) -> tuple[SolverRun, Job]:
+    """A new simulation on the scope and campaign of a failed or cancelled one."""
+    settle_run(session, run)
+    if run.status not in RELAUNCHABLE_STATUSES:
+        raise SimulationRefused("Seule une simulation échouée ou annulée peut être relancée.")
+    department = run.scope[0] if len(run.scope) == 1 else None
+    return launch(session, user, region, department, config, campaign_id=run.campaign_id)
+
+
+def abandon(session: Session, user: User, run: SolverRun) -> SolverRun:
+    """Stop a simulation not ended yet (its job is cancelled; without a live job it ends
+    « annulée » at once)."""
+    settle_run(session, run)
+    if run.status not in ACTIVE_STATUSES:
+        raise SimulationRefused("Cette simulation est déjà terminée.")
+    stop_run(session, user, run)
+    record(session, user, "ars.what_if_abandoned", object_type="run", object_id=run.id)
+    return run
 
 
 def outcome(session: Session, run: SolverRun) -> WhatIf:

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from importers.errors import ImportRefused, RowError
 from importers.reports import ImportSummary
 from matchmaker.audit.services import record
-from matchmaker.campaigns import preview_checks
+from matchmaker.campaigns import preview_checks, uploads
+from matchmaker.campaigns import runs as campaign_runs
 from matchmaker.campaigns.services import campaign_departments
 from matchmaker.campaigns.uploads import upload_path
 from matchmaker.grappes import runs
@@ -23,36 +24,26 @@ from matchmaker.jobs import JobCancelled, JobContext, JobError, job
 from matchmaker.models import Campaign, SolverRun, Upload
 from matchmaker.models.base import utcnow
 from matchmaker.ops import logs
-from matchmaker.vocabulary import RunStatus, UploadKind, UploadStatus
+from matchmaker.vocabulary import UploadKind, UploadStatus
 
 #: Share of the progress bar given to reading a file (the rest: checking and writing).
 READ_SHARE = 0.8
 
 
 def _abandon_upload(session: Session, params: Mapping[str, Any], status: str, reason: str) -> None:
-    """An upload whose job was cancelled while queued, or interrupted, says so."""
+    """An upload whose job ended without finishing (cancelled, interrupted, failed) says
+    so."""
     upload = session.get(Upload, int(params["upload_id"]))
-    if upload is None or upload.status not in (UploadStatus.PREVIEWING, UploadStatus.LOADING):
-        return
-    report = {"refused": reason, "counts": []}
-    if upload.status == UploadStatus.LOADING:
-        upload.status, upload.outcome = UploadStatus.FAILED, report
-    else:
-        upload.status = (
-            UploadStatus.DISCARDED if status == RunStatus.CANCELLED else UploadStatus.REFUSED
-        )
-        upload.preview = report
+    if upload is not None:
+        uploads.end_upload(upload, status, reason)
 
 
 def _abandon_run(session: Session, params: Mapping[str, Any], status: str, reason: str) -> None:
-    """A run whose job was cancelled while queued, or interrupted, ends with the job."""
+    """A run whose job ended without finishing (cancelled, interrupted, failed) ends with
+    the job."""
     run = session.get(SolverRun, int(params["run_id"]))
-    if run is None or run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
-        return
-    run.status = RunStatus(status)
-    run.error = reason if status == RunStatus.FAILED else None
-    run.progress_message = reason[:200]
-    run.finished_at = utcnow()
+    if run is not None:
+        campaign_runs.end_run(run, status, reason)
 
 
 @job("campaign.preview_upload", on_abandon=_abandon_upload)
@@ -106,10 +97,8 @@ def solve(ctx: JobContext) -> dict[str, Any]:
     try:
         runs.execute_run(ctx.session, run, progress=ctx.progress)
     except JobCancelled:
-        run.status = RunStatus.CANCELLED
-        run.error = None
-        run.progress_message = "Annulé à la demande."
-        ctx.session.commit()
+        # Nothing of the interrupted solve is kept; the runner ends the run « annulé ».
+        ctx.session.rollback()
         raise
     return {
         "run_id": run.id,

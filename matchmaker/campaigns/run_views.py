@@ -122,6 +122,10 @@ def _declarations_changed(run: SolverRun) -> str | None:
 def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id)
     run = load_run(campaign, run_id)
+    if run.status in runs.ACTIVE_STATUSES:
+        # A run whose job has ended (interrupted, failed) shows its final state.
+        runs.settle_run(db.session, run)
+        db.session.commit()
     succeeded = run.status == RunStatus.SUCCEEDED
     # Only the grappes of the shown page get a view (members, funding, checklist): a
     # national run holds thousands; the figures come from stored columns and aggregates.
@@ -152,7 +156,7 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         "campaigns/run.html",
         campaign,
         run=run,
-        job=runs.job_of_run(db.session, run),
+        job=run.job,
         declarations_changed=_declarations_changed(run),
         left_out_reasons=reasons,
         left_out_total=sum(reasons.values()),
@@ -178,6 +182,35 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
             if r.id != run.id and r.status == RunStatus.SUCCEEDED
         ],
     )
+
+
+@bp.post("/campagnes/<int:campaign_id>/calculs/<int:run_id>/relancer")
+@roles_required(*MANAGERS)
+def relaunch_run(campaign_id: int, run_id: int) -> ResponseReturnValue:
+    """A new run in place of a failed or cancelled one."""
+    campaign = load_campaign(campaign_id, manage=True)
+    run = load_run(campaign, run_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    back_to(url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id))
+    new_run, _job = runs.relaunch_run(db.session, current_user, campaign, run, current_app.config)
+    flash(f"Calcul relancé (calcul n° {new_run.id}).", "success")
+    return redirect(url_for("campaigns.run_page", campaign_id=campaign.id, run_id=new_run.id))
+
+
+@bp.post("/campagnes/<int:campaign_id>/calculs/<int:run_id>/abandonner")
+@roles_required(*MANAGERS)
+def abandon_run(campaign_id: int, run_id: int) -> ResponseReturnValue:
+    """Stop a run still waiting or running (also one stuck « en cours »)."""
+    campaign = load_campaign(campaign_id, manage=True)
+    run = load_run(campaign, run_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    target = url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id)
+    back_to(target)
+    runs.abandon_run(db.session, current_user, campaign, run)
+    flash("Calcul abandonné.", "success")
+    return redirect(target)
 
 
 @bp.get("/campagnes/<int:campaign_id>/calculs/<int:run_id>/grappes/<int:grappe_id>")

@@ -35,6 +35,10 @@ SOLVE_KIND = "campaign.solve"
 
 #: French labels of the run statuses.
 RUN_STATUS_LABELS = RunStatus.labels()
+#: Statuses of a run not ended yet.
+ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+#: Statuses of a run that may be relaunched.
+RELAUNCHABLE_STATUSES = (RunStatus.FAILED, RunStatus.CANCELLED)
 
 
 def start_run(
@@ -69,6 +73,7 @@ def start_run(
         parent=parent,
     )
     job = jobs.enqueue(session, SOLVE_KIND, {"run_id": run.id}, user, campaign_id=campaign.id)
+    run.job_id = job.id
     record(
         session,
         user,
@@ -83,14 +88,73 @@ def start_run(
     return run, job
 
 
-def job_of_run(session: Session, run: SolverRun) -> Job | None:
-    """The job executing (or that executed) ``run``."""
-    candidates = session.scalars(
-        select(Job)
-        .where(Job.kind == SOLVE_KIND, Job.campaign_id == run.campaign_id)
-        .order_by(Job.id.desc())
+def end_run(run: SolverRun, status: str, reason: str) -> bool:
+    """A run not ended yet ends ``status`` (``failed`` or ``cancelled``) with the French
+    ``reason``; False when it had ended already."""
+    if run.status not in ACTIVE_STATUSES:
+        return False
+    run.status = RunStatus(status)
+    run.error = reason if status == RunStatus.FAILED else None
+    run.progress_message = reason[:200]
+    run.finished_at = utcnow()
+    return True
+
+
+def settle_run(session: Session, run: SolverRun) -> SolverRun:
+    """A run shown « en cours » whose job has ended follows its job (flushed)."""
+    job = run.job
+    if run.status not in ACTIVE_STATUSES or job is None:
+        return run
+    if job.status == RunStatus.CANCELLED:
+        end_run(run, RunStatus.CANCELLED, job.message or "Annulé.")
+    elif job.status == RunStatus.FAILED:
+        end_run(run, RunStatus.FAILED, job.error or job.message or "Échec de la tâche du calcul.")
+    else:  # still running, or succeeded: the run's own writes say how it ended
+        return run
+    session.flush()
+    return run
+
+
+def relaunch_run(
+    session: Session, user: User, campaign: Campaign, run: SolverRun, config: Mapping[str, Any]
+) -> tuple[SolverRun, Job]:
+    """A new run with the mode and the parent of a failed or cancelled ``run``."""
+    check_manage(session, user, campaign)
+    settle_run(session, run)
+    if run.campaign_id != campaign.id or run.status not in RELAUNCHABLE_STATUSES:
+        raise CampaignError("Seul un calcul échoué ou annulé peut être relancé.")
+    parent = session.get(SolverRun, run.parent_run_id) if run.parent_run_id else None
+    return start_run(session, user, campaign, config, mode=run.mode, parent=parent)
+
+
+def abandon_run(session: Session, user: User, campaign: Campaign, run: SolverRun) -> SolverRun:
+    """Stop a run not ended yet: its job is cancelled (a running job stops at its next
+    check, or is stopped by the sweep); a run whose job is gone ends « annulé » at once."""
+    check_manage(session, user, campaign)
+    settle_run(session, run)
+    if run.campaign_id != campaign.id or run.status not in ACTIVE_STATUSES:
+        raise CampaignError("Ce calcul est déjà terminé.")
+    stop_run(session, user, run)
+    record(
+        session,
+        user,
+        "run.abandoned",
+        object_type="run",
+        object_id=run.id,
+        campaign_id=campaign.id,
     )
-    return next((job for job in candidates if job.params.get("run_id") == run.id), None)
+    return run
+
+
+def stop_run(session: Session, user: User, run: SolverRun) -> None:
+    """Cancel the run's job, or end the run when it has no live job."""
+    job = run.job
+    if job is not None and not job.is_finished:
+        jobs.cancel(session, job, user)
+        session.flush()
+        return
+    end_run(run, RunStatus.CANCELLED, "Abandonné à la demande.")
+    session.flush()
 
 
 def campaign_runs(session: Session, campaign: Campaign) -> list[SolverRun]:

@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 from matchmaker.audit.services import record
 from matchmaker.campaigns.services import CampaignError, Forbidden, check_manage
 from matchmaker.jobs import services as jobs
-from matchmaker.models import Campaign, Role, Upload, User
+from matchmaker.models import Campaign, Job, Role, Upload, User
 from matchmaker.models.uploads import ADMIN_UPLOAD_KINDS, UPLOAD_KINDS
-from matchmaker.vocabulary import CampaignStatus, UploadKind, UploadStatus
+from matchmaker.vocabulary import CampaignStatus, JobStatus, UploadKind, UploadStatus
 
 #: Bytes read to recognise a file.
 SNIFF_BYTES = 4096
@@ -34,6 +34,12 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _GZIP_MAGIC = b"\x1f\x8b"
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+#: Statuses of an upload whose job has not ended.
+ACTIVE_STATUSES = (UploadStatus.PREVIEWING, UploadStatus.LOADING)
+#: Statuses of an upload that may be relaunched (checked again, or imported again).
+RELAUNCHABLE_STATUSES = (UploadStatus.REFUSED, UploadStatus.FAILED)
 
 
 class UploadRefused(CampaignError):
@@ -160,11 +166,92 @@ def confirm_upload(session: Session, user: User, upload: Upload, campaign: Campa
     return upload
 
 
+def end_upload(upload: Upload, status: str, reason: str) -> bool:
+    """An upload whose job ended without finishing (``status``: ``failed`` or
+    ``cancelled``, with the French ``reason``) reaches a final state: a cancelled check is
+    dropped, a failed one refused, an interrupted import failed. False when it had
+    ended already."""
+    if upload.status not in ACTIVE_STATUSES:
+        return False
+    report = {"refused": reason, "counts": []}
+    if upload.status == UploadStatus.LOADING:
+        upload.status, upload.outcome = UploadStatus.FAILED, report
+    else:
+        upload.status = (
+            UploadStatus.DISCARDED if status == JobStatus.CANCELLED else UploadStatus.REFUSED
+        )
+        upload.preview = report
+    return True
+
+
+def upload_job(session: Session, upload: Upload) -> Job | None:
+    """The upload's latest job: its import once confirmed, else its check."""
+    job_id = (
+        upload.load_job_id
+        if upload.status in (UploadStatus.LOADING, UploadStatus.LOADED, UploadStatus.FAILED)
+        else None
+    )
+    job_id = job_id or upload.preview_job_id
+    return session.get(Job, job_id) if job_id else None
+
+
+def settle_upload(session: Session, upload: Upload) -> Upload:
+    """An upload shown « en cours » whose job has ended follows its job (flushed)."""
+    job = upload_job(session, upload)
+    if upload.status not in ACTIVE_STATUSES or job is None or not job.is_finished:
+        return upload
+    if job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+        end_upload(upload, job.status, job.error or job.message or "Échec de la tâche.")
+    else:
+        end_upload(
+            upload, JobStatus.FAILED, "La tâche s'est arrêtée sans enregistrer son résultat."
+        )
+    session.flush()
+    return upload
+
+
+def relaunch_upload(
+    session: Session, user: User, upload: Upload, campaign: Campaign, config: Mapping[str, Any]
+) -> Upload:
+    """Run again the job of a refused file (its check) or of a failed import (the import,
+    checked first by the job itself)."""
+    check_manage(session, user, campaign)
+    check_upload_kind(user, upload.kind)
+    settle_upload(session, upload)
+    if upload.status not in RELAUNCHABLE_STATUSES:
+        raise CampaignError(f"Ce fichier ne peut pas être relancé (état : {upload.status_label}).")
+    if campaign.status == CampaignStatus.ARCHIVED:
+        raise CampaignError("La campagne est clôturée : plus d'import possible.")
+    if not upload_path(config, upload).is_file():
+        raise CampaignError("Le fichier déposé n'est plus disponible : déposez-le à nouveau.")
+    importing = upload.status == UploadStatus.FAILED
+    kind = "campaign.load_upload" if importing else "campaign.preview_upload"
+    job = jobs.enqueue(session, kind, {"upload_id": upload.id}, user, campaign_id=campaign.id)
+    if importing:
+        upload.status, upload.load_job_id, upload.outcome = UploadStatus.LOADING, job.id, None
+    else:
+        upload.status, upload.preview_job_id, upload.preview = UploadStatus.PREVIEWING, job.id, None
+    session.flush()
+    record(
+        session,
+        user,
+        "upload.relaunched",
+        object_type="upload",
+        object_id=upload.id,
+        campaign_id=campaign.id,
+        kind=upload.kind,
+        file=upload.original_name,
+        job=job.id,
+    )
+    return upload
+
+
 def discard_upload(
     session: Session, user: User, upload: Upload, campaign: Campaign, config: Mapping[str, Any]
 ) -> None:
     """Drop a file that was not imported (its stored copy is removed)."""
     check_manage(session, user, campaign)
+    settle_upload(session, upload)
     if upload.status in (UploadStatus.LOADING, UploadStatus.LOADED):
         raise CampaignError("Ce fichier est importé ou en cours d'import.")
     upload.status = UploadStatus.DISCARDED

@@ -27,7 +27,7 @@ from matchmaker.campaigns.blueprint import (
 from matchmaker.campaigns.forms import ActionForm, CampaignForm, RunForm, UploadForm
 from matchmaker.errors import back_to
 from matchmaker.extensions import current_rules, db
-from matchmaker.models import Campaign, Job, Role
+from matchmaker.models import Campaign, Role
 from matchmaker.models.uploads import UPLOAD_KINDS
 
 __all__ = ["bp", "run_views"]
@@ -182,8 +182,11 @@ def upload(campaign_id: int) -> ResponseReturnValue:
 def upload_page(campaign_id: int, upload_id: int) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id)
     item = load_upload(campaign, upload_id)
-    job_id = item.load_job_id or item.preview_job_id
-    job = db.session.get(Job, job_id) if job_id else None
+    if item.status in uploads.ACTIVE_STATUSES:
+        # An upload whose job has ended (interrupted, failed) shows its final state.
+        uploads.settle_upload(db.session, item)
+        db.session.commit()
+    job = uploads.upload_job(db.session, item)
     return render_campaign_page(
         "campaigns/upload.html",
         campaign,
@@ -216,6 +219,20 @@ def confirm_upload(campaign_id: int, upload_id: int) -> ResponseReturnValue:
     back_to(target)
     uploads.confirm_upload(db.session, current_user, item, campaign)
     flash("Import lancé.", "success")
+    return redirect(target)
+
+
+@bp.post("/campagnes/<int:campaign_id>/fichiers/<int:upload_id>/relancer")
+@roles_required(*MANAGERS)
+def relaunch_upload(campaign_id: int, upload_id: int) -> ResponseReturnValue:
+    campaign = load_campaign(campaign_id, manage=True)
+    item = load_upload(campaign, upload_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    target = url_for("campaigns.upload_page", campaign_id=campaign.id, upload_id=item.id)
+    back_to(target)
+    uploads.relaunch_upload(db.session, current_user, item, campaign, current_app.config)
+    flash("Fichier relancé.", "success")
     return redirect(target)
 
 

@@ -29,6 +29,7 @@ from matchmaker.grappes.carriers import apply_chosen_carriers, chosen_carriers
 from matchmaker.grappes.locks import solver_locks
 from matchmaker.grappes.params import params_of
 from matchmaker.grappes.storage import previous_solution, store_solution
+from matchmaker.jobs.context import JobCancelled
 from matchmaker.models import SolverRun, User
 from matchmaker.ops import logs
 from matchmaker.vocabulary import RunStatus
@@ -145,6 +146,16 @@ def execute_run(session: Session, run: SolverRun, progress: Progress | None = No
             covered=run.covered_count,
         )
         session.commit()
+    except JobCancelled:
+        # A user's cancel: nothing of the solve is kept, the run ends « annulé ».
+        session.rollback()
+        logger.info("solver run %s cancelled", run.id)
+        run.status = RunStatus.CANCELLED
+        run.error = None
+        run.progress_message = "Annulé à la demande."
+        run.finished_at = datetime.now(UTC)
+        session.commit()
+        raise
     except BaseException as error:
         session.rollback()
         logger.exception("solver run %s failed", run.id)

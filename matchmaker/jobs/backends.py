@@ -9,9 +9,11 @@ The backend comes from ``JOB_BACKEND`` (default: ``rq`` when ``REDIS_URL`` is se
 - ``rq``: the job is sent to the Redis queue ``JOB_RQ_QUEUE`` once committed; an RQ worker
   (``grappes worker``) calls :func:`matchmaker.jobs.runner.run_rq_job`.
 
-Whatever the backend, the job code and its row are the same (:mod:`.runner`). A runner
-that starts (the app's pool or a worker) first marks failed the running jobs whose
-process died (no heartbeat for ``JOB_STALE_AFTER_S``).
+Whatever the backend, the job code and its row are the same (:mod:`.runner`). Every
+runner (the app's pool, ``grappes worker``, an RQ worker) sweeps when it starts and then
+every ``JOB_SWEEP_INTERVAL_S`` (:mod:`.sweep`): jobs of dead processes are marked failed,
+jobs that ignore a cancellation are stopped. Under RQ, a work horse that dies (killed, out
+of memory) fails its job at once (:func:`horse_died`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import uuid
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
@@ -30,7 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
-from matchmaker.jobs import registry, runner, state
+from matchmaker.jobs import runner, state, sweep
 from matchmaker.vocabulary import JobStatus
 
 if TYPE_CHECKING:  # Redis and RQ are imported when a queue is used, not at start-up
@@ -47,6 +50,8 @@ LISTENING_KEY = "grappes.jobs.listening"
 #: ``app.extensions`` key of the embedded runner.
 EMBEDDED_KEY = "grappes.jobs.embedded"
 RQ_FUNCTION = "matchmaker.jobs.runner.run_rq_job"
+#: How long RQ keeps a job's result (the outcome lives on the job's row).
+RQ_RESULT_TTL_S = 600
 
 _embedded_lock = threading.Lock()
 
@@ -107,20 +112,9 @@ def dispatch(app: Flask, job_id: int) -> None:
 
 
 def recover_stale(app: Flask) -> list[int]:
-    """Mark failed the running jobs of dead processes, and let their rows follow (each
-    kind's ``on_abandon`` hook, in one transaction). Returns their ids."""
-    stale_after = float(app.config["JOB_STALE_AFTER_S"])
-    stale = state.mark_stale(db.engine_of(app), stale_after)
-    hooked = [(job, registry.abandon_hook(job.kind)) for job in stale]
-    if any(hook for _, hook in hooked):
-        with Session(db.engine_of(app)) as session:
-            for job, hook in hooked:
-                if hook is not None:
-                    hook(
-                        session, job.params, JobStatus.FAILED, state.interrupted_error(stale_after)
-                    )
-            session.commit()
-    return [job.id for job in stale]
+    """Mark failed the running jobs of dead processes and let their rows follow
+    (:func:`.sweep.recover_stale`). Returns their ids."""
+    return sweep.recover_stale(app)
 
 
 # --- embedded: threads of the app's process ----------------------------------------------
@@ -146,12 +140,13 @@ class EmbeddedRunner:
                 embedded = cls(app)
                 app.extensions[EMBEDDED_KEY] = embedded
                 embedded.recover()
+                sweep.ensure_started(app)
             return embedded
 
     def recover(self) -> None:
-        """Mark jobs of dead processes failed, then queue the table's waiting jobs."""
+        """Sweep (jobs of dead processes failed), then queue the table's waiting jobs."""
         engine = db.engine_of(self.app)
-        recover_stale(self.app)
+        sweep.sweep(self.app)
         waiting = state.next_queued(engine, "thread")
         for job_id in waiting:
             self.submit(job_id)
@@ -170,8 +165,9 @@ class EmbeddedRunner:
         return not not_done
 
     def shutdown(self) -> None:
-        """Stop accepting jobs and wait for the running ones."""
+        """Stop accepting jobs and wait for the running ones; stop the sweep."""
         self._executor.shutdown(wait=True)
+        sweep.stop(self.app)
 
     def _done(self, future: Future[str | None]) -> None:
         with self._lock:
@@ -188,19 +184,24 @@ def work(app: Flask, *, burst: bool = False, stop: threading.Event | None = None
     stop = stop or threading.Event()
     interval = float(app.config["JOB_POLL_INTERVAL_S"])
     engine = db.engine_of(app)
-    recover_stale(app)
+    sweep.sweep(app)
+    sweeper = None if burst else sweep.Sweeper(app).start()
     ran = 0
-    while not stop.is_set():
-        waiting = state.next_queued(engine, "thread")
-        for job_id in waiting:
-            if stop.is_set():
-                break
-            if runner.execute(app, job_id) is not None:
-                ran += 1
-        if not waiting:
-            if burst:
-                break
-            stop.wait(interval)
+    try:
+        while not stop.is_set():
+            waiting = state.next_queued(engine, "thread")
+            for job_id in waiting:
+                if stop.is_set():
+                    break
+                if runner.execute(app, job_id) is not None:
+                    ran += 1
+            if not waiting:
+                if burst:
+                    break
+                stop.wait(interval)
+    finally:
+        if sweeper is not None:
+            sweeper.stop()
     return ran
 
 
@@ -221,17 +222,59 @@ def rq_queue(config: Mapping[str, Any], connection: Redis | None = None) -> Queu
 
 
 def rq_worker(app: Flask, *, simple: bool = False) -> BaseWorker:
-    """An RQ worker on the jobs queue, after marking interrupted jobs failed. ``simple``
-    runs jobs in the worker's own process (no fork), as tests do; call ``work()`` on it
-    inside ``app.app_context()``."""
+    """An RQ worker on the jobs queue, after a sweep. ``simple`` runs jobs in the worker's
+    own process (no fork), as tests do; call ``work()`` on it inside ``app.app_context()``
+    (``grappes worker`` also runs a :class:`.sweep.Sweeper` beside it)."""
     from rq import SimpleWorker, Worker
 
-    recover_stale(app)
+    sweep.sweep(app)
     app.extensions[runner.PARENT_PID_KEY] = os.getpid()
     connection = redis_connection(app.config)
     queue = rq_queue(app.config, connection)
-    worker_class = SimpleWorker if simple else Worker
-    return worker_class([queue], connection=connection)
+    if simple:
+        return SimpleWorker([queue], connection=connection)
+    return Worker(
+        [queue], connection=connection, work_horse_killed_handler=partial(_horse_killed, app)
+    )
+
+
+def _horse_killed(app: Flask, rq_job: Any, retpid: int, ret_val: int, rusage: Any) -> None:
+    """RQ's hook for a work horse that died unexpectedly (killed, out of memory)."""
+    try:
+        job_id = int(rq_job.args[0])
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return
+    horse_died(app, job_id)
+
+
+def horse_died(app: Flask, job_id: int) -> None:
+    """The process running job ``job_id`` died: end it (cancelled when a cancellation was
+    asked, failed otherwise) and let its rows follow."""
+    from matchmaker.models import Job
+
+    engine = db.engine_of(app)
+    with Session(engine) as session:
+        job = session.get(Job, job_id)
+        if job is None or job.status != JobStatus.RUNNING:
+            return
+        cancelled = bool(job.cancel_requested)
+    if cancelled:
+        state.end_running(
+            engine,
+            job_id,
+            JobStatus.CANCELLED,
+            message=state.STOPPED_MESSAGE,
+            follow=sweep.follow_as_cancelled,
+        )
+        return
+    state.end_running(
+        engine,
+        job_id,
+        JobStatus.FAILED,
+        message="Tâche interrompue.",
+        error=state.PROCESS_GONE_ERROR,
+        follow=sweep.follow_in,
+    )
 
 
 def _send_to_rq(app: Flask, job_id: int) -> None:
@@ -249,7 +292,7 @@ def _send_to_rq(app: Flask, job_id: int) -> None:
             job_id,
             job_id=rq_job_id or new_rq_job_id(job_id),
             job_timeout=int(app.config["JOB_TIMEOUT_S"]),
-            result_ttl=int(app.config["JOB_STALE_AFTER_S"]),
+            result_ttl=RQ_RESULT_TTL_S,
             description=f"grappes job {job_id}",
         )
     except RedisError as error:
@@ -261,4 +304,6 @@ def _send_to_rq(app: Flask, job_id: int) -> None:
             message="Échec de la mise en file d'attente.",
             error=f"File d'attente Redis injoignable : {error}",
             error_type=type(error).__name__,
+            from_statuses=(JobStatus.QUEUED,),
+            follow=sweep.follow_in,
         )

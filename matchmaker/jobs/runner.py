@@ -19,7 +19,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import Engine
 
 from matchmaker.extensions import db
-from matchmaker.jobs import registry, state
+from matchmaker.jobs import registry, state, sweep
 from matchmaker.jobs.context import JobCancelled, JobContext, JobError
 from matchmaker.ops import logs
 from matchmaker.vocabulary import JobStatus
@@ -89,25 +89,42 @@ def _run(app: Flask, engine: Engine, claimed: state.ClaimedJob, log: logs.JobLog
     try:
         function = registry.get(claimed.kind)
         result = _as_result(function(context))
+        ended = _ended_meanwhile(engine, claimed.id)
+        if ended is not None:
+            # The sweep stopped the job (a cancellation it did not honour in time, or it
+            # was cleared): its work is discarded.
+            session.rollback()
+            logger.warning(
+                "job %s (%s) ended as %s meanwhile: discarded", claimed.id, claimed.kind, ended
+            )
+            return ended
         session.commit()
     except JobCancelled as cancelled:
         session.rollback()
         logger.info("job %s (%s) cancelled", claimed.id, claimed.kind)
         state.finish(
-            engine, claimed.id, JobStatus.CANCELLED, message=str(cancelled), log=log.text()
+            engine,
+            claimed.id,
+            JobStatus.CANCELLED,
+            message=str(cancelled),
+            log=log.text(),
+            follow=sweep.follow_as_cancelled,
         )
         return JobStatus.CANCELLED
     except Exception as error:  # the cause is stored on the row and logged, not swallowed
         session.rollback()
         logger.exception("job %s (%s) failed", claimed.id, claimed.kind)
+        cause = describe_error(error)
         state.finish(
             engine,
             claimed.id,
             JobStatus.FAILED,
             message="Échec de la tâche.",
-            error=describe_error(error),
+            error=cause,
             error_type=type(error).__name__,
             log=log.text(),
+            # Rows the job's code did not end itself (a run still « en cours ») end with it.
+            follow=sweep.follow_in,
         )
         return JobStatus.FAILED
     logger.info("job %s (%s) succeeded", claimed.id, claimed.kind)
@@ -120,6 +137,12 @@ def _run(app: Flask, engine: Engine, claimed: state.ClaimedJob, log: logs.JobLog
         log=log.text(),
     )
     return JobStatus.SUCCEEDED
+
+
+def _ended_meanwhile(engine: Engine, job_id: int) -> str | None:
+    """The job's final status when something else ended it while it ran, else None."""
+    status = state.status_of(engine, job_id)
+    return None if status == JobStatus.RUNNING else (status or JobStatus.FAILED)
 
 
 def describe_error(error: BaseException) -> str:

@@ -102,7 +102,7 @@ def cancel(session: Session, job: Job, user: User | None) -> Job:
         session.execute(
             update(Job)
             .where(Job.id == job.id)
-            .values(cancel_requested=True, message="Annulation demandée…")
+            .values(cancel_requested=True, cancel_requested_at=now, message="Annulation demandée…")
             .execution_options(synchronize_session=False)
         )
     record(

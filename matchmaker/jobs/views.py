@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from matchmaker.auth.decorators import ANY_ROLE, roles_required
 from matchmaker.errors import wants_json
 from matchmaker.extensions import db
-from matchmaker.jobs import services
+from matchmaker.jobs import backends, services, sweep
 from matchmaker.models import Job
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+
+@bp.before_app_request
+def _sweep_in_this_process() -> None:
+    """Every site process sweeps (:mod:`matchmaker.jobs.sweep`), whatever the backend, so
+    a job never stays « en cours » for want of a worker; with the thread backend its
+    runner starts too, taking up the jobs left queued by a restart. Not under tests,
+    which start runners and sweeps when they mean to."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    sweeper = app.extensions.get(sweep.SWEEPER_KEY)
+    if app.testing or (sweeper is not None and sweeper.alive):
+        return
+    if backends.backend_name(app.config) == "thread":
+        backends.EmbeddedRunner.for_app(app)
+    sweep.ensure_started(app)
 
 
 def _get_job(job_id: int, *, for_cancel: bool = False) -> Job:

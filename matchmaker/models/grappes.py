@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, FinessNumber, utcnow, vocabulary_type
 from matchmaker.models.establishments import Establishment
+from matchmaker.models.jobs import Job
 from matchmaker.vocabulary import (
     Answer,
     DuiStatus,
@@ -83,6 +84,11 @@ class SolverRun(Base):
     replaced_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("solver_runs.id", ondelete="SET NULL")
     )
+    #: The background job executing (or that executed) the run: the latest one when the run
+    #: was relaunched. The job's row holds the live state (running, heartbeat, cancel).
+    job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), index=True
+    )
 
     grappes: Mapped[list[Grappe]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="Grappe.number"
@@ -93,6 +99,7 @@ class SolverRun(Base):
     candidates: Mapped[list[RunCandidate]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="RunCandidate.finess_et"
     )
+    job: Mapped[Job | None] = relationship(foreign_keys=[job_id])
 
     @property
     def coverage(self) -> float | None:

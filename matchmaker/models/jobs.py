@@ -40,7 +40,8 @@ class Job(Base):
     ``progress`` runs from 0 to 1 with a French ``message``; ``error`` holds the cause shown
     to users when the job failed and ``error_type`` the exception's class. A running job
     touches ``heartbeat_at`` regularly: a running job without a recent heartbeat was
-    interrupted (its process died) and is marked failed by the next runner that starts.
+    interrupted (its process died) and is marked failed by the periodic sweep of any running
+    worker or embedded runner (:mod:`matchmaker.jobs.sweep`).
     """
 
     __tablename__ = "jobs"
@@ -71,7 +72,14 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: When the cancellation was asked: a running job that has not stopped some seconds
+    #: later (``JOB_CANCEL_GRACE_S``) is stopped by the sweep.
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     backend: Mapped[str] = mapped_column(String(8), default="thread")
+    #: The machine and process that claimed the job: the sweep of a process on the same
+    #: machine marks the job failed as soon as that process is gone.
+    worker_host: Mapped[str | None] = mapped_column(String(255))
+    worker_pid: Mapped[int | None] = mapped_column(Integer)
     rq_job_id: Mapped[str | None] = mapped_column(String(64))
     #: The id of the request that started the job (``X-Request-ID``), in its log lines.
     request_id: Mapped[str | None] = mapped_column(String(64))

@@ -222,7 +222,7 @@ def test_another_region_does_not_see_the_log(
 
 def test_every_desk_route_is_for_ars_and_administrators_only(app: Flask) -> None:
     rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("ars.")]
-    assert len(rules) == 13  # with the two map endpoints
+    assert len(rules) == 15  # with the two map endpoints and the two simulation actions
     for rule in rules:
         roles = getattr(app.view_functions[rule.endpoint], "allowed_roles", None)
         assert roles == frozenset({Role.ARS, Role.ADMIN}), rule.rule

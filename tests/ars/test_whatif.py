@@ -135,10 +135,43 @@ def test_a_job_that_failed_before_the_run_started_shows_its_cause(
     client.post("/ars/simulations", data={"departement": "09"})
     run = db_session.scalars(select(SolverRun).order_by(SolverRun.id.desc())).first()
     assert run is not None
-    job = whatif.job_of(db_session, run)
+    job = run.job
     assert job is not None
     job.status, job.error = "failed", "Erreur inattendue (OSError) : disque plein"
     db_session.flush()
     page = client.get(f"/ars/simulations/{run.id}").get_data(as_text=True)
     assert "La simulation a échoué : Erreur inattendue (OSError) : disque plein" in page
     assert 'http-equiv="refresh"' not in page
+
+
+def test_a_failed_simulation_can_be_relaunched_and_a_waiting_one_abandoned(
+    client: CsrfClient, login: Login, db_session: Session, world: World
+) -> None:
+    login(Role.ARS)
+    client.post("/ars/simulations", data={"departement": "09"})
+    run = db_session.scalars(select(SolverRun).order_by(SolverRun.id.desc())).first()
+    assert run is not None and run.job is not None
+    page = client.get(f"/ars/simulations/{run.id}").get_data(as_text=True)
+    assert "Abandonner la simulation" in page and "Relancer" not in page
+    # Its job died before the run started (the sweep failed it): the page settles the run.
+    run.job.status, run.job.error = "failed", "Tâche interrompue : le processus s'est arrêté."
+    db_session.flush()
+    page = client.get(f"/ars/simulations/{run.id}").get_data(as_text=True)
+    assert "La simulation a échoué : Tâche interrompue" in page
+    assert "Relancer la simulation" in page and "Abandonner" not in page
+    assert run.status == "failed"
+
+    response = client.post(f"/ars/simulations/{run.id}/relancer?region=76")
+    assert response.status_code == 302
+    again = db_session.scalars(select(SolverRun).order_by(SolverRun.id.desc())).first()
+    assert again is not None and again.id != run.id
+    assert (again.scope, again.mode, again.status) == (["09"], "planning", "queued")
+    assert again.job is not None and again.job.params == {"run_id": again.id}
+    assert response.headers["Location"].endswith(f"/ars/simulations/{again.id}?region=76")
+    refused = client.post(f"/ars/simulations/{again.id}/relancer?region=76", follow_redirects=True)
+    assert "Seule une simulation échouée ou annulée" in refused.get_data(as_text=True)
+
+    assert client.post(f"/ars/simulations/{again.id}/abandonner?region=76").status_code == 302
+    db_session.refresh(again)
+    assert again.status == "cancelled" and again.job is not None
+    assert again.job.status == "cancelled"

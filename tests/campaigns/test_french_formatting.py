@@ -63,15 +63,16 @@ def test_a_run_whose_job_is_done_does_not_say_it_waits(
 ) -> None:
     """A run still marked « queued » whose job succeeded reads « terminé »."""
     desk.run.status = "queued"
-    db_session.add(
-        Job(
-            kind="campaign.solve",
-            status="succeeded",
-            progress=1.0,
-            params={"run_id": desk.run.id},
-            campaign_id=desk.campaign.id,
-        )
+    job = Job(
+        kind="campaign.solve",
+        status="succeeded",
+        progress=1.0,
+        params={"run_id": desk.run.id},
+        campaign_id=desk.campaign.id,
     )
+    db_session.add(job)
+    db_session.flush()
+    desk.run.job_id = job.id
     db_session.flush()
     login(client, desk.owner)
     page = client.get(f"/console/campagnes/{desk.campaign.id}/calculs/{desk.run.id}")

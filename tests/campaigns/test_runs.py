@@ -117,4 +117,4 @@ def test_a_run_interrupted_by_a_restart_is_marked_failed(make_app: MakeApp) -> N
         run = db.session.get(SolverRun, run_id)
         assert run is not None
         assert run.status == "failed"
-        assert run.error is not None and "interrompue par un redémarrage" in run.error
+        assert run.error is not None and "interrompue" in run.error

@@ -3,6 +3,7 @@ grappes are stored, the declarations' state it used recorded, a French cause whe
 
 from __future__ import annotations
 
+import pytest
 from flask import current_app
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from matchmaker.grappes import freshness, runs
 from matchmaker.grappes.params import solve_params
 from matchmaker.grappes.storage import create_run
+from matchmaker.jobs.context import JobCancelled
 from matchmaker.models import Campaign, Declaration, Grappe, SolverRun
 from tests.factories import make_declaration, make_establishment, make_organisation
 
@@ -66,6 +68,22 @@ def test_a_cancel_raised_while_solving_leaves_the_run_failed_without_grappes(
     db_session.expire_all()
     assert run.status == "failed" and run.grappes == []
     assert not (run.progress_message or "").startswith("Terminé")
+
+
+def test_a_user_cancel_while_solving_leaves_the_run_cancelled_without_grappes(
+    db_session: Session, campaign: Campaign
+) -> None:
+    run = queued_run(db_session, campaign)
+
+    def progress(fraction: float, _message: str) -> None:
+        if fraction > 0.5:
+            raise JobCancelled("Annulé à la demande.")
+
+    with pytest.raises(JobCancelled):
+        runs.execute_run(db_session, run, progress=progress)
+    db_session.expire_all()
+    assert (run.status, run.error, run.grappes) == ("cancelled", None, [])
+    assert run.progress_message == "Annulé à la demande."
 
 
 def test_a_run_records_the_declarations_it_used_and_sees_later_changes(

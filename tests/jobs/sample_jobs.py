@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.jobs import JobContext, JobError, job
+from matchmaker.jobs import JobContext, JobError, job, registry
 from matchmaker.models import AuditEvent, Job
 
 #: Set by ``test.wait_for_cancel`` once it runs.
@@ -75,3 +76,51 @@ def wait_for_cancel(ctx: JobContext) -> None:
         ctx.check_cancelled()
         time.sleep(0.02)
     raise JobError("La tâche n'a jamais été annulée.")
+
+
+# --- slow jobs for the tests that kill real processes --------------------------------------
+
+
+def _wait(ctx: JobContext) -> None:
+    """Wait ``params["wait_s"]`` seconds, reporting progress (and so honouring a cancel)."""
+    deadline = time.monotonic() + float(ctx.params.get("wait_s", 60))
+    ctx.progress(0.01, "Attente délibérée (test)…")
+    ctx.session.commit()
+    while time.monotonic() < deadline:
+        ctx.progress(0.02, "Attente délibérée (test)…")
+        time.sleep(0.05)
+
+
+def _follow_as(kind: str) -> Callable[[Session, Mapping[str, Any], str, str], None]:
+    """The ``on_abandon`` hook of the real ``kind``: its run or upload follows the job."""
+
+    def hook(session: Session, params: Mapping[str, Any], status: str, reason: str) -> None:
+        real = registry.abandon_hook(kind)
+        assert real is not None
+        real(session, params, status, reason)
+
+    return hook
+
+
+@job("test.slow_solve", on_abandon=_follow_as("campaign.solve"))
+def slow_solve(ctx: JobContext) -> Mapping[str, Any] | None:
+    """The real solve of ``params["run_id"]``, after a deliberate wait."""
+    _wait(ctx)
+    return registry.get("campaign.solve")(ctx)
+
+
+@job("test.slow_load", on_abandon=_follow_as("campaign.load_upload"))
+def slow_load(ctx: JobContext) -> Mapping[str, Any] | None:
+    """The real import of ``params["upload_id"]``, after a deliberate wait."""
+    _wait(ctx)
+    return registry.get("campaign.load_upload")(ctx)
+
+
+@job("test.ignore_cancel")
+def ignore_cancel(ctx: JobContext) -> None:
+    """Runs ``params["wait_s"]`` seconds without ever checking for a cancellation, then
+    writes a marker row (which must never be committed once the job was stopped)."""
+    ctx.progress(0.1, "Sourde aux annulations")
+    ctx.session.commit()
+    time.sleep(float(ctx.params.get("wait_s", 60)))
+    _mark(ctx)

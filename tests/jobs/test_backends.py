@@ -77,7 +77,7 @@ def test_a_job_left_running_by_a_dead_process_is_marked_failed(
         backends.work(app, burst=True)
     job = load(app, dead)
     assert job.status == "failed"
-    assert job.error is not None and "interrompue par un redémarrage" in job.error
+    assert job.error is not None and "interrompue" in job.error
     assert job.finished_at is not None
     assert load(app, alive).status == "running"
 
