@@ -15,7 +15,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.grappes import services as grappes
+from matchmaker.grappes.params import solve_params
+from matchmaker.grappes.scope import campaign_scope
+from matchmaker.grappes.storage import create_run
 from matchmaker.jobs import backends
 from matchmaker.jobs import services as job_services
 from matchmaker.models import Job, SolverRun, Upload
@@ -187,12 +189,12 @@ def test_cancelling_a_running_run_stops_it_quickly_and_the_run_ends_cancelled(
     app = make_app(JOB_BACKEND="thread", JOB_PROGRESS_INTERVAL_S=0.1)
     with app.app_context():
         desk = build_desk(db.session, app.config)
-        run = grappes.create_run(
+        run = create_run(
             db.session,
             campaign=desk.campaign,
             mode="interest",
-            departments=grappes.campaign_scope(desk.campaign),
-            params=grappes.solve_params(app.config, desk.campaign.solver_params),
+            departments=campaign_scope(desk.campaign),
+            params=solve_params(app.config, desk.campaign.solver_params),
             user_id=desk.owner.id,
         )
         job = job_services.enqueue(

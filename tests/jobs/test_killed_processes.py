@@ -33,7 +33,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
-from matchmaker.grappes import services as grappes
+from matchmaker.grappes.params import solve_params
+from matchmaker.grappes.scope import campaign_scope
+from matchmaker.grappes.storage import create_run
 from matchmaker.jobs import runner
 from matchmaker.jobs import services as job_services
 from matchmaker.models import Job, SolverRun, Upload
@@ -263,12 +265,12 @@ class Console:
         with self.app.app_context():
             campaign = db.session.merge(self.desk.campaign)
             owner = db.session.merge(self.desk.owner)
-            run = grappes.create_run(
+            run = create_run(
                 db.session,
                 campaign=campaign,
                 mode="interest",
-                departments=grappes.campaign_scope(campaign),
-                params=grappes.solve_params(self.app.config, campaign.solver_params),
+                departments=campaign_scope(campaign),
+                params=solve_params(self.app.config, campaign.solver_params),
                 user_id=owner.id,
             )
             job = job_services.enqueue(
