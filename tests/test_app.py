@@ -11,8 +11,7 @@ from flask.testing import FlaskClient
 
 from matchmaker import ConfigurationError, create_app
 from matchmaker.config import SETTINGS, markdown_table
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 def test_refuses_to_start_without_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:

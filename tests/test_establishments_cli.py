@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from matchmaker.extensions import make_engine
 from matchmaker.models import Establishment, Grappe, GrappeMember, Role, SolverRun, User
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = "exemples-reels/etalab-cs1100502-stock-20260512-0339.extrait-15-lignes.csv"
 
 

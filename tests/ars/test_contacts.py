@@ -15,7 +15,8 @@ from matchmaker.ars.contacts import ContactInput
 from matchmaker.ars.dashboard import build_dashboard
 from matchmaker.ars.services import DeskNotFound, Forbidden
 from matchmaker.models import AuditEvent, ContactAction, Role
-from tests.ars.conftest import MakeUser, World
+from tests.factories import MakeUser
+from tests.support.occitanie import World
 
 
 def _input(stage: str, channel: str = "phone", day: int = 1) -> ContactInput:

@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from matchmaker.ars.dashboard import Tally, build_dashboard, size_band_labels
-from tests.ars.conftest import World
+from tests.support.occitanie import World
 
 
 def _by_key(rows: list) -> dict[str, Tally]:

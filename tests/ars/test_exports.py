@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from matchmaker.models import Role, User
-from tests.ars.conftest import World
-from tests.helpers import CsrfClient
-
-Login = Callable[..., User]
+from matchmaker.models import Role
+from tests.helpers import Auth, CsrfClient
+from tests.support.occitanie import World
 
 
-def test_the_dashboard_workbook(client: CsrfClient, login: Login) -> None:
-    login(Role.ARS)
+def test_the_dashboard_workbook(client: CsrfClient, auth: Auth) -> None:
+    auth.login(Role.ARS, form=True)
     response = client.get("/ars/tableau-de-bord.xlsx")
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
@@ -51,8 +48,8 @@ def test_the_dashboard_workbook(client: CsrfClient, login: Login) -> None:
     ]
 
 
-def test_a_department_workbook(client: CsrfClient, login: Login) -> None:
-    login(Role.ARS)
+def test_a_department_workbook(client: CsrfClient, auth: Auth) -> None:
+    auth.login(Role.ARS, form=True)
     response = client.get("/ars/tableau-de-bord.xlsx?departement=09")
     workbook = load_workbook(io.BytesIO(response.data))
     summary = list(workbook["Synthèse"].iter_rows(values_only=True))
@@ -61,9 +58,9 @@ def test_a_department_workbook(client: CsrfClient, login: Login) -> None:
 
 
 def test_the_phoning_exports_hold_the_filtered_rows_in_priority_order(
-    client: CsrfClient, login: Login, world: World
+    client: CsrfClient, auth: Auth, world: World
 ) -> None:
-    login(Role.ARS)
+    auth.login(Role.ARS, form=True)
     workbook = load_workbook(io.BytesIO(client.get("/ars/non-embarques.xlsx").data))
     rows = list(workbook["Non embarqués"].iter_rows(values_only=True))
     assert rows[0][:10] == (
@@ -98,13 +95,13 @@ def test_the_phoning_exports_hold_the_filtered_rows_in_priority_order(
 
 
 def test_the_phoning_exports_neutralise_formulas(
-    client: CsrfClient, login: Login, world: World, db_session: Session
+    client: CsrfClient, auth: Auth, world: World, db_session: Session
 ) -> None:
     """Issue 11, hole 3: « Non embarqués » holds an OG named like a formula as text."""
     evil = '=HYPERLINK("http://evil.example";"x")'
     world.og_n.name = evil
     db_session.commit()
-    login(Role.ARS)
+    auth.login(Role.ARS, form=True)
     workbook = load_workbook(io.BytesIO(client.get("/ars/non-embarques.xlsx").data))
     cells = [cell for row in workbook["Non embarqués"].iter_rows() for cell in row]
     assert not [cell for cell in cells if cell.data_type == "f"]

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from matchmaker.ars import priorities
 from matchmaker.ars.priorities import Filters
 from matchmaker.models import Grappe, GrappeMember, Role, SolverRun
-from tests.ars.conftest import MakeUser, World
-from tests.factories import make_campaign, make_declaration, make_editor
+from tests.factories import MakeUser, make_campaign, make_declaration, make_editor
+from tests.support.occitanie import World
 
 
 def _targets(app: Flask, db_session: Session) -> list[priorities.Target]:

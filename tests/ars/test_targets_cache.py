@@ -5,7 +5,7 @@ at once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask
@@ -13,12 +13,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
-from matchmaker.models import Grappe, GrappeMember, Role, SolverRun, User
-from tests.ars.conftest import World
+from matchmaker.models import Grappe, GrappeMember, Role, SolverRun
 from tests.factories import make_campaign
-from tests.helpers import CsrfClient
-
-Login = Callable[..., User]
+from tests.helpers import Auth, CsrfClient
+from tests.support.occitanie import World
 
 
 @contextmanager
@@ -44,9 +42,9 @@ def _row_of(page: str, finess: str) -> str:
 
 
 def test_the_page_its_map_and_exports_share_one_scoring(
-    app: Flask, client: CsrfClient, login: Login, world: World
+    app: Flask, client: CsrfClient, auth: Auth, world: World
 ) -> None:
-    login(Role.ARS)
+    auth.login(Role.ARS, form=True)
     with scorings(app) as seen:
         assert client.get("/ars/non-embarques").status_code == 200
         assert client.get("/ars/non-embarques.geojson").status_code == 200
@@ -56,9 +54,9 @@ def test_the_page_its_map_and_exports_share_one_scoring(
 
 
 def test_a_contact_action_shows_at_once(
-    app: Flask, client: CsrfClient, login: Login, world: World
+    app: Flask, client: CsrfClient, auth: Auth, world: World
 ) -> None:
-    login(Role.ARS)
+    auth.login(Role.ARS, form=True)
     finess = world.n3.finess_et
     assert "Jamais contacté" in _row_of(
         client.get("/ars/non-embarques").get_data(as_text=True), finess
@@ -75,9 +73,9 @@ def test_a_contact_action_shows_at_once(
 
 
 def test_a_published_run_shows_at_once(
-    db_session: Session, client: CsrfClient, login: Login, world: World
+    db_session: Session, client: CsrfClient, auth: Auth, world: World
 ) -> None:
-    login(Role.ARS)
+    auth.login(Role.ARS, form=True)
     member = world.n3
     campaign = make_campaign(db_session, "Occitanie 2026", region="76")
     run = SolverRun(campaign_id=campaign.id, status="succeeded")
@@ -99,11 +97,11 @@ def test_a_published_run_shows_at_once(
 
 
 def test_the_csv_is_streamed_with_every_cell_neutralised(
-    db_session: Session, client: CsrfClient, login: Login, world: World
+    db_session: Session, client: CsrfClient, auth: Auth, world: World
 ) -> None:
     world.n3.short_name = '=HYPERLINK("http://x")'
     db_session.commit()
-    login(Role.ARS)
+    auth.login(Role.ARS, form=True)
     response = client.get("/ars/non-embarques.csv")
     assert response.status_code == 200 and response.is_streamed
     text = response.get_data().decode("utf-8")

@@ -5,18 +5,15 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from matchmaker.models import ChampWeight, ContactAction, Role, User
-from tests.ars.conftest import World
-from tests.helpers import CsrfClient
-
-Login = Callable[..., User]
+from matchmaker.models import ChampWeight, ContactAction, Role
+from tests.helpers import Auth, CsrfClient
+from tests.support.occitanie import World
 
 PAGES = [
     "/ars/",
@@ -42,23 +39,23 @@ def test_anonymous_visitors_are_sent_to_the_login_page(
 
 @pytest.mark.parametrize("role", [Role.OG, Role.COLLECTIF])
 def test_organisations_and_collectifs_cannot_reach_the_desk(
-    client: CsrfClient, login: Login, role: Role
+    client: CsrfClient, auth: Auth, role: Role
 ) -> None:
-    login(role)
+    auth.login(role, form=True)
     assert {path: client.get(path).status_code for path in PAGES} == dict.fromkeys(PAGES, 403)
     assert client.post("/ars/priorites", data={"weight_PA": "2"}).status_code == 403
     assert client.post("/ars/simulations", data={"departement": "09"}).status_code == 403
 
 
-def test_an_ars_user_opens_every_page_of_its_region(client: CsrfClient, login: Login) -> None:
-    login(Role.ARS)
+def test_an_ars_user_opens_every_page_of_its_region(client: CsrfClient, auth: Auth) -> None:
+    auth.login(Role.ARS, form=True)
     assert {path: client.get(path).status_code for path in PAGES} == dict.fromkeys(PAGES, 200)
     nav = client.get("/ars/").get_data(as_text=True)
     assert "Bureau ARS" in nav
 
 
-def test_an_ars_user_cannot_open_another_region(client: CsrfClient, login: Login) -> None:
-    login(Role.ARS, region="53")
+def test_an_ars_user_cannot_open_another_region(client: CsrfClient, auth: Auth) -> None:
+    auth.login(Role.ARS, region="53", form=True)
     assert client.get("/ars/?region=76").status_code == 403
     assert client.get("/ars/contacts/essms/090000302").status_code == 403
     assert client.get("/ars/contacts/og/090000003").status_code == 403
@@ -66,8 +63,8 @@ def test_an_ars_user_cannot_open_another_region(client: CsrfClient, login: Login
     assert client.get("/ars/?departement=31").status_code == 404
 
 
-def test_the_dashboard_shows_the_hand_counted_figures(client: CsrfClient, login: Login) -> None:
-    login(Role.ARS)
+def test_the_dashboard_shows_the_hand_counted_figures(client: CsrfClient, auth: Auth) -> None:
+    auth.login(Role.ARS, form=True)
     page = client.get("/ars/").get_data(as_text=True)
     assert re.search(r'id="chiffre-eligibles">10<', page)
     assert re.search(r'id="chiffre-embarques">4<', page)
@@ -84,8 +81,8 @@ def test_the_dashboard_shows_the_hand_counted_figures(client: CsrfClient, login:
     assert re.search(r'id="chiffre-eligibles">6<', ariege)
 
 
-def test_an_administrator_chooses_the_region(client: CsrfClient, login: Login) -> None:
-    login(Role.ADMIN)
+def test_an_administrator_chooses_the_region(client: CsrfClient, auth: Auth) -> None:
+    auth.login(Role.ADMIN, form=True)
     page = client.get("/ars/?region=76").get_data(as_text=True)
     assert re.search(r'id="chiffre-eligibles">10<', page)
     bretagne = client.get("/ars/?region=53").get_data(as_text=True)
@@ -94,9 +91,9 @@ def test_an_administrator_chooses_the_region(client: CsrfClient, login: Login) -
 
 
 def test_the_non_embarked_page_lists_filters_and_maps(
-    client: CsrfClient, login: Login, world: World
+    client: CsrfClient, auth: Auth, world: World
 ) -> None:
-    login(Role.ARS)
+    auth.login(Role.ARS, form=True)
     page = client.get("/ars/non-embarques").get_data(as_text=True)
     assert 'id="nombre-resultats">6 ESSMS<' in page
     assert page.index(world.n3.finess_et) < page.index(world.b1.finess_et)
@@ -116,9 +113,9 @@ def test_the_non_embarked_page_lists_filters_and_maps(
 
 
 def test_the_champ_weights_form(
-    client: CsrfClient, login: Login, db_session: Session, world: World
+    client: CsrfClient, auth: Auth, db_session: Session, world: World
 ) -> None:
-    login(Role.ARS)
+    auth.login(Role.ARS, form=True)
     data = {f"weight_{c}": "1" for c in ("PA", "PH", "DOM", "PDS", "PDE", "AHI", "PJM")}
     data["weight_PA"] = "3"
     response = client.post("/ars/priorites", data=data)
@@ -134,8 +131,8 @@ def test_the_champ_weights_form(
     assert "Priorités non enregistrées" in refused.get_data(as_text=True)
 
 
-def test_a_post_without_csrf_token_is_refused(client: CsrfClient, login: Login) -> None:
-    login(Role.ARS)
+def test_a_post_without_csrf_token_is_refused(client: CsrfClient, auth: Auth) -> None:
+    auth.login(Role.ARS, form=True)
     response = client.post(
         "/ars/contacts/essms/090000302",
         data={"acted_on": "2026-11-02", "channel": "phone", "stage": "contacted"},
@@ -146,9 +143,9 @@ def test_a_post_without_csrf_token_is_refused(client: CsrfClient, login: Login) 
 
 
 def test_the_contact_form_records_and_supersedes(
-    client: CsrfClient, login: Login, db_session: Session, world: World
+    client: CsrfClient, auth: Auth, db_session: Session, world: World
 ) -> None:
-    user = login(Role.ARS)
+    user = auth.login(Role.ARS, form=True)
     path = f"/ars/contacts/essms/{world.c[1].finess_et}"
     for stage in ("contacted", "interested"):
         response = client.post(
@@ -188,9 +185,9 @@ def test_the_contact_form_records_and_supersedes(
 
 
 def test_the_contact_form_refuses_a_date_in_the_future(
-    client: CsrfClient, login: Login, db_session: Session, world: World
+    client: CsrfClient, auth: Auth, db_session: Session, world: World
 ) -> None:
-    login(Role.ARS)
+    auth.login(Role.ARS, form=True)
     path = f"/ars/contacts/essms/{world.c[1].finess_et}"
     response = client.post(
         path, data={"acted_on": "2030-01-01", "channel": "phone", "stage": "contacted"}
@@ -207,15 +204,15 @@ def test_the_contact_form_refuses_a_date_in_the_future(
 
 
 def test_another_region_does_not_see_the_log(
-    client: CsrfClient, login: Login, make_user, db_session: Session, world: World
+    client: CsrfClient, auth: Auth, make_user, db_session: Session, world: World
 ) -> None:
-    login(Role.ARS)
+    auth.login(Role.ARS, form=True)
     client.post(
         f"/ars/contacts/essms/{world.c[1].finess_et}",
         data={"acted_on": "2026-11-02", "channel": "phone", "stage": "contacted"},
     )
     client.post("/deconnexion")
-    login(Role.ARS, region="53")
+    auth.login(Role.ARS, region="53", form=True)
     log = client.get("/ars/contacts").get_data(as_text=True)
     assert world.c[1].finess_et not in log and "Aucune action enregistrée" in log
 
@@ -229,9 +226,9 @@ def test_every_desk_route_is_for_ars_and_administrators_only(app: Flask) -> None
 
 
 def test_an_administrator_logs_a_contact_in_the_region_it_chose(
-    client: CsrfClient, login: Login, db_session: Session, world: World
+    client: CsrfClient, auth: Auth, db_session: Session, world: World
 ) -> None:
-    login(Role.ADMIN)
+    auth.login(Role.ADMIN, form=True)
     path = f"/ars/contacts/essms/{world.n3.finess_et}?region=76"
     response = client.post(
         path, data={"acted_on": "2026-11-04", "channel": "mail", "stage": "contacted"}
@@ -244,10 +241,10 @@ def test_an_administrator_logs_a_contact_in_the_region_it_chose(
 
 
 def test_the_non_embarked_map_opens_on_a_summary_when_large(
-    app: Flask, monkeypatch: pytest.MonkeyPatch, client: CsrfClient, login: Login, world: World
+    app: Flask, monkeypatch: pytest.MonkeyPatch, client: CsrfClient, auth: Auth, world: World
 ) -> None:
     monkeypatch.setitem(app.config, "MAP_SUMMARY_THRESHOLD", 3)
-    login(Role.ARS)
+    auth.login(Role.ARS, form=True)
     data = client.get("/ars/non-embarques.geojson").get_json()
     assert data["meta"]["mode"] == "summary"
     circles = {f["properties"]["code"]: f["properties"] for f in data["features"]}

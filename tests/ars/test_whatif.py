@@ -7,7 +7,6 @@ queued run with ``matchmaker.grappes.runs.execute_run``, as the ``campaign.solve
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -18,12 +17,10 @@ from sqlalchemy.orm import Session
 from matchmaker.ars import whatif
 from matchmaker.ars.services import Forbidden
 from matchmaker.grappes import runs
-from matchmaker.models import Job, Role, SolverRun, User
-from tests.ars.conftest import MakeUser, World
-from tests.factories import make_campaign
-from tests.helpers import CsrfClient
-
-Login = Callable[..., User]
+from matchmaker.models import Job, Role, SolverRun
+from tests.factories import MakeUser, make_campaign
+from tests.helpers import Auth, CsrfClient
+from tests.support.occitanie import World
 
 
 @pytest.fixture
@@ -35,9 +32,9 @@ def small_grappes(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_button_queues_a_planning_run_and_its_job(
-    client: CsrfClient, login: Login, db_session: Session, world: World
+    client: CsrfClient, auth: Auth, db_session: Session, world: World
 ) -> None:
-    user = login(Role.ARS)
+    user = auth.login(Role.ARS, form=True)
     response = client.post("/ars/simulations", data={"departement": "09", "campagne": ""})
     assert response.status_code == 302
     run = db_session.scalars(select(SolverRun).order_by(SolverRun.id.desc())).first()
@@ -62,12 +59,12 @@ def test_the_button_queues_a_planning_run_and_its_job(
 def test_the_outcome_shows_grappes_editors_and_the_isolated(
     app: Flask,
     client: CsrfClient,
-    login: Login,
+    auth: Auth,
     db_session: Session,
     world: World,
     small_grappes: None,
 ) -> None:
-    login(Role.ARS)
+    auth.login(Role.ARS, form=True)
     client.post("/ars/simulations", data={"departement": "09"})
     run = db_session.scalars(select(SolverRun).order_by(SolverRun.id.desc())).one()
     runs.execute_run(db_session, run)
@@ -106,7 +103,7 @@ def test_a_simulation_belongs_to_its_region(
     world: World,
     make_user: MakeUser,
     client: CsrfClient,
-    login: Login,
+    auth: Auth,
 ) -> None:
     occitan = make_user(Role.ARS)
     campaign = make_campaign(db_session, "Occitanie 2026", region="76")
@@ -120,16 +117,16 @@ def test_a_simulation_belongs_to_its_region(
         whatif.launch(db_session, breton, "53", None, app.config, campaign_id=campaign.id)
     assert whatif.region_runs(db_session, "53") == []
     assert [r.id for r in whatif.region_runs(db_session, "76")] == [run.id]
-    login(Role.ARS, region="53")
+    auth.login(Role.ARS, region="53", form=True)
     assert client.get(f"/ars/simulations/{run.id}").status_code == 403
     assert client.get(f"/ars/simulations/{run.id}.xlsx").status_code == 403
     assert client.get("/ars/simulations/999999").status_code == 404
 
 
 def test_a_job_that_failed_before_the_run_started_shows_its_cause(
-    client: CsrfClient, login: Login, db_session: Session, world: World
+    client: CsrfClient, auth: Auth, db_session: Session, world: World
 ) -> None:
-    login(Role.ARS)
+    auth.login(Role.ARS, form=True)
     client.post("/ars/simulations", data={"departement": "09"})
     run = db_session.scalars(select(SolverRun).order_by(SolverRun.id.desc())).first()
     assert run is not None

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from matchmaker.campaigns import adjust, solution_edits
 from matchmaker.campaigns.services import AccessDenied
 from matchmaker.models import AuditEvent, Exclusion, Lock, Role
-from tests.campaigns.conftest import Desk, add_user, login
-from tests.helpers import CsrfClient
+from tests.factories import make_user
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk
 
 
 def locks(session: Session, desk: Desk) -> list[Lock]:
@@ -162,7 +163,7 @@ def test_pins_are_checked_against_the_current_grappes(db_session: Session, desk:
 
 
 def test_the_ars_reads_but_does_not_adjust(db_session: Session, desk: Desk) -> None:
-    ars = add_user(db_session, Role.ARS, region="53")
+    ars = make_user(db_session, Role.ARS, region="53")
     with pytest.raises(AccessDenied):
         adjust.adjust(
             db_session,

@@ -8,8 +8,8 @@ import re
 from sqlalchemy.orm import Session
 
 from matchmaker.models import GrappeAnswer
-from tests.campaigns.conftest import Desk, login
-from tests.helpers import CsrfClient
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk
 
 
 def journal(client: CsrfClient, desk: Desk) -> str:

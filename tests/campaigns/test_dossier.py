@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from matchmaker.campaigns.dossier import ANSWER_COLUMNS, MEMBER_COLUMNS
 from matchmaker.models import Declaration, GrappeAnswer, Organisation
-from tests.campaigns.conftest import SIRET, Desk, login
-from tests.helpers import CsrfClient
+from tests.helpers import CsrfClient, login
+from tests.support.desk import SIRET, Desk
 
 COLUMN = {name: index for index, name in enumerate(MEMBER_COLUMNS)}
 

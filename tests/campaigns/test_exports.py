@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from matchmaker.campaigns.dossier import MEMBER_COLUMNS
 from matchmaker.campaigns.exports import ENGAGED_COLUMNS, LEFT_OUT_COLUMNS
-from tests.campaigns.conftest import Desk, login
-from tests.helpers import CsrfClient
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk
 
 
 def download(client: CsrfClient, url: str, suffix: str) -> bytes:

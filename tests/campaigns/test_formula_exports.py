@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Upload
-from tests.campaigns.conftest import Desk, login
-from tests.helpers import CsrfClient
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk
 
 EVIL = '=HYPERLINK("http://evil.example";"x")'
 

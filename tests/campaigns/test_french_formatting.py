@@ -11,8 +11,8 @@ import re
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Job
-from tests.campaigns.conftest import Desk, login
-from tests.helpers import CsrfClient
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk
 
 #: A number written with a decimal point, as a French reader never writes it.
 DECIMAL_POINT = re.compile(r"(?<![\w.#/-])\d+\.\d+(?![\w.])")

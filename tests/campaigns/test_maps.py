@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from matchmaker.campaigns import maps
 from matchmaker.models import Role
-from tests.campaigns.conftest import Desk, add_user, login
-from tests.helpers import CsrfClient
-from tests.mapdata import SPREAD, BigRun, generate
+from tests.factories import make_user
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk
+from tests.support.mapdata import SPREAD, BigRun, generate
 
 MAX_PAGE_BYTES = 300 * 1024
 
@@ -27,13 +28,13 @@ def url(desk: Desk, suffix: str = "") -> str:
 
 def test_readers_only(client: CsrfClient, db_session: Session, desk: Desk) -> None:
     assert client.get(url(desk, "/carte.geojson")).status_code == 302  # to the login page
-    login(client, add_user(db_session, Role.OG))
+    login(client, make_user(db_session, Role.OG))
     assert client.get(url(desk, "/carte.geojson")).status_code == 403
     client.post("/deconnexion")
-    login(client, add_user(db_session, Role.ARS, region="53"))
+    login(client, make_user(db_session, Role.ARS, region="53"))
     assert client.get(url(desk, "/carte.geojson")).status_code == 200
     client.post("/deconnexion")
-    login(client, add_user(db_session, Role.COLLECTIF, region="11"))  # another region
+    login(client, make_user(db_session, Role.COLLECTIF, region="11"))  # another region
     assert client.get(url(desk, "/carte.geojson")).status_code == 403
     # A grappe of another run is not found through this run.
     client.post("/deconnexion")

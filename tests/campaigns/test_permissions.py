@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker.campaigns.views import bp
 from matchmaker.models import Role
-from tests.campaigns.conftest import Desk, MakeUser, add_user, login
-from tests.helpers import CsrfClient
+from tests.factories import make_user
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk
 
 
 def read_routes(desk: Desk) -> list[str]:
@@ -63,7 +64,7 @@ def test_each_role_reaches_what_it_may(
     may_read: bool,
     may_manage: bool,
 ) -> None:
-    user = desk.owner if who == "owner" else add_user(db_session, Role(who), region=region)
+    user = desk.owner if who == "owner" else make_user(db_session, Role(who), region=region)
     login(client, user)
     for url in read_routes(desk):
         status = client.get(url).status_code
@@ -104,9 +105,7 @@ def test_every_route_declares_its_roles() -> None:
                 assert Role.ARS not in roles, rule
 
 
-def test_a_post_without_csrf_token_is_refused(
-    client: CsrfClient, desk: Desk, make_user: MakeUser
-) -> None:
+def test_a_post_without_csrf_token_is_refused(client: CsrfClient, desk: Desk) -> None:
     login(client, desk.owner)
     response = client.post(
         f"/console/campagnes/{desk.campaign.id}/etat",

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker.jobs import services as jobs
 from matchmaker.models import Role, Upload
-from tests.campaigns.conftest import Desk, add_user, login
-from tests.helpers import CsrfClient
+from tests.factories import make_user
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk
 
 WRONG_REGION = "28"
 
@@ -61,7 +62,7 @@ def test_an_account_of_another_region_reaches_nothing_of_the_campaign(
         campaign_id=desk.campaign.id,
     )
     db_session.commit()
-    login(client, add_user(db_session, role, region=WRONG_REGION))
+    login(client, make_user(db_session, role, region=WRONG_REGION))
     essms = desk.alpha.members[0]
     urls = [
         *console_urls(app, desk, upload.id),

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker.campaigns import services
 from matchmaker.models import Campaign, CampaignOwner, Role
-from tests.campaigns.conftest import Desk, add_user, login
-from tests.factories import make_campaign
-from tests.helpers import CsrfClient
+from tests.factories import make_campaign, make_user
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk
 
 
 def campaign_form(name: str, region: str = "", departments: str = "") -> dict[str, Any]:
@@ -31,7 +31,7 @@ def campaign_form(name: str, region: str = "", departments: str = "") -> dict[st
 def test_a_collectif_cannot_create_a_campaign_outside_its_region(
     client: CsrfClient, db_session: Session
 ) -> None:
-    login(client, add_user(db_session, Role.COLLECTIF, region="52"))
+    login(client, make_user(db_session, Role.COLLECTIF, region="52"))
     response = client.post(
         "/console/campagnes/nouvelle",
         data=campaign_form("Côtes-d'Armor 2026", departments="22"),
@@ -48,7 +48,7 @@ def test_a_collectif_cannot_create_a_campaign_outside_its_region(
 
 
 def test_a_granted_region_and_an_administrator_may(client: CsrfClient, db_session: Session) -> None:
-    collectif = add_user(db_session, Role.COLLECTIF, region="52")
+    collectif = make_user(db_session, Role.COLLECTIF, region="52")
     collectif.granted_regions = ["53"]
     db_session.commit()
     login(client, collectif)
@@ -56,7 +56,7 @@ def test_a_granted_region_and_an_administrator_may(client: CsrfClient, db_sessio
         "/console/campagnes/nouvelle", data=campaign_form("Loire et Armor", departments="22,44")
     )
     assert response.status_code == 302
-    admin = add_user(db_session, Role.ADMIN)
+    admin = make_user(db_session, Role.ADMIN)
     data = services.CampaignData(
         name="Nationale",
         region=None,
@@ -75,7 +75,7 @@ def test_a_foreign_owner_neither_reads_nor_runs_the_campaign(
     """A campaign over department 22 owned (by an administrator's hand) by a collectif of
     region 52: that collectif may not read nor run it."""
     campaign = make_campaign(db_session, "Armor", departments=["22"], status="draft")
-    foreign = add_user(db_session, Role.COLLECTIF, region="52")
+    foreign = make_user(db_session, Role.COLLECTIF, region="52")
     db_session.add(CampaignOwner(campaign_id=campaign.id, user_id=foreign.id))
     db_session.commit()
     login(client, foreign)

@@ -18,8 +18,9 @@ from werkzeug.exceptions import default_exceptions
 from matchmaker.auth import services as auth_services
 from matchmaker.models import Role, User
 from matchmaker.models.base import utcnow
-from tests.campaigns.conftest import PASSWORD, Desk, add_user, login
-from tests.helpers import NOT_PAGES, CsrfClient
+from tests.factories import make_user
+from tests.helpers import NOT_PAGES, PASSWORD, CsrfClient, login
+from tests.support.desk import Desk
 
 #: A number written the English way: « 12.5 » (a dotted version such as « 4.1.2 » is not).
 DECIMAL_POINT = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
@@ -76,7 +77,7 @@ def test_no_page_speaks_english_or_writes_a_decimal_point(
     elif role == "collectif":
         login(client, desk.owner)
     elif role != "anonyme":
-        login(client, add_user(db_session, Role(role)))
+        login(client, make_user(db_session, Role(role)))
     walked = []
     for endpoint, path in urls(app, desk):
         response = client.get(path, follow_redirects=True)

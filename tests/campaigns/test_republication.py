@@ -23,8 +23,8 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.organisations import proposals
-from tests.campaigns.conftest import PASSWORD, Desk, _grappe, login
-from tests.helpers import CsrfClient
+from tests.helpers import PASSWORD, CsrfClient, login
+from tests.support.desk import Desk, make_grappe
 
 MAIL = MailSettings()
 
@@ -54,7 +54,7 @@ def _new_run(
     session.add(run)
     session.flush()
     for number, (editor, members) in enumerate(grappes, start=1):
-        _grappe(session, run, number, editor, members)
+        make_grappe(session, run, number, editor, members)
     session.refresh(run)
     return run
 

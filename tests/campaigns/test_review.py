@@ -19,8 +19,9 @@ from matchmaker.models import (
     OutboxMail,
     Role,
 )
-from tests.campaigns.conftest import Desk, add_user, login
-from tests.helpers import CsrfClient
+from tests.factories import make_user
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk
 
 
 def test_the_run_page_shows_grappes_funding_checklist_and_left_out(
@@ -107,7 +108,7 @@ def test_publishing_tells_the_representatives_of_the_ogs_concerned(
     concerned = auth_services.create_user(
         db_session, email="dir@beta.fr", password="x" * 12, role=Role.OG, finess_ej=member_ej
     )
-    outsider = add_user(db_session, Role.OG)
+    outsider = make_user(db_session, Role.OG)
     db_session.commit()
     login(client, desk.owner)
     client.post(f"/console/campagnes/{desk.campaign.id}/calculs/{desk.run.id}/publier")
@@ -196,7 +197,7 @@ def test_an_unknown_department_is_refused(client: CsrfClient, desk: Desk) -> Non
 def test_the_ars_reads_the_campaign_without_its_controls(
     client: CsrfClient, db_session: Session, desk: Desk
 ) -> None:
-    login(client, add_user(db_session, Role.ARS, region="53"))
+    login(client, make_user(db_session, Role.ARS, region="53"))
     base = f"/console/campagnes/{desk.campaign.id}"
     page = html.unescape(client.get(base).get_data(as_text=True))
     assert "Bretagne 2026" in page and "Calcul n° " in page

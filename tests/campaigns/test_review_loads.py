@@ -13,8 +13,8 @@ from sqlalchemy import event
 
 from matchmaker.campaigns import run_views
 from matchmaker.extensions import db
-from tests.campaigns.conftest import Desk, login
-from tests.helpers import CsrfClient
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk
 
 
 @contextmanager

@@ -14,9 +14,9 @@ from matchmaker.campaigns import figures
 from matchmaker.grappes import read_model
 from matchmaker.grappes.candidates import ALREADY_FUNDED
 from matchmaker.models import Exclusion
-from tests.campaigns.conftest import Desk, login
 from tests.factories import make_establishment, make_organisation
-from tests.helpers import CsrfClient
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk
 
 
 def _set_aside_one(session: Session, desk: Desk) -> None:

@@ -15,9 +15,9 @@ from matchmaker.extensions import db
 from matchmaker.jobs import backends
 from matchmaker.jobs import services as job_services
 from matchmaker.models import Job, Lock, SolverRun
-from tests.campaigns.conftest import Desk, build_desk, login
-from tests.helpers import CsrfClient
-from tests.jobs.committed import MakeApp
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk, build_desk
+from tests.support.jobs import MakeApp
 
 
 def latest_run(app) -> SolverRun:  # type: ignore[no-untyped-def]

@@ -13,9 +13,9 @@ from matchmaker.extensions import db
 from matchmaker.grappes import services
 from matchmaker.jobs import backends
 from matchmaker.models import SolverRun
-from tests.campaigns.conftest import build_desk, login
-from tests.helpers import CsrfClient
-from tests.jobs.committed import MakeApp
+from tests.helpers import CsrfClient, login
+from tests.support.desk import build_desk
+from tests.support.jobs import MakeApp
 
 
 def test_expected_duration_then_global_gap(make_app: MakeApp) -> None:

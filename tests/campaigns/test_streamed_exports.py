@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from matchmaker.campaigns import exports, review
 from matchmaker.extensions import db
-from tests.campaigns.conftest import Desk, login
-from tests.helpers import CsrfClient
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk
 
 
 def test_the_run_csv_is_streamed_with_the_same_content(client: CsrfClient, desk: Desk) -> None:

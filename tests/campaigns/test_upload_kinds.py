@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Role, Upload
-from tests.campaigns.conftest import Desk, add_user, login
-from tests.helpers import CsrfClient
+from tests.factories import make_user
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk
 
 #: One ``structureet`` line is enough to move an establishment to another OG.
 FINESS_LINE = b"finess;etalab;100;2026-11-01\nstructureet;350000101;350000999;...\n"
@@ -40,7 +41,7 @@ def test_a_collectif_cannot_upload_a_finess_extract(
 def test_an_administrator_may_upload_a_finess_extract(
     app: Flask, client: CsrfClient, db_session: Session, desk: Desk
 ) -> None:
-    login(client, add_user(db_session, Role.ADMIN))
+    login(client, make_user(db_session, Role.ADMIN))
     page = client.get(f"/console/campagnes/{desk.campaign.id}").get_data(as_text=True)
     assert "Extraction FINESS" in page
     assert post_finess(client, desk).status_code == 302

@@ -21,10 +21,10 @@ from matchmaker.extensions import db
 from matchmaker.jobs import backends
 from matchmaker.models import AuditEvent, Declaration, Establishment, Job, Role, Upload
 from matchmaker.models.embarkation import Embarkation
-from tests.campaigns.conftest import Desk, add_user, build_desk, login
-from tests.factories import make_establishment, make_organisation
-from tests.helpers import CsrfClient
-from tests.jobs.committed import MakeApp
+from tests.factories import make_establishment, make_organisation, make_user
+from tests.helpers import CsrfClient, login
+from tests.support.desk import Desk, build_desk
+from tests.support.jobs import MakeApp
 
 
 def post_file(
@@ -85,7 +85,7 @@ def test_a_file_that_is_not_what_it_claims_is_refused(
     content: bytes | None,
 ) -> None:
     # The FINESS extract is an administrator's upload (issue 11).
-    login(client, add_user(db_session, Role.ADMIN) if kind == "finess" else desk.owner)
+    login(client, make_user(db_session, Role.ADMIN) if kind == "finess" else desk.owner)
     response = post_file(
         client,
         desk.campaign.id,
@@ -245,7 +245,7 @@ def test_an_oversized_upload_is_refused(make_app: MakeApp) -> None:
 def test_a_finess_extract_is_previewed_then_loaded(committed: Committed, tmp_path: Path) -> None:
     app, client, desk = committed.app, committed.client, committed.desk
     with app.app_context():
-        admin = add_user(db.session, Role.ADMIN)
+        admin = make_user(db.session, Role.ADMIN)
         db.session.commit()
     client.post("/deconnexion")
     login(client, admin)  # the FINESS extract is an administrator's upload (issue 11)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from importers.synthetic_declarations import synthetic_referential, write_referential_csv
 from matchmaker.declarations.services import current_declarations, find_campaign
 from matchmaker.models import Declaration, EditorMatch
-from tests.declarations.conftest import write_csv
+from tests.support.files import write_csv
 
 pytestmark = pytest.mark.usefixtures("finess")
 

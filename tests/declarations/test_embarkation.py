@@ -13,7 +13,7 @@ from importers.embarkation import import_embarked
 from importers.errors import ImportRefused
 from matchmaker.declarations.services import embarkation_status, is_embarked
 from matchmaker.models import Campaign, Editor, Embarkation
-from tests.declarations.conftest import write_csv, write_xlsx
+from tests.support.files import write_csv, write_xlsx
 
 pytestmark = pytest.mark.usefixtures("finess", "referential")
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from importers.embarkation import import_embarked
 from matchmaker.models import Embarkation
-from tests.declarations.conftest import write_xlsx
+from tests.support.files import write_xlsx
 
 pytestmark = pytest.mark.usefixtures("finess", "referential")
 

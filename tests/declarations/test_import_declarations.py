@@ -15,7 +15,7 @@ from importers.declarations import import_declarations
 from importers.errors import ImportRefused
 from matchmaker.declarations.services import current_declarations, declaration_history
 from matchmaker.models import Campaign, Declaration, Editor, EditorMatch
-from tests.declarations.conftest import write_csv, write_xlsx
+from tests.support.files import write_csv, write_xlsx
 
 pytestmark = pytest.mark.usefixtures("finess", "referential")
 

@@ -9,7 +9,7 @@ import pytest
 
 from importers.errors import ImportRefused
 from importers.spreadsheets import Column, header_key, read_table, sniff_delimiter
-from tests.declarations.conftest import write_csv, write_excel_style_xlsx, write_xlsx
+from tests.support.files import write_csv, write_excel_style_xlsx, write_xlsx
 
 COLUMNS = (
     Column("finess_et", ("N° FINESS", "numéro finess"), required=True),

@@ -16,7 +16,7 @@ from importers.synthetic_declarations import (
 )
 from matchmaker.declarations.services import current_declarations, embarkation_status
 from matchmaker.models import Campaign
-from tests.declarations.conftest import MakeEstablishment
+from tests.support.declarations import essms
 
 
 @pytest.mark.usefixtures("referential")
@@ -24,15 +24,18 @@ from tests.declarations.conftest import MakeEstablishment
 def test_demo_declarations_round_trip(
     db_session: Session,
     campaign: Campaign,
-    make_establishment: MakeEstablishment,
     tmp_path: Path,
     suffix: str,
 ) -> None:
     for number in range(60):
         department = ("01", "69", "2A")[number % 3]
         prefix = {"01": "01", "69": "69", "2A": "2A"}[department]
-        make_establishment(
-            f"{prefix}000{number:04d}", f"{prefix}90000{number % 7}", f"ESSMS {number}", department
+        essms(
+            db_session,
+            f"{prefix}000{number:04d}",
+            f"{prefix}90000{number % 7}",
+            f"ESSMS {number}",
+            department,
         )
     written = write_demo_declarations(
         db_session, campaign.name, tmp_path / f"demo{suffix}", seed=4, sample=0.8, error_rate=0.1
@@ -51,11 +54,9 @@ def test_demo_declarations_round_trip(
     )
 
 
-def test_demo_referential_and_embarkation_list(
-    db_session: Session, make_establishment: MakeEstablishment, tmp_path: Path
-) -> None:
+def test_demo_referential_and_embarkation_list(db_session: Session, tmp_path: Path) -> None:
     for number in range(200):
-        make_establishment(f"0100{number:05d}", "010000001", f"ESSMS {number}", "01")
+        essms(db_session, f"0100{number:05d}", "010000001", f"ESSMS {number}", "01")
     referential = load_demo_referential(db_session, tmp_path, seed=1)
     assert referential.created > 30 and referential.errors == []
     rows = write_demo_embarked(db_session, tmp_path / "embarques.csv", seed=1)

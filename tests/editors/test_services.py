@@ -15,7 +15,7 @@ from importers.synthetic_declarations import synthetic_referential, write_refere
 from matchmaker.declarations.services import current_declarations
 from matchmaker.editors import services
 from matchmaker.models import Campaign, Editor, EditorAlias, EditorMatch, Solution
-from tests.declarations.conftest import write_csv
+from tests.support.files import write_csv
 
 
 def test_import_editors_and_reimport_is_a_no_op(db_session: Session, tmp_path: Path) -> None:

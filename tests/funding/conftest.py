@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from matchmaker.funding.scales import DEFAULT_SCALE_PATH, Scale, load_scale
-
-#: Writes a copy of scales.toml with exact, unique text replacements; returns its path.
-EditScale = Callable[..., Path]
+from tests.support.funding import EditScale
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from click.testing import CliRunner, Result
 
 from matchmaker import create_app
 from matchmaker.funding.cli import format_eur, funding_command
-from tests.funding.conftest import EditScale
+from tests.support.funding import EditScale
 
 NBSP = "\u00a0"
 

@@ -20,7 +20,7 @@ from matchmaker.funding.estimate import (
     rank_members,
 )
 from matchmaker.funding.scales import ProjectType, Scale, load_scale
-from tests.funding.conftest import EditScale
+from tests.support.funding import EditScale
 
 ACQ = ProjectType.ACQUISITION
 MDV = ProjectType.MONTEE_VERSION

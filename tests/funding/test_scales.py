@@ -15,7 +15,7 @@ from matchmaker.funding.scales import (
     load_scale,
     load_scales,
 )
-from tests.funding.conftest import EditScale
+from tests.support.funding import EditScale
 
 
 def test_default_instruction_holds_the_domain_values(scale: Scale) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import math
 
 import pytest
-from click.testing import Result
-from flask.testing import FlaskCliRunner
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Campaign, Embarkation
@@ -55,12 +53,3 @@ def campaign(db_session: Session) -> Campaign:
     db_session.add(Embarkation(finess_et=funded.finess_et, scheme="esms_numerique"))
     db_session.flush()
     return campaign
-
-
-def solve(runner: FlaskCliRunner, campaign: Campaign, out: str, *extra: str) -> Result:
-    """``grappes solve`` on the campaign (20 s at most), which must succeed."""
-    result = runner.invoke(
-        args=["solve", "--campaign", campaign.name, "--time-limit", "20", "--out", out, *extra]
-    )
-    assert result.exit_code == 0, result.output
-    return result

@@ -15,7 +15,7 @@ from matchmaker.funding.scales import ProjectType
 from matchmaker.grappes.assessment import assess
 from matchmaker.models import Campaign, Declaration, Establishment, Role, SolverRun
 from tests.factories import make_editor
-from tests.grappes.conftest import solve
+from tests.support.solving import solve
 
 
 def _declaration(session: Session, campaign: Campaign, finess_et: str) -> Declaration:

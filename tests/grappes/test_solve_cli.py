@@ -17,7 +17,7 @@ import solver
 from matchmaker.campaigns import exports
 from matchmaker.grappes import read_model, services
 from matchmaker.models import Campaign, Lock, SolverRun
-from tests.grappes.conftest import solve
+from tests.support.solving import solve
 
 
 def _read(path: Path) -> list[dict[str, str]]:

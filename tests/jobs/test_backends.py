@@ -3,25 +3,18 @@ starting runner does with the jobs of a dead process."""
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
-from redis import Redis
-from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
 from matchmaker.jobs import backends
 from matchmaker.models import Job, Role
-from tests.jobs import sample_jobs
-from tests.jobs.committed import MakeApp, add_user
-from tests.jobs.test_runner import enqueue, load
-
-REDIS_URL = os.environ.get("GRAPPES_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from tests.support import sample_jobs
+from tests.support.jobs import REDIS_URL, MakeApp, add_user, enqueue, load
 
 
 def test_the_embedded_runner_starts_jobs_once_committed(make_app: MakeApp) -> None:
@@ -91,25 +84,6 @@ def test_the_embedded_runner_picks_up_jobs_queued_before_it_started(
     embedded = backends.EmbeddedRunner.for_app(app)
     assert embedded.wait(timeout=60)
     assert load(app, job_id).status == "succeeded"
-
-
-@pytest.fixture
-def redis_queue_name() -> Iterator[str]:
-    """A queue of its own on the real Redis; skipped locally (failed in CI) without it."""
-    connection = Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except RedisError as error:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {error}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    name = f"grappes-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    from rq import Queue
-
-    queue = Queue(name, connection=connection)
-    queue.delete(delete_jobs=True)
-    connection.close()
 
 
 def test_rq_runs_the_same_job_code(make_app: MakeApp, redis_queue_name: str) -> None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from matchmaker.models import Role
-from tests.jobs.committed import MakeApp, add_user
-from tests.jobs.test_backends import REDIS_URL, redis_queue_name  # noqa: F401
-from tests.jobs.test_runner import enqueue, load
+from tests.support import sample_jobs  # noqa: F401 (registers the test.* job kinds)
+from tests.support.jobs import REDIS_URL, MakeApp, add_user, enqueue, load
 
 
 def test_worker_burst_runs_the_queued_jobs(make_app: MakeApp) -> None:
@@ -23,7 +22,7 @@ def test_worker_burst_runs_the_queued_jobs(make_app: MakeApp) -> None:
 
 def test_worker_burst_runs_an_rq_queue(
     make_app: MakeApp,
-    redis_queue_name: str,  # noqa: F811
+    redis_queue_name: str,
 ) -> None:
     app = make_app(JOB_BACKEND="rq", REDIS_URL=REDIS_URL, JOB_RQ_QUEUE=redis_queue_name)
     user = add_user(app, Role.ADMIN)

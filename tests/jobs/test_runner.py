@@ -8,27 +8,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
 from matchmaker.jobs import UnknownJobKind, backends, runner, services
-from matchmaker.models import Job, Role, User
-from tests.jobs import sample_jobs
-from tests.jobs.committed import MakeApp, add_user
-
-
-def enqueue(
-    app: Flask, kind: str, params: dict[str, object] | None = None, user: User | None = None
-) -> int:
-    with app.app_context():
-        acting = db.session.get(User, user.id) if user is not None else None
-        job = services.enqueue(db.session, kind, params, acting)
-        db.session.commit()
-        return job.id
-
-
-def load(app: Flask, job_id: int) -> Job:
-    with app.app_context(), Session(db.engine) as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        session.expunge(job)
-        return job
+from matchmaker.models import Job, Role
+from tests.support import sample_jobs
+from tests.support.jobs import MakeApp, add_user, enqueue, load
 
 
 def test_a_job_succeeds_and_reports_progress(make_app: MakeApp) -> None:

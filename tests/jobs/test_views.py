@@ -3,20 +3,18 @@ rules, on an app whose jobs run in its own threads."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from matchmaker.auth import services as auth_services
 from matchmaker.jobs import backends, services
-from matchmaker.models import Campaign, Job, Organisation, Role, User
-from tests.helpers import CsrfClient
-from tests.jobs import sample_jobs
-from tests.jobs.committed import PASSWORD, MakeApp, add_user
-from tests.jobs.test_runner import enqueue, load
+from matchmaker.models import Campaign, Job, Role, User
+from tests.factories import make_user
+from tests.helpers import CsrfClient, login
+from tests.support import sample_jobs
+from tests.support.jobs import MakeApp, add_user, enqueue, load
 
 JSON = {"Accept": "application/json"}
 
@@ -30,11 +28,6 @@ def threaded_app(make_app: MakeApp) -> Flask:
 def browser(threaded_app: Flask) -> Iterator[CsrfClient]:
     with CsrfClient(threaded_app, threaded_app.response_class, use_cookies=True) as client:
         yield client
-
-
-def login(client: CsrfClient, user: User) -> None:
-    response = client.post("/connexion", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def test_the_author_follows_a_failing_job_and_reads_its_error(
@@ -80,29 +73,6 @@ def test_a_running_job_is_cancelled_from_the_site(threaded_app: Flask, browser: 
 # --- access rules, on the suite's rolled-back database (no job needs to run) ---------------
 
 
-@pytest.fixture
-def session_client(app: Flask, db_session: Session) -> Iterator[CsrfClient]:
-    with CsrfClient(app, app.response_class, use_cookies=True) as client:
-        yield client
-
-
-def make_user(session: Session, role: Role, region: str | None = "53") -> User:
-    finess_ej = None
-    if role == Role.OG:
-        organisation = Organisation(finess_ej="350000001", name="ASSOCIATION ALPHA")
-        session.add(organisation)
-        session.flush()
-        finess_ej = organisation.finess_ej
-    return auth_services.create_user(
-        session,
-        email=f"{role.value}-{uuid.uuid4().hex[:6]}@exemple.fr",
-        password=PASSWORD,
-        role=role,
-        finess_ej=finess_ej,
-        region=region if role in (Role.COLLECTIF, Role.ARS) else None,
-    )
-
-
 def queued_job(session: Session, author: User, campaign_id: int | None = None) -> int:
     job = services.enqueue(session, "test.succeed", {}, author, campaign_id=campaign_id)
     session.flush()
@@ -121,22 +91,22 @@ def queued_job(session: Session, author: User, campaign_id: int | None = None) -
     ],
 )
 def test_who_may_follow_and_cancel_a_campaign_job(
-    session_client: CsrfClient,
+    client: CsrfClient,
     db_session: Session,
     role: Role,
     region: str | None,
     may_view: bool,
     may_cancel: bool,
 ) -> None:
-    author = make_user(db_session, Role.COLLECTIF, "53")
+    author = make_user(db_session, Role.COLLECTIF, region="53")
     campaign = Campaign(name="Campagne 53", region="53", status="open")
     db_session.add(campaign)
     db_session.flush()
     job_id = queued_job(db_session, author, campaign.id)
-    login(session_client, make_user(db_session, role, region))
-    view = session_client.get(f"/jobs/{job_id}", headers=JSON)
+    login(client, make_user(db_session, role, region=region))
+    view = client.get(f"/jobs/{job_id}", headers=JSON)
     assert view.status_code == (200 if may_view else 403)
-    cancel = session_client.post(f"/jobs/{job_id}/annuler", headers=JSON)
+    cancel = client.post(f"/jobs/{job_id}/annuler", headers=JSON)
     assert cancel.status_code == (200 if may_cancel else 403)
     job = db_session.get(Job, job_id)
     assert job is not None
@@ -144,25 +114,23 @@ def test_who_may_follow_and_cancel_a_campaign_job(
     assert job.status == ("cancelled" if may_cancel else "queued")
 
 
-def test_cancel_needs_the_csrf_token(session_client: CsrfClient, db_session: Session) -> None:
+def test_cancel_needs_the_csrf_token(client: CsrfClient, db_session: Session) -> None:
     user = make_user(db_session, Role.COLLECTIF)
     job_id = queued_job(db_session, user)
-    login(session_client, user)
-    response = session_client.post(f"/jobs/{job_id}/annuler", csrf=False)
+    login(client, user)
+    response = client.post(f"/jobs/{job_id}/annuler", csrf=False)
     assert response.status_code == 400
     job = db_session.get(Job, job_id)
     assert job is not None and job.status == "queued"
 
 
-def test_anonymous_visitors_are_sent_to_login(
-    session_client: CsrfClient, db_session: Session
-) -> None:
+def test_anonymous_visitors_are_sent_to_login(client: CsrfClient, db_session: Session) -> None:
     job_id = queued_job(db_session, make_user(db_session, Role.COLLECTIF))
-    response = session_client.get(f"/jobs/{job_id}")
+    response = client.get(f"/jobs/{job_id}")
     assert response.status_code == 302
     assert "/connexion" in response.headers["Location"]
 
 
-def test_an_unknown_job_is_a_404(session_client: CsrfClient, db_session: Session) -> None:
-    login(session_client, make_user(db_session, Role.ADMIN))
-    assert session_client.get("/jobs/999999", headers=JSON).status_code == 404
+def test_an_unknown_job_is_a_404(client: CsrfClient, db_session: Session) -> None:
+    login(client, make_user(db_session, Role.ADMIN))
+    assert client.get("/jobs/999999", headers=JSON).status_code == 404

@@ -22,11 +22,9 @@ from matchmaker.jobs import backends, services
 from matchmaker.models import Job, Role
 from matchmaker.models.base import utcnow
 from matchmaker.ops import logs
-from tests.helpers import CsrfClient
-from tests.jobs import sample_jobs  # noqa: F401 (registers the test.* job kinds)
-from tests.jobs.committed import MakeApp, add_user
-from tests.jobs.test_runner import load
-from tests.jobs.test_views import login
+from tests.helpers import CsrfClient, login
+from tests.support import sample_jobs  # noqa: F401 (registers the test.* job kinds)
+from tests.support.jobs import MakeApp, add_user, load
 
 # --- /sante ------------------------------------------------------------------------------
 

@@ -34,10 +34,10 @@ from sqlalchemy.orm import Session
 
 from importers.synthetic import generate
 from matchmaker.models import Establishment, Grappe, GrappeMember, SolverRun
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.production
 
-ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PG_URL = os.environ.get("GRAPPES_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "un-mot-de-passe-solide"

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT
+
 #: Loaded by the solver, the editor matcher, maps, spreadsheets and reprojection only.
 HEAVY = ("sklearn", "scipy", "pandas", "ortools", "folium", "branca", "openpyxl", "pyproj")
 

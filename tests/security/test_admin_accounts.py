@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import AuditEvent, Role, User
-from tests.helpers import PASSWORD, CsrfClient
-from tests.site.conftest import Auth, MakeUser, World, confirmation_path
+from tests.factories import MakeUser
+from tests.helpers import PASSWORD, Auth, CsrfClient, confirmation_path
+from tests.support.bretagne import World
 
 
 def other_browser(app: Flask, user: User) -> CsrfClient:

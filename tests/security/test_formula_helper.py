@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
 from importers.formulas import SafeCsvWriter, neutralise, neutralise_workbook
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 WRITERS = re.compile(r"csv\.writer\(|DictWriter\(|Workbook\(")
 #: Modules writing spreadsheets that are not service output: the synthetic generator writes
 #: demo *input* files (the importers then read them).

@@ -4,15 +4,13 @@ by nonce, no framing, nosniff, a referrer policy, HSTS over HTTPS."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from flask.testing import FlaskClient
 
 from matchmaker.models import Role
-from tests.helpers import CsrfClient
-from tests.site.conftest import Auth, World
+from tests.helpers import ROOT, Auth, CsrfClient
+from tests.support.bretagne import World
 
-ROOT = Path(__file__).resolve().parents[2]
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>", re.IGNORECASE)
 
 

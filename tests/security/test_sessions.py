@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Role, User
 from matchmaker.models.base import utcnow
-from tests.helpers import PASSWORD, CsrfClient
-from tests.site.conftest import Auth, MakeUser, outbox
+from tests.factories import MakeUser
+from tests.helpers import PASSWORD, Auth, CsrfClient, outbox
 
 RESET_LINK = re.compile(r"https?://[^/\s]+(/mot-de-passe/[^\s]+)")
 

@@ -15,10 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Role, User
-from tests.helpers import PASSWORD, CsrfClient
-from tests.site.conftest import MakeUser, World, outbox
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.factories import MakeUser
+from tests.helpers import PASSWORD, ROOT, CsrfClient, outbox
+from tests.support.bretagne import World
 
 
 def sign_up(client: CsrfClient, email: str, **extra: str):  # type: ignore[no-untyped-def]

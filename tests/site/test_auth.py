@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker.auth import services
 from matchmaker.models import ApprovalStatus, AuditEvent, Role, User
-from tests.helpers import PASSWORD, CsrfClient
-from tests.site.conftest import Auth, MakeUser, World, confirmation_path, outbox
+from tests.factories import MakeUser
+from tests.helpers import PASSWORD, Auth, CsrfClient, confirmation_path, outbox
+from tests.support.bretagne import World
 
 
 def sign_up(client: CsrfClient, email: str, finess: str, **extra: str) -> str:

@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Declaration, Role
 from matchmaker.models.campaigns import Campaign
-from tests.helpers import CsrfClient
-from tests.site.conftest import Auth, World
-from tests.site.test_organisations import add_editor, declaration_form
+from tests.helpers import Auth, CsrfClient
+from tests.support.bretagne import World, add_editor, declaration_form
 
 
 def declarations_in(session: Session, campaign: Campaign, finess_et: str) -> list[Declaration]:

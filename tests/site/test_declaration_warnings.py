@@ -9,9 +9,8 @@ import html
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Role
-from tests.helpers import CsrfClient
-from tests.site.conftest import Auth, World
-from tests.site.test_organisations import add_editor, current, declaration_form
+from tests.helpers import Auth, CsrfClient
+from tests.support.bretagne import World, add_editor, current, declaration_form
 
 
 def declare(client: CsrfClient, finess: str, **overrides: str) -> str:

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Grappe, GrappeMember, Role, SolverRun
 from matchmaker.models.base import utcnow
-from tests.helpers import PASSWORD, CsrfClient
-from tests.site.conftest import Auth, MakeUser, World
+from tests.factories import MakeUser
+from tests.helpers import PASSWORD, Auth, CsrfClient
+from tests.support.bretagne import World
 
 
 def text_of(page: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -19,10 +18,10 @@ from matchmaker.maps import (
     parse_bbox,
     point_feature,
 )
-from tests.helpers import CsrfClient
-from tests.site.conftest import add_establishment, add_organisation
+from tests.helpers import ROOT, CsrfClient
+from tests.support.bretagne import add_establishment, add_organisation
 
-GEO = Path(__file__).resolve().parents[2] / "static" / "geo"
+GEO = ROOT / "static" / "geo"
 OVERSEAS = {"971", "972", "973", "974", "976"}
 
 

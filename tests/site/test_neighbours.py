@@ -11,8 +11,9 @@ from matchmaker.models import Role, User
 from matchmaker.organisations import services
 from matchmaker.organisations.neighbours import bounding_box, find_neighbours, min_size_for
 from solver.geo import haversine_km
-from tests.helpers import CsrfClient
-from tests.site.conftest import Auth, MakeUser, World, add_establishment
+from tests.factories import MakeUser
+from tests.helpers import Auth, CsrfClient
+from tests.support.bretagne import World, add_establishment
 
 
 def declare(session: Session, user: User, finess_et: str, dui: str, editor: str | None) -> None:

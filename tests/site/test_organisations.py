@@ -4,53 +4,13 @@ click, history, editor autocomplete, and what an OG user may not see or do."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.editors.normalise import normalise_name
-from matchmaker.models import Declaration, Editor, Role, Solution
+from matchmaker.models import Role
 from matchmaker.organisations import services
-from tests.helpers import CsrfClient
-from tests.site.conftest import Auth, MakeUser, World
-
-
-def add_editor(session: Session, name: str, solution: str, referenced: bool = True) -> Editor:
-    editor = Editor(name=name, key=normalise_name(name))
-    session.add(editor)
-    session.commit()
-    session.add(
-        Solution(
-            editor_id=editor.id,
-            name=solution,
-            key=normalise_name(solution),
-            reference_segur=referenced,
-        )
-    )
-    session.commit()
-    return editor
-
-
-def declaration_form(**overrides: str) -> dict[str, str]:
-    data = {
-        "dui_status": "reference_segur",
-        "editor": "Acme Santé",
-        "sons_status": "aucun",
-        "sons_editor": "",
-        "champ": "PA",
-        "interested": "y",
-        "contact_email": "contact@alpha.fr",
-        "comment": "",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def current(session: Session, finess_et: str) -> list[Declaration]:
-    return list(
-        session.scalars(
-            select(Declaration).where(Declaration.finess_et == finess_et).order_by(Declaration.id)
-        )
-    )
+from tests.factories import MakeUser
+from tests.helpers import Auth, CsrfClient
+from tests.support.bretagne import World, add_editor, current, declaration_form
 
 
 def test_overview_lists_the_og_essms(client: CsrfClient, auth: Auth, world: World) -> None:

@@ -11,9 +11,8 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Role
-from tests.helpers import CsrfClient
-from tests.site.conftest import Auth, World
-from tests.site.test_proposals import publish_grappe
+from tests.helpers import Auth, CsrfClient
+from tests.support.bretagne import World, publish_grappe
 
 OK, FORBIDDEN, LOGIN = "ok", "forbidden", "login"
 ANONYMOUS = "anonyme"

@@ -10,46 +10,11 @@ from sqlalchemy.orm import Session
 
 from matchmaker.funding.estimate import quick_estimate
 from matchmaker.funding.scales import ProjectType, load_scale
-from matchmaker.models import AuditEvent, Grappe, GrappeAnswer, GrappeMember, Role, SolverRun
-from matchmaker.models.base import utcnow
+from matchmaker.models import AuditEvent, Grappe, GrappeAnswer, Role
 from matchmaker.organisations import proposals
-from tests.helpers import CsrfClient
-from tests.site.conftest import Auth, MakeUser, World
-
-
-def publish_grappe(session: Session, world: World, *, published: bool = True) -> Grappe:
-    """One grappe of Acme: the 3 ESSMS of OG A (carrier) and the 2 of OG B."""
-    run = SolverRun(
-        campaign_id=world.campaign.id,
-        status="succeeded",
-        published_at=utcnow() if published else None,
-    )
-    session.add(run)
-    session.commit()
-    grappe = Grappe(
-        run_id=run.id,
-        number=1,
-        editor_name="Acme",
-        carrier_ej=world.og_a.finess_ej,
-        carrier_reason="volontaire",
-        centre_finess_et="350000101",
-        centre_latitude=48.11,
-        centre_longitude=-1.68,
-        mean_km=20.0,
-        max_km=60.0,
-    )
-    grappe.members = [
-        GrappeMember(
-            finess_et=e.finess_et,
-            finess_ej=e.finess_ej,
-            distance_km=float(i * 10),
-            is_carrier=e.finess_ej == world.og_a.finess_ej,
-        )
-        for i, e in enumerate(world.essms_a + world.essms_b)
-    ]
-    session.add(grappe)
-    session.commit()
-    return grappe
+from tests.factories import MakeUser
+from tests.helpers import Auth, CsrfClient
+from tests.support.bretagne import World, publish_grappe
 
 
 @pytest.fixture

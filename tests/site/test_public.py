@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from matchmaker.models.campaigns import Campaign
 from matchmaker.public.services import search_establishments
 from tests.helpers import CsrfClient
-from tests.site.conftest import World, add_establishment
+from tests.support.bretagne import World, add_establishment
 
 
 def test_programme_page_uses_the_settings(client: CsrfClient) -> None:

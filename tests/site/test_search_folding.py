@@ -18,7 +18,7 @@ from matchmaker.models.establishments import search_key
 from matchmaker.public.services import search_establishments
 from tests.factories import make_establishment, make_organisation
 from tests.helpers import CsrfClient, scratch_database
-from tests.importers.conftest import SAMPLE_NAME
+from tests.support.finess import SAMPLE_NAME
 
 
 @pytest.mark.parametrize(

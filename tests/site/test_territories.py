@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from importers.geography import DEPARTMENTS, REGIONS
 from matchmaker import formatting
 from matchmaker.models import Role
-from tests.helpers import CsrfClient
-from tests.site.conftest import Auth, World
+from tests.helpers import Auth, CsrfClient
+from tests.support.bretagne import World
 
 
 def text_of(page: str) -> str:

@@ -1,4 +1,4 @@
-"""Serve Grappes for the browser tests: ``python -m tests.e2e.server DATABASE_URL``.
+"""Serve Grappes for the browser tests: ``python -m tests.support.e2e_server DATABASE_URL``.
 
 Runs in its own process (the extensions are module-level singletons, so a second app in
 the test process would rebind the database of the other tests). Werkzeug's
@@ -8,10 +8,21 @@ the test process would rebind the database of the other tests). Werkzeug's
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 
+from sqlalchemy import Engine
 from werkzeug.serving import make_server
 
 from matchmaker import create_app
+
+
+@dataclass
+class LiveServer:
+    """The server a browser test drives (the ``live_server`` fixture of ``tests/e2e``): its
+    base URL and an engine on its database."""
+
+    url: str
+    engine: Engine
 
 
 def main(database_url: str) -> None:

@@ -1,110 +1,14 @@
-"""Factories for the declarations tests: a few establishments and organisations made
-directly, the synthetic editor referential, a campaign, and messy file writers."""
+"""Writers of the declaration tests' input files: CSV, XLSX by openpyxl, and XLSX shaped as
+Excel saves it."""
 
 from __future__ import annotations
 
 import csv
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import openpyxl
-import pytest
-from sqlalchemy.orm import Session
-
-from importers.editors import import_editors
-from importers.synthetic_declarations import synthetic_referential, write_referential_csv
-from matchmaker.declarations.services import create_campaign
-from matchmaker.models import Campaign, Establishment, Organisation
-
-MakeEstablishment = Callable[..., Establishment]
-
-
-@pytest.fixture
-def make_organisation(db_session: Session) -> Callable[..., Organisation]:
-    def make(finess_ej: str, name: str = "Association Test", **fields: Any) -> Organisation:
-        organisation = db_session.get(Organisation, finess_ej)
-        if organisation is None:
-            organisation = Organisation(finess_ej=finess_ej, name=name, **fields)
-            db_session.add(organisation)
-            db_session.flush()
-        return organisation
-
-    return make
-
-
-@pytest.fixture
-def make_establishment(
-    db_session: Session, make_organisation: Callable[..., Organisation]
-) -> MakeEstablishment:
-    def make(
-        finess_et: str,
-        finess_ej: str,
-        short_name: str = "EHPAD Test",
-        department: str = "01",
-        **fields: Any,
-    ) -> Establishment:
-        make_organisation(finess_ej)
-        fields.setdefault("is_essms", True)
-        fields.setdefault("champ", "PA")
-        establishment = Establishment(
-            finess_et=finess_et,
-            finess_ej=finess_ej,
-            short_name=short_name,
-            department=department,
-            **fields,
-        )
-        db_session.add(establishment)
-        db_session.flush()
-        return establishment
-
-    return make
-
-
-@pytest.fixture
-def finess(
-    make_establishment: MakeEstablishment, make_organisation: Callable[..., Organisation]
-) -> dict[str, Establishment]:
-    """A small FINESS: two OG in Ain, one in Rhône, one in Corsica, one in La Réunion, a
-    non-ESSMS and a closed ESSMS."""
-    make_organisation("010000001", "Association Les Tilleuls")
-    make_organisation("690000002", "Fondation Rhône Solidarité")
-    return {
-        "ain1": make_establishment(
-            "010001001", "010000001", "EHPAD Les Tilleuls", "01", commune="Bourg-en-Bresse"
-        ),
-        "ain2": make_establishment(
-            "010001002", "010000001", "SSIAD Les Tilleuls", "01", commune="Belley", champ="DOM"
-        ),
-        "rhone": make_establishment(
-            "690001003", "690000002", "IME Les Monts", "69", commune="Lyon", champ="PH"
-        ),
-        "corse": make_establishment(
-            "2A0001004", "2A0000003", "EHPAD U Mare", "2A", commune="Ajaccio"
-        ),
-        "reunion": make_establishment(
-            "970401005", "970400004", "FAM Bois Rouge", "974", commune="Saint-Paul", champ="PH"
-        ),
-        "hospital": make_establishment(
-            "690001999", "690000002", "Centre hospitalier", "69", is_essms=False, champ=None
-        ),
-        "closed": make_establishment("010001098", "010000001", "Foyer fermé", "01", is_open=False),
-    }
-
-
-@pytest.fixture
-def referential(db_session: Session, tmp_path: Path) -> list[Any]:
-    """The synthetic editor referential, imported through the editors importer."""
-    editors = synthetic_referential()
-    path = write_referential_csv(tmp_path / "editeurs.csv", editors)
-    import_editors(db_session, path)
-    return editors
-
-
-@pytest.fixture
-def campaign(db_session: Session) -> Campaign:
-    return create_campaign(db_session, "Ain-Rhône 2026")
 
 
 def write_csv(
