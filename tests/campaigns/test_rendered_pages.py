@@ -15,11 +15,10 @@ from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import default_exceptions
 
-from matchmaker.auth import services as auth_services
 from matchmaker.models import Role, User
 from matchmaker.models.base import utcnow
 from tests.factories import make_user
-from tests.helpers import NOT_PAGES, PASSWORD, CsrfClient, login
+from tests.helpers import NOT_PAGES, CsrfClient, login
 from tests.support.desk import Desk
 
 #: A number written the English way: « 12.5 » (a dotted version such as « 4.1.2 » is not).
@@ -38,14 +37,7 @@ def visible_text(page: str) -> str:
 
 def og_of(session: Session, desk: Desk) -> User:
     """An OG representative of the alpha grappe's carrier."""
-    return auth_services.create_user(
-        session,
-        email="og-alpha@exemple.fr",
-        password=PASSWORD,
-        role=Role.OG,
-        finess_ej=desk.alpha.carrier_ej,
-        region=None,
-    )
+    return make_user(session, Role.OG, email="og-alpha@exemple.fr", finess_ej=desk.alpha.carrier_ej)
 
 
 def urls(app: Flask, desk: Desk) -> Iterator[tuple[str, str]]:

@@ -9,7 +9,6 @@ import html
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.auth import services as auth_services
 from matchmaker.campaigns import runs
 from matchmaker.grappes import identity
 from matchmaker.mail import MailSettings
@@ -23,19 +22,16 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.organisations import proposals
-from tests.helpers import PASSWORD, CsrfClient, login
+from tests.factories import make_user
+from tests.helpers import CsrfClient, login
 from tests.support.desk import Desk, make_grappe
 
 MAIL = MailSettings()
 
 
 def _director(session: Session, finess_ej: str) -> User:
-    return auth_services.create_user(
-        session,
-        email=f"direction-{finess_ej}@exemple.fr",
-        password=PASSWORD,
-        role=Role.OG,
-        finess_ej=finess_ej,
+    return make_user(
+        session, Role.OG, email=f"direction-{finess_ej}@exemple.fr", finess_ej=finess_ej
     )
 
 

@@ -8,7 +8,6 @@ import html
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.auth import services as auth_services
 from matchmaker.campaigns import adjust, maps, runs
 from matchmaker.campaigns.services import CampaignError
 from matchmaker.models import (
@@ -105,9 +104,7 @@ def test_publishing_tells_the_representatives_of_the_ogs_concerned(
     client: CsrfClient, db_session: Session, desk: Desk
 ) -> None:
     member_ej = desk.beta.members[0].finess_ej
-    concerned = auth_services.create_user(
-        db_session, email="dir@beta.fr", password="x" * 12, role=Role.OG, finess_ej=member_ej
-    )
+    concerned = make_user(db_session, Role.OG, email="dir@beta.fr", finess_ej=member_ej)
     outsider = make_user(db_session, Role.OG)
     db_session.commit()
     login(client, desk.owner)

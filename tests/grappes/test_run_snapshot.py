@@ -9,12 +9,11 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.auth import services as auth_services
 from matchmaker.campaigns import adjust, exports, review
 from matchmaker.funding.scales import ProjectType
 from matchmaker.grappes.assessment import assess
 from matchmaker.models import Campaign, Declaration, Establishment, Role, SolverRun
-from tests.factories import make_editor
+from tests.factories import make_editor, make_user
 from tests.support.solving import solve
 
 
@@ -74,9 +73,7 @@ def test_an_adjustment_checks_the_run_against_what_its_solver_saw(
     assert establishment is not None
     establishment.latitude = establishment.longitude = None
     db_session.flush()
-    admin = auth_services.create_user(
-        db_session, email="admin@grappes.fr", password="x" * 12, role=Role.ADMIN
-    )
+    admin = make_user(db_session, Role.ADMIN, email="admin@grappes.fr")
     message = adjust.adjust(
         db_session, admin, campaign, run, adjust.Adjustment("remove", finess_et=member)
     )

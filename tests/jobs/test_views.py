@@ -10,8 +10,8 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from matchmaker.jobs import backends, services
-from matchmaker.models import Campaign, Job, Role, User
-from tests.factories import make_user
+from matchmaker.models import Job, Role, User
+from tests.factories import make_campaign, make_user
 from tests.helpers import CsrfClient, login
 from tests.support import sample_jobs
 from tests.support.jobs import MakeApp, add_user, enqueue, load
@@ -99,9 +99,7 @@ def test_who_may_follow_and_cancel_a_campaign_job(
     may_cancel: bool,
 ) -> None:
     author = make_user(db_session, Role.COLLECTIF, region="53")
-    campaign = Campaign(name="Campagne 53", region="53", status="open")
-    db_session.add(campaign)
-    db_session.flush()
+    campaign = make_campaign(db_session, "Campagne 53", region="53", status="open")
     job_id = queued_job(db_session, author, campaign.id)
     login(client, make_user(db_session, role, region=region))
     view = client.get(f"/jobs/{job_id}", headers=JSON)

@@ -10,25 +10,21 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from matchmaker.auth.services import create_user
 from matchmaker.models import FinessImport, Role
 from matchmaker.models.base import utcnow
-from tests.factories import make_establishment, make_organisation
-from tests.helpers import PASSWORD, CsrfClient
+from tests.factories import make_establishment, make_organisation, make_user
+from tests.helpers import CsrfClient, login
 
 
 @pytest.fixture
-def admin(app: Flask, db_session: Session) -> CsrfClient:
-    """A client logged in as an administrator (the imports page is theirs)."""
-    user = create_user(db_session, email="admin@grappes.test", password=PASSWORD, role=Role.ADMIN)
+def admin(client: CsrfClient, db_session: Session) -> CsrfClient:
+    """The client logged in as an administrator (the imports page is theirs)."""
+    user = make_user(db_session, Role.ADMIN, email="admin@grappes.test")
     db_session.commit()
-    client = CsrfClient(app, app.response_class, use_cookies=True)
-    answer = client.post("/connexion", data={"email": user.email, "password": PASSWORD})
-    assert answer.status_code == 302, answer.get_data(as_text=True)
+    login(client, user)
     return client
 
 

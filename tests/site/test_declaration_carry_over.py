@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Declaration, Role
 from matchmaker.models.campaigns import Campaign
+from tests.factories import make_campaign
 from tests.helpers import Auth, CsrfClient
 from tests.support.bretagne import World, add_editor, declaration_form
 
@@ -36,8 +37,9 @@ def declarations_in(session: Session, campaign: Campaign, finess_et: str) -> lis
 def second_campaign(session: Session, *, close_first: Campaign | None, **scope: object) -> Campaign:
     if close_first is not None:
         close_first.status = "closed"
-    campaign = Campaign(name="Bretagne 2027", status="open", closes_on=date(2099, 12, 31), **scope)
-    session.add(campaign)
+    campaign = make_campaign(
+        session, "Bretagne 2027", status="open", closes_on=date(2099, 12, 31), **scope
+    )
     session.commit()
     return campaign
 

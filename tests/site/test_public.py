@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from matchmaker.models.campaigns import Campaign
 from matchmaker.public.services import search_establishments
+from tests.factories import make_campaign
 from tests.helpers import CsrfClient
 from tests.support.bretagne import World, add_establishment
 
@@ -18,13 +18,9 @@ def test_programme_page_uses_the_settings(client: CsrfClient) -> None:
 
 
 def test_open_campaigns_by_region(client: CsrfClient, db_session: Session, world: World) -> None:
-    db_session.add_all(
-        [
-            Campaign(name="Normandie 2026", region="28", status="open"),
-            Campaign(name="Côtes-d'Armor brouillon", departments=["22"], status="draft"),
-            Campaign(name="Ille-et-Vilaine", departments=["35"], status="open"),
-        ]
-    )
+    make_campaign(db_session, "Normandie 2026", region="28", status="open")
+    make_campaign(db_session, "Côtes-d'Armor brouillon", departments=["22"], status="draft")
+    make_campaign(db_session, "Ille-et-Vilaine", departments=["35"], status="open")
     db_session.commit()
     page = client.get("/campagnes?region=53").get_data(as_text=True)
     assert "Bretagne 2026" in page and "Ille-et-Vilaine" in page

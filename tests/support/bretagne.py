@@ -29,7 +29,7 @@ from matchmaker.models import (
     SolverRun,
 )
 from matchmaker.models.base import utcnow
-from tests.factories import make_editor, make_establishment, make_organisation
+from tests.factories import make_campaign, make_editor, make_establishment, make_organisation
 
 RENNES = (48.11, -1.68)
 
@@ -152,10 +152,9 @@ def build_world(session: Session) -> World:
             longitude=-0.37,
         )
     ]
-    campaign = Campaign(
-        name="Bretagne 2026", region="53", status="open", closes_on=date(2099, 12, 31)
+    campaign = make_campaign(
+        session, "Bretagne 2026", region="53", status="open", closes_on=date(2099, 12, 31)
     )
-    session.add(campaign)
     session.commit()
     return World(og_a, og_b, og_far, essms_a, essms_b, essms_far, campaign)
 
