@@ -76,7 +76,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "DATABASE_URL": database_url,
             "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
             "RATELIMIT_ENABLED": True,
-            # Jobs wait in the table: tests run them explicitly (tests/jobs).
+            # Jobs wait in the table: tests run them explicitly (tests/matchmaker/jobs).
             "JOB_BACKEND": "worker",
         }
     )

@@ -106,3 +106,21 @@ def test_the_import_guard_sees_every_form_of_import(tmp_path: Path) -> None:
         "4: tests.site.test_maps",
         "5: .conftest",
     ]
+
+
+#: Folders of tests/ that mirror no code folder, on purpose (CONTRIBUTING.md).
+CROSS_CUTTING = {"e2e", "production", "packaging", "support"}
+
+
+def test_the_test_folders_mirror_the_code_folders() -> None:
+    """Every folder of tests/ is tests/<path> for a package <path> of the code, or one of
+    the cross-cutting folders."""
+    tests = ROOT / "tests"
+    strays = []
+    for folder in sorted(p for p in tests.rglob("*") if p.is_dir() and p.name != "__pycache__"):
+        relative = folder.relative_to(tests)
+        if relative.parts[0] in CROSS_CUTTING:
+            continue
+        if not (ROOT / relative / "__init__.py").is_file():
+            strays.append(str(relative))
+    assert not strays, f"tests/ folders that mirror no package of the code: {strays}"

@@ -1,4 +1,4 @@
-"""Rates on the hand-counted fixture (``tests/ars/conftest.py``)."""
+"""Rates on the hand-counted fixture (``tests/support/occitanie.py``)."""
 
 from __future__ import annotations
 

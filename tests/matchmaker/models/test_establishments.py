@@ -1,7 +1,7 @@
 """The neighbour search's spatial index on PostgreSQL (issue 14, « Queries that scale »):
 each establishment is a point on the unit sphere in a GiST index (``cube``), and
 ``within_km`` selects through it the establishments around a point; SQLite keeps the
-indexed latitude/longitude box (tests/site/test_neighbours.py runs on both)."""
+indexed latitude/longitude box (tests/matchmaker/organisations/test_neighbours.py runs on both)."""
 
 from __future__ import annotations
 
