@@ -5,7 +5,7 @@ shown page's views, figures from aggregates; one grappe's view).
     .venv/bin/python bench/bench_review_pages.py [--grappes 1500] [--size 20] [--left-out 5000]
 
 SQLite in a temporary folder (or ``GRAPPES_TEST_DATABASE_URL``); the data is the one the
-map tests use (``tests/mapdata.py``). Prints one line per measure (median of ``--repeat``).
+map tests use (``tests/support/mapdata.py``). Prints one line per measure (median of ``--repeat``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from matchmaker.grappes import read_model
 from matchmaker.models import Establishment, RunCandidate, SolverRun
 from tests.factories import make_campaign
 from tests.helpers import scratch_database
-from tests.mapdata import generate
+from tests.support.mapdata import generate
 
 PAGE = 100
 

@@ -5,7 +5,7 @@ in French. Each room's commands live in its ``cli.py`` and are listed once, in
 :data:`COMMANDS`, with the short help that ``grappes --help`` prints: the group imports a
 command's module only when that command runs (click's « lazy group »), and builds the app
 only for the commands that need it, so ``grappes --help`` and the light commands start in
-well under a second (``bench/bench_cli.py``; ``tests/ops/test_startup.py`` checks which
+well under a second (``bench/bench_cli.py``; ``tests/matchmaker/ops/test_startup.py`` checks which
 modules they load).
 """
 
@@ -31,7 +31,7 @@ class LazyCommand:
     """A command of ``grappes`` loaded on use.
 
     ``target`` is ``"module:attribute"``; ``help`` is the command's short help (the first
-    sentence of its docstring: ``tests/ops/test_startup.py`` checks they agree);
+    sentence of its docstring: ``tests/matchmaker/ops/test_startup.py`` checks they agree);
     ``in_app`` says whether it runs inside the app's context (database, settings) —
     ``funding`` and ``settings`` do not need the app.
     """

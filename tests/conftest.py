@@ -1,4 +1,7 @@
-"""Shared fixtures: the app, its database, the client, the CLI runner, the real data.
+"""The suite's fixtures: the app, its database, the client, the CLI runner, the real data,
+accounts (``make_user``) and logging in (``auth``), the site's small world. The only place
+they are defined (a folder's ``conftest.py`` may override ``world`` and ``user_defaults``
+for its own world); builders live in ``tests/factories.py``.
 
 The database is created once per test session (SQLite file per xdist worker by default;
 PostgreSQL when ``GRAPPES_TEST_DATABASE_URL`` is set, in a schema of its own per worker).
@@ -14,14 +17,20 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient, FlaskCliRunner
+from flask.testing import FlaskCliRunner
 from sqlalchemy.orm import Session
 
 from matchmaker import create_app
 from matchmaker.extensions import db, limiter
-from tests.helpers import scratch_database
+from matchmaker.models import Role, User
+from tests.factories import MakeUser, UserDefaults
+from tests.factories import make_user as new_user
+from tests.helpers import ROOT, Auth, CsrfClient, scratch_database
+from tests.support.bretagne import World, build_world
 
-ROOT = Path(__file__).resolve().parent.parent
+#: Fixture modules: the declaration tests' world; apps on a committed database and Redis.
+pytest_plugins = ["tests.support.declarations", "tests.support.jobs"]
+
 SHARED = Path(os.environ.get("GRAPPES_SHARED_DIR", ROOT.parent / "shared"))
 DB_FIXTURES = {"app", "db_session", "client", "runner"}
 
@@ -67,7 +76,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "DATABASE_URL": database_url,
             "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
             "RATELIMIT_ENABLED": True,
-            # Jobs wait in the table: tests run them explicitly (tests/jobs).
+            # Jobs wait in the table: tests run them explicitly (tests/matchmaker/jobs).
             "JOB_BACKEND": "worker",
         }
     )
@@ -103,10 +112,56 @@ def db_session(app: Flask) -> Iterator[Session]:
 
 
 @pytest.fixture
-def client(app: Flask, db_session: Session) -> FlaskClient:
-    return app.test_client()
+def client(app: Flask, db_session: Session) -> CsrfClient:
+    """A test client whose POSTs carry the CSRF token (CSRF stays on)."""
+    return CsrfClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture
 def runner(app: Flask, db_session: Session) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(db_session: Session) -> World:
+    """The site's small world: two OG of Bretagne, one of Normandie
+    (:mod:`tests.support.bretagne`)."""
+    return build_world(db_session)
+
+
+@pytest.fixture
+def user_defaults(world: World) -> UserDefaults:
+    """Accounts of the small world: OG accounts belong to OG A, regional ones to Bretagne."""
+    return UserDefaults(organisation=world.og_a.finess_ej, region="53")
+
+
+@pytest.fixture
+def make_user(db_session: Session, user_defaults: UserDefaults) -> MakeUser:
+    """Create a confirmed, approved account, committed: ``make_user(role, *, email=...,
+    organisation=..., region=...)``; what is not said comes from ``user_defaults``."""
+
+    def make(
+        role: Role | str,
+        *,
+        email: str | None = None,
+        organisation: str | None = None,
+        region: str | None = None,
+    ) -> User:
+        user = new_user(
+            db_session,
+            role,
+            email=email,
+            finess_ej=organisation or user_defaults.organisation,
+            region=region or user_defaults.region,
+        )
+        db_session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def auth(client: CsrfClient, make_user: MakeUser) -> Auth:
+    """Log the client in: ``auth.login(Role.OG)`` (a new account), ``auth.login(user,
+    form=True)`` (through the real form), ``auth.logout()``."""
+    return Auth(client, make_user)

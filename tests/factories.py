@@ -1,20 +1,31 @@
 """Factories with sensible defaults (Indico's ``create_*``, CTFd's ``gen_*``): each adds
-rows to the session, flushes and returns them."""
+rows to the session, flushes and returns them. The one place of the suite that builds
+organisations, establishments, campaigns, editors, declarations and accounts."""
 
 from __future__ import annotations
 
 import itertools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from matchmaker.models import (
+    ApprovalStatus,
     Campaign,
     Declaration,
     Editor,
     Establishment,
     Organisation,
+    Role,
+    User,
 )
+from matchmaker.models.base import utcnow
+from tests.helpers import PASSWORD
 
 _numbers = itertools.count(1)
 
@@ -106,3 +117,54 @@ def make_declaration(
     session.add(declaration)
     session.flush()
     return declaration
+
+
+@cache
+def password_hash() -> str:
+    """``PASSWORD`` hashed once per test session (a hash costs about 0.3 s here)."""
+    return generate_password_hash(PASSWORD)
+
+
+def make_user(
+    session: Session,
+    role: Role | str,
+    *,
+    email: str | None = None,
+    finess_ej: str | None = None,
+    region: str | None = "53",
+) -> User:
+    """A confirmed, approved account whose password is ``PASSWORD`` (as ``grappes users
+    create`` makes it). An OG account belongs to ``finess_ej``, or to an organisation of its
+    own; ``region`` applies to collectif and ARS accounts only."""
+    role = Role(role)
+    if role == Role.OG and finess_ej is None:
+        finess_ej = make_organisation(session, name="OG DU COMPTE").finess_ej
+    now = utcnow()
+    user = User(
+        email=email or f"{role.value}-{uuid.uuid4().hex[:8]}@exemple.fr",
+        password_hash=password_hash(),
+        role=role,
+        finess_ej=finess_ej if role == Role.OG else None,
+        requested_finess_ej=finess_ej if role == Role.OG else None,
+        region=region if role in (Role.COLLECTIF, Role.ARS) else None,
+        email_confirmed_at=now,
+        approval_status=ApprovalStatus.APPROVED,
+        approved_at=now,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+#: The ``make_user`` fixture: ``make_user(role, *, email=..., organisation=..., region=...)``.
+MakeUser = Callable[..., User]
+
+
+@dataclass(frozen=True)
+class UserDefaults:
+    """What the ``make_user`` fixture fills in when a test does not say: the organisation of
+    OG accounts (``None``: one of its own) and the region of collectif and ARS accounts. The
+    ``user_defaults`` fixture of a test world says who its users are."""
+
+    organisation: str | None = None
+    region: str = "53"

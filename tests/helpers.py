@@ -1,4 +1,6 @@
-"""Helpers shared by the test modules: a test client that sends the CSRF token."""
+"""Helpers shared by the test modules: a test client that sends the CSRF token, logging in
+(the one ``login`` and the ``auth`` helper the fixture of ``tests/conftest.py`` hands out),
+the mails sent, a scratch database. Support code: test modules import it, never each other."""
 
 from __future__ import annotations
 
@@ -13,12 +15,16 @@ from urllib.parse import quote
 
 from flask import g, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from matchmaker.extensions import make_engine
-from matchmaker.models import Base
+from matchmaker.models import Base, OutboxMail, Role, User
 
+#: The project's root folder (wherever a test module sits under ``tests/``).
+ROOT = Path(__file__).resolve().parent.parent
+#: The password of every account the factories make.
 PASSWORD = "motdepasse-solide-1"
 #: Endpoints that are not HTML pages (files, JSON, tokens, static files): the walks of every
 #: page (French text, accessibility) skip them.
@@ -66,6 +72,52 @@ class CsrfClient(FlaskClient):
             if isinstance(data, dict) and "csrf_token" not in data:
                 data["csrf_token"] = self.csrf_token()
         return super().post(*args, **kwargs)
+
+
+def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
+    """Log ``client`` in as ``user`` through the real login form."""
+    response = client.post("/connexion", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+class Auth:
+    """Log the test client in as a user or a new user of a role: through the real login form
+    (``form=True``), or by setting Flask-Login's session keys (fast; the form has its own
+    tests). ``make_user`` is the ``make_user`` fixture (it knows the test's world)."""
+
+    def __init__(self, client: CsrfClient, make_user: Any) -> None:
+        self.client = client
+        self.make_user = make_user
+
+    def login(self, who: User | Role | str, *, form: bool = False, **kwargs: Any) -> User:
+        user = who if isinstance(who, User) else self.make_user(who, **kwargs)
+        if form:
+            login(self.client, user)
+        else:
+            with self.client.session_transaction() as session:
+                session["_user_id"] = user.get_id()
+                session["_fresh"] = True
+        return user
+
+    def logout(self) -> None:
+        self.client.post("/deconnexion")
+
+
+def outbox(session: Session, to: str) -> list[OutboxMail]:
+    """The mails sent to an address, oldest first."""
+    return list(
+        session.scalars(select(OutboxMail).where(OutboxMail.to == to).order_by(OutboxMail.id))
+    )
+
+
+CONFIRM_LINK = re.compile(r"https?://[^/\s]+(/confirmer/[^\s]+)")
+
+
+def confirmation_path(session: Session, to: str) -> str:
+    """The path of the confirmation link in the last mail sent to ``to``."""
+    found = CONFIRM_LINK.search(outbox(session, to)[-1].body)
+    assert found, "no confirmation link in the mail"
+    return found.group(1)
 
 
 @contextmanager

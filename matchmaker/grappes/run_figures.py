@@ -45,7 +45,7 @@ def interest_count(session: Session, campaign: Campaign) -> int:
     counted in the database by the rules of :func:`gather_candidates` in « interest »
     mode: open ESSMS of the scope with a current declaration that did not withdraw
     interest, neither funded by ESMS numérique (embarkation list or declaration) nor
-    without coordinates (``tests/grappes/test_run_figures.py`` checks they agree)."""
+    without coordinates (``tests/matchmaker/grappes/test_run_figures.py`` checks they agree)."""
     funded = select(Embarkation.finess_et).where(
         Embarkation.scheme == EmbarkationScheme.ESMS_NUMERIQUE
     )

@@ -12,16 +12,15 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
 from matchmaker.extensions import make_engine
 from matchmaker.models import Base
+from tests.helpers import ROOT
+from tests.support.e2e_server import LiveServer
 
-ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("GRAPPES_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -57,12 +56,6 @@ def browser() -> Iterator[object]:
             launched.close()
 
 
-@dataclass
-class LiveServer:
-    url: str
-    engine: Engine
-
-
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """The app in a subprocess on a free port, with a fresh SQLite file (schema from the
@@ -71,7 +64,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     engine = make_engine(database_url)
     Base.metadata.create_all(engine)
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.e2e.server", database_url],
+        [sys.executable, "-m", "tests.support.e2e_server", database_url],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

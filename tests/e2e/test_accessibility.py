@@ -24,9 +24,9 @@ from werkzeug.security import generate_password_hash
 from matchmaker import create_app
 from matchmaker.models import ApprovalStatus, Role, SolverRun, Upload, User
 from matchmaker.models.base import utcnow
-from tests.e2e.conftest import LiveServer
-from tests.e2e.test_organisation_flow import COLLECTIF_EMAIL, PASSWORD, seed, store_run
 from tests.helpers import NOT_PAGES
+from tests.support.e2e_seeds import COLLECTIF_EMAIL, PASSWORD, seed, store_run
+from tests.support.e2e_server import LiveServer
 
 pytestmark = pytest.mark.browser
 

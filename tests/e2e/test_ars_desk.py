@@ -12,45 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from importers.geography import departments_of_region
-from matchmaker.auth import services as auth_services
-from matchmaker.models import ContactAction, Embarkation, Establishment, Organisation, Role
-from tests.e2e.conftest import LiveServer
-from tests.e2e.maps import expect_map_drawn, watch_errors
+from matchmaker.models import ContactAction
+from tests.support.browser_maps import expect_map_drawn, watch_errors
+from tests.support.e2e_seeds import ARS_EMAIL as EMAIL
+from tests.support.e2e_seeds import PASSWORD
+from tests.support.e2e_seeds import seed_ars as seed
+from tests.support.e2e_server import LiveServer
 
 pytestmark = pytest.mark.browser
-
-EMAIL = "bureau@ars-occitanie.fr"
-PASSWORD = "un-mot-de-passe-solide"
-
-
-def seed(session: Session) -> None:
-    """Occitanie: 5 ESSMS near Foix (09), 2 of them embarked; 1 in Toulouse (31)."""
-    session.add(Organisation(finess_ej="090000001", name="ASSOCIATION ARIEGE", essms_count=6))
-    session.flush()
-    places = [(f"09000010{i}", "09", 42.96 + i * 0.001, 1.60) for i in range(1, 6)]
-    places.append(("310000101", "31", 43.60, 1.44))
-    for finess_et, department, latitude, longitude in places:
-        session.add(
-            Establishment(
-                finess_et=finess_et,
-                finess_ej="090000001",
-                short_name=f"EHPAD {finess_et}",
-                department=department,
-                region="76",
-                latitude=latitude,
-                longitude=longitude,
-                champ="PA",
-                is_essms=True,
-                is_open=True,
-                commune="FOIX",
-                phone="0561000000",
-            )
-        )
-    session.flush()
-    session.add(Embarkation(finess_et="090000101", scheme="esms_numerique"))
-    session.add(Embarkation(finess_et="090000102", scheme="sons"))
-    auth_services.create_user(session, email=EMAIL, password=PASSWORD, role=Role.ARS, region="76")
-    session.commit()
 
 
 def test_dashboard_map_and_contact_log(

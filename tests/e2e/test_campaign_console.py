@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from matchmaker.auth import services as auth_services
 from matchmaker.models import Establishment, Organisation, Role, SolverRun
-from tests.e2e.conftest import LiveServer
-from tests.e2e.maps import expect_map_drawn, watch_errors
+from tests.support.browser_maps import expect_map_drawn, watch_errors
+from tests.support.e2e_server import LiveServer
 
 pytestmark = pytest.mark.browser
 

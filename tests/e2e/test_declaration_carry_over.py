@@ -16,8 +16,8 @@ from werkzeug.security import generate_password_hash
 
 from matchmaker.models import ApprovalStatus, Campaign, Declaration, Role, User
 from matchmaker.models.base import utcnow
-from tests.e2e.conftest import LiveServer
-from tests.e2e.test_organisation_flow import EMAIL, PASSWORD, log_in, seed
+from tests.support.e2e_seeds import EMAIL, PASSWORD, log_in, seed
+from tests.support.e2e_server import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -17,9 +17,9 @@ from werkzeug.security import generate_password_hash
 from matchmaker.models import ApprovalStatus, Campaign, Role, SolverRun, User
 from matchmaker.models.base import utcnow
 from matchmaker.models.campaigns import CampaignOwner
-from tests.e2e.conftest import LiveServer
-from tests.e2e.maps import expect_map_drawn, watch_errors
-from tests.mapdata import SPREAD, BigRun, generate
+from tests.support.browser_maps import expect_map_drawn, watch_errors
+from tests.support.e2e_server import LiveServer
+from tests.support.mapdata import SPREAD, BigRun, generate
 
 pytestmark = pytest.mark.browser
 

@@ -28,7 +28,7 @@ from matchmaker.models import (
     Role,
     SolverRun,
 )
-from tests.e2e.conftest import LiveServer
+from tests.support.e2e_server import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.e2e.conftest import LiveServer
-from tests.e2e.test_ars_desk import EMAIL, PASSWORD, seed
+from tests.support.e2e_seeds import ARS_EMAIL as EMAIL
+from tests.support.e2e_seeds import PASSWORD
+from tests.support.e2e_seeds import seed_ars as seed
+from tests.support.e2e_server import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from importers.synthetic import SyntheticExtract, generate
+from tests.support.finess import PLUS_NAME, SAMPLE_NAME
 
-SAMPLE_NAME = "etalab-cs1100502-stock-20260512-0339.extrait-15-lignes.csv"
-PLUS_NAME = "finess-structures-20260813-extrait-partage.json.gz"
 #: A small synthetic extract: Bretagne and La Réunion.
 SYNTHETIC_SIZE = 1500
 SYNTHETIC_REGIONS = ("53", "04")

@@ -8,12 +8,8 @@ from itertools import count
 
 import pytest
 
-from matchmaker.funding.scales import load_scale
 from solver import Candidate, SolveParams
-
-KM_PER_DEGREE = 111.2
-
-CandidateFactory = Callable[..., Candidate]
+from tests.support.solver import KM_PER_DEGREE, PROGRAMME_REDUCED, CandidateFactory
 
 
 @pytest.fixture
@@ -77,10 +73,6 @@ def make_cluster(make_candidate: CandidateFactory) -> Callable[..., list[Candida
         return out
 
     return factory
-
-
-#: The programme's reduced-minimum territories, as the app passes them (the scale file).
-PROGRAMME_REDUCED = load_scale().overseas_corsica_departments
 
 
 @pytest.fixture

@@ -67,3 +67,18 @@ def test_unsolved_subproblem_is_said(make_cluster, fast_params):
     out = explain_uncovered(prep, [0], [], {0})
     assert out[0].reason_code == "not_solved"
     assert out[0].reason == "sous-problème non résolu dans le temps imparti"
+
+
+def test_nothing_left_out_means_nothing_to_explain(make_cluster, fast_params):
+    prep = prepare(make_cluster(16, editor="A"), fast_params, ())
+    assert explain_uncovered(prep, [], [], set()) == {}
+
+
+def test_an_isolated_essms_is_told_how_far_it_may_reach(make_cluster, make_candidate, fast_params):
+    """Far from the 16 of its editor: too few peers within reach (twice the distance limit)."""
+    cands = make_cluster(16, editor="A")
+    far = make_candidate(300.0, 0.0, editor="A")
+    found, solution = exclusions([*cands, far], replace(fast_params, max_distance_km=30.0))
+    assert [g.size for g in solution.grappes] == [16]
+    assert found[far.finess_et].reason_code == "too_few_peers"
+    assert "60 km" in found[far.finess_et].reason

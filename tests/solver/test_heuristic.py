@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import random
+from collections import defaultdict
+from dataclasses import replace
+
+import pytest
+
 from solver.decompose import Subproblem
 from solver.heuristic import UNASSIGNED, greedy, is_feasible, objective
 
@@ -151,3 +158,74 @@ def test_improvement_respects_the_editor_rule(make_cluster, make_candidate) -> N
     prep, block_grappe, stray = _two_grappes(make_cluster, make_candidate, editor_of_stray="B")
     improve_solution(prep, block_grappe, time.perf_counter() + 30)
     assert block_grappe[prep.block_of[stray]] == ("A", 0)
+
+
+def test_feasibility_refuses_a_forced_block_left_out_and_a_missing_arc():
+    sp = subproblem([1, 1, 1, 1], line(4), [0, 1, 2, 3])
+    forced = replace(sp, forced=[False, False, False, True])
+    assert not is_feasible(forced, [1, 1, 1, UNASSIGNED])
+    no_arc = replace(sp, arcs=[arc for arc in sp.arcs if arc[:2] != (3, 1)])
+    assert not is_feasible(no_arc, [1, 1, 1, 1])
+
+
+def scattered(seed: int, n: int = 24) -> Subproblem:
+    """n blocks of 1 or 2 ESSMS scattered on a 100 x 100 km square, every block a possible
+    centre, arcs up to 40 km (tenths of km); minimum 4, maximum 7; a few apart pairs."""
+    rng = random.Random(seed)
+    points = [(rng.uniform(0, 100), rng.uniform(0, 100)) for _ in range(n)]
+    arcs = []
+    for b, (xb, yb) in enumerate(points):
+        for c, (xc, yc) in enumerate(points):
+            km = math.hypot(xb - xc, yb - yc)
+            if km <= 40:
+                arcs.append((b, c, round(10 * km)))
+    apart = [(b, b + 1) for b in range(0, n - 1, 7)]
+    weights = [rng.choice((1, 1, 2)) for _ in range(n)]
+    return subproblem(weights, arcs, list(range(n)), minimum=4, maximum=7, apart=apart)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_greedy_ends_in_a_local_optimum_of_its_moves(seed):
+    """After the local search, no block can move alone to a cheaper open centre that has
+    room (keeping the grappe it leaves at its minimum), and no grappe has a cheaper centre
+    among its members: what ``_reassign`` and ``_recentre`` promise."""
+    sp = scattered(seed)
+    assign = greedy(sp)
+    assert is_feasible(sp, assign)
+    assert objective(sp, assign) <= objective(sp, [UNASSIGNED] * len(assign))
+    cost = {(b, c): k for b, c, k in sp.arcs}
+    size: dict[int, int] = defaultdict(int)
+    for b, c in enumerate(assign):
+        if c != UNASSIGNED:
+            size[c] += sp.weights[b]
+    apart = {frozenset(pair) for pair in sp.apart}
+    for b, src in enumerate(assign):
+        if src == UNASSIGNED or sp.centre_block[src] == b:
+            continue
+        if size[src] - sp.weights[b] < sp.centre_min[src]:
+            continue
+        for c in size:
+            cheaper = (b, c) in cost and cost[b, c] < cost[b, src]
+            room = size[c] + sp.weights[b] <= sp.max_size
+            together = any(frozenset((b, m)) in apart for m, mc in enumerate(assign) if mc == c)
+            assert not (c != src and cheaper and room and not together), (b, src, c)
+    for c in size:
+        members = [b for b, mc in enumerate(assign) if mc == c]
+        current = sum(cost[b, c] for b in members)
+        for other in members:
+            if all((b, other) in cost for b in members):
+                assert sum(cost[b, other] for b in members) >= current, (c, other)
+
+
+def test_on_a_line_every_block_sits_at_its_nearest_open_centre():
+    """Two grappes of 4 on a line; the local search leaves every block at its nearest open
+    centre: the objective equals the sum of each block's distance to the nearest centre."""
+    sp = subproblem([1] * 8, line(8), list(range(8)), minimum=3, maximum=5)
+    assign = greedy(sp)
+    assert is_feasible(sp, assign)
+    centres = {c for c in assign if c != UNASSIGNED}
+    assert all(
+        dict(((b, c), k) for b, c, k in sp.arcs)[b, assign[b]]
+        == min(10 * abs(b - c) for c in centres)
+        for b in range(8)
+    )

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from solver import SolveParams
+from solver import Apart, MustJoin, SolveParams, Together
 from solver.prepare import UnionFind, prepare
 
 PARAMS = SolveParams(time_limit_s=5.0)
@@ -98,3 +98,44 @@ def test_oversize_og_is_split_or_excluded_by_policy(make_cluster):
     excluded = prepare(og, replace(PARAMS, oversize_og_policy="exclude"), ())
     assert excluded.blocks == []
     assert {e.reason_code for e in excluded.exclusions.values()} == {"og_too_large"}
+
+
+def test_a_together_lock_joins_blocks_and_takes_the_editor_of_the_bound_one(make_candidate):
+    bound = make_candidate(editor="A")
+    flexible = make_candidate(1.0, 0.0, editor=None, dui_status="aucun")
+    prep = prepare([bound, flexible], PARAMS, (Together(bound.finess_et, flexible.finess_et),))
+    (block,) = prep.blocks
+    assert block.members == [0, 1] and block.editor == "A" and not block.flexible
+
+
+def test_a_must_join_lock_forces_its_block_under_the_grappe_key(make_candidate):
+    one, two = make_candidate(editor="A"), make_candidate(5.0, 0.0, editor="A")
+    locks = (MustJoin(one.finess_et, "G1"), MustJoin(two.finess_et, "G1"))
+    (block,) = prepare([one, two], PARAMS, locks).blocks
+    assert block.members == [0, 1] and block.key == "G1" and block.forced
+
+
+@pytest.mark.parametrize(
+    ("locks", "why"),
+    [
+        (lambda a, b: (Together(a, b),), "éditeurs incompatibles"),
+        (lambda a, b: (MustJoin(a, "G1"), MustJoin(b, "G2"), Together(a, b)), "deux grappes"),
+        (lambda a, b: (Together(a, b), Apart(a, b)), "« séparés » et « ensemble »"),
+    ],
+    ids=["two-editors", "two-keys", "apart-and-together"],
+)
+def test_contradictory_locks_exclude_their_essms_with_the_reason(make_candidate, locks, why):
+    a = make_candidate(editor="A")
+    b = make_candidate(1.0, 0.0, editor="B" if why == "éditeurs incompatibles" else "A")
+    prep = prepare([a, b], PARAMS, locks(a.finess_et, b.finess_et))
+    assert prep.blocks == []
+    assert {e.reason_code for e in prep.exclusions.values()} == {"lock_conflict"}
+    assert all(why in e.reason for e in prep.exclusions.values())
+
+
+def test_a_together_group_larger_than_the_maximum_is_excluded(make_cluster):
+    cands = make_cluster(6, editor="A")
+    ties = tuple(Together(cands[0].finess_et, c.finess_et) for c in cands[1:])
+    prep = prepare(cands, replace(PARAMS, min_size_overseas=2, min_size=3, max_size=5), ties)
+    assert prep.blocks == []
+    assert all("le groupe imposé compte 6 ESSMS" in e.reason for e in prep.exclusions.values())

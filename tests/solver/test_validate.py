@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -24,7 +23,8 @@ from solver.__main__ import main
 from solver.geo import haversine_km
 from solver.io import dump_instance, solution_from_dict, solution_to_dict
 from solver.types import PARAM_HELP
-from tests.solver.conftest import PROGRAMME_REDUCED
+from tests.helpers import ROOT
+from tests.support.solver import PROGRAMME_REDUCED
 
 
 def grappe_of(cands, key="G1", editor="A", carrier=None):  # type: ignore[no-untyped-def]
@@ -197,6 +197,6 @@ def test_progress_is_reported_in_french(make_cluster):
 
 
 def test_every_setting_is_documented():
-    doc = (Path(__file__).resolve().parents[2] / "bench" / "SOLVER.md").read_text(encoding="utf-8")
+    doc = (ROOT / "bench" / "SOLVER.md").read_text(encoding="utf-8")
     missing = [f.name for f in dataclasses.fields(SolveParams) if f"`{f.name}`" not in doc]
     assert missing == []
