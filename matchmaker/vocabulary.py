@@ -8,8 +8,8 @@ every enum live in ``LABELS`` at the end of this module, and nowhere else.
 
 Pure: no Flask, no SQLAlchemy (the ``pure-core`` import contract). The declared values of
 the files (``importers.vocabulary``) and the solver's own codes (``solver.types``) keep
-their plain copies in their rooms; ``tests/matchmaker/test_vocabulary.py`` checks they agree with the
-enums here.
+their plain copies in their rooms; ``tests/matchmaker/test_vocabulary.py`` checks they
+agree with the enums here.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 Every workbook the site exports (a run, a grappe's dossier, the ARS desk's dashboard,
 non-embarked and simulations) is built here: rows are appended as they are produced and
 openpyxl writes each sheet to disk at once, then the file is sent in blocks from an
-anonymous temporary file, deleted once sent. Memory stays flat however many rows a national export
-holds (``tests/matchmaker/test_xlsx.py``). Every cell is neutralised (``importers.formulas``): a text
-starting with ``=`` is never stored as a formula.
+anonymous temporary file, deleted once sent. Memory stays flat however many rows a
+national export holds (``tests/matchmaker/test_xlsx.py``). Every cell is neutralised
+(``importers.formulas``): a text starting with ``=`` is never stored as a formula.
 """
 
 from __future__ import annotations

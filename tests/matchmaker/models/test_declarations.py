@@ -16,8 +16,8 @@ pytestmark = pytest.mark.usefixtures("finess")
 
 def rejected(session: Session, row: Any) -> bool:
     """True when ``row`` is refused (checked inside a savepoint): by the database, or before
-    it by a column typed with the vocabulary (``tests/matchmaker/test_vocabulary.py`` checks that the
-    database still refuses an unknown code written without the models)."""
+    it by a column typed with the vocabulary (``tests/matchmaker/test_vocabulary.py`` checks
+    that the database still refuses an unknown code written without the models)."""
     savepoint = session.begin_nested()
     session.add(row)
     try:
