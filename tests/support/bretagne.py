@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from matchmaker.editors.normalise import normalise_name
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from importers.editor_names import normalise_name
 from matchmaker.models import (
     Campaign,
     Declaration,

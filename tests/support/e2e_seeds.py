@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from matchmaker.editors.normalise import normalise_name
 from playwright.sync_api import Page
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from importers.editor_names import normalise_name
 from matchmaker.auth import services as auth_services
 from matchmaker.models import (
     ApprovalStatus,
