@@ -109,6 +109,24 @@ def slow_solve(ctx: JobContext) -> Mapping[str, Any] | None:
     return registry.get("campaign.solve")(ctx)
 
 
+@job("test.solve_synthetic")
+def solve_synthetic(ctx: JobContext) -> Mapping[str, Any]:
+    """A long solve with two worker processes (a synthetic region of 3,000 ESSMS, budget
+    ``params["time_limit_s"]``), reporting progress: the process running it is killed
+    while its solver workers run."""
+    from dataclasses import replace
+
+    from solver import SolveParams, solve
+    from solver.synthetic import generate
+
+    instance = generate(n=3000, seed=3)
+    params = replace(
+        SolveParams(), time_limit_s=float(ctx.params.get("time_limit_s", 300)), num_workers=2
+    )
+    solution = solve(instance.candidates, params, progress=ctx.progress)
+    return {"grappes": len(solution.grappes)}
+
+
 @job("test.slow_load", on_abandon=_follow_as("campaign.load_upload"))
 def slow_load(ctx: JobContext) -> Mapping[str, Any] | None:
     """The real import of ``params["upload_id"]``, after a deliberate wait."""

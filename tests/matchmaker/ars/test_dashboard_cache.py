@@ -5,7 +5,7 @@ one computation, and a new embarkation or contact action shows at once."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask
@@ -13,11 +13,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
-from matchmaker.models import Embarkation, Role, User
-from tests.helpers import CsrfClient
+from matchmaker.models import Embarkation, Role
+from tests.helpers import Auth, CsrfClient
 from tests.support.occitanie import World
-
-Login = Callable[..., User]
 
 
 @contextmanager
@@ -51,9 +49,9 @@ def never_contacted(page: str) -> int:
 
 
 def test_the_page_and_its_workbook_share_one_computation(
-    app: Flask, client: CsrfClient, login: Login, world: World
+    app: Flask, client: CsrfClient, auth: Auth, world: World
 ) -> None:
-    login(Role.ARS)
+    auth.login(Role.ARS, form=True)
     with tallies(app) as seen:
         for _ in range(2):
             assert client.get("/ars/").status_code == 200
@@ -63,9 +61,9 @@ def test_the_page_and_its_workbook_share_one_computation(
 
 
 def test_a_new_embarkation_shows_at_once(
-    app: Flask, client: CsrfClient, login: Login, db_session: Session, world: World
+    app: Flask, client: CsrfClient, auth: Auth, db_session: Session, world: World
 ) -> None:
-    login(Role.ARS)
+    auth.login(Role.ARS, form=True)
     assert figure(client.get("/ars/").get_data(as_text=True), "embarques") == 4
     db_session.add(Embarkation(finess_et=world.n3.finess_et, scheme="sons"))
     db_session.flush()
@@ -75,8 +73,8 @@ def test_a_new_embarkation_shows_at_once(
     assert figure(page, "embarques") == 5
 
 
-def test_a_contact_action_shows_at_once(client: CsrfClient, login: Login, world: World) -> None:
-    login(Role.ARS)
+def test_a_contact_action_shows_at_once(client: CsrfClient, auth: Auth, world: World) -> None:
+    auth.login(Role.ARS, form=True)
     before = never_contacted(client.get("/ars/").get_data(as_text=True))
     response = client.post(
         f"/ars/contacts/essms/{world.n3.finess_et}",

@@ -32,7 +32,7 @@ from tests.factories import (
     make_organisation,
 )
 from tests.helpers import scratch_database
-from tests.solver.test_processes import alive, armed, solver_workers, wait_until
+from tests.support.processes import alive, armed, solver_workers, wait_until
 
 pytestmark = [
     pytest.mark.db,

@@ -39,12 +39,13 @@ from matchmaker.grappes.storage import create_run
 from matchmaker.jobs import runner
 from matchmaker.jobs import services as job_services
 from matchmaker.models import Job, SolverRun, Upload
-from tests.helpers import PASSWORD, CsrfClient, login
+from tests.helpers import PASSWORD, ROOT, CsrfClient, login
 from tests.support import sample_jobs
 from tests.support.desk import Desk, build_desk
 from tests.support.jobs import MakeApp
+from tests.support.processes import alive as solver_alive
+from tests.support.processes import armed, solver_workers
 
-ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REDIS_URL = os.environ.get("GRAPPES_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -553,3 +554,79 @@ def test_a_killed_server_fails_its_import_when_it_restarts_and_the_import_can_be
     console.wait_ended(relaunched.load_job_id, 120)
     assert console.job(relaunched.load_job_id).status == "succeeded"
     assert console.upload(upload_id).status == "loaded"
+
+
+# --- the solver's own worker processes ---------------------------------------------------
+
+
+def _enqueue_synthetic_solve(console: Console) -> int:
+    """A job solving a synthetic region with two solver workers, for minutes."""
+    with console.app.app_context():
+        owner = db.session.merge(console.desk.owner)
+        job = job_services.enqueue(db.session, "test.solve_synthetic", {"time_limit_s": 300}, owner)
+        db.session.commit()
+        return job.id
+
+
+def _armed_solver_workers(
+    console: Console, job_id: int, processes: Processes, log: str
+) -> tuple[int, list[int]]:
+    """Once the job's process runs its two solver workers: that process and their pids."""
+    found: list[int] = []
+
+    def armed_workers() -> bool:
+        pid = console.job(job_id).worker_pid
+        found[:] = solver_workers(pid) if pid is not None else []
+        return len(found) == 2 and armed(found)
+
+    wait_for(
+        armed_workers, 120, lambda: f"job {job_id} has no solver workers\n{processes.tail(log)}"
+    )
+    pid = console.job(job_id).worker_pid
+    assert pid is not None
+    return pid, list(found)
+
+
+def test_a_work_horse_killed_while_it_solves_leaves_no_solver_process(
+    console_of: Callable[..., Console], processes: Processes, redis_queue: str
+) -> None:
+    console = console_of(JOB_BACKEND="rq", REDIS_URL=REDIS_URL, JOB_RQ_QUEUE=redis_queue)
+    processes.env.update(REDIS_URL=REDIS_URL, GRAPPES_JOB_RQ_QUEUE=redis_queue)
+    worker = processes.worker()
+    job_id = _enqueue_synthetic_solve(console)
+    horse, workers = _armed_solver_workers(console, job_id, processes, "worker")
+    assert parent_of(horse) == worker.pid
+
+    os.kill(horse, signal.SIGKILL)
+    console.wait_ended(job_id, BOUND_S + SLACK_S)
+    assert console.job(job_id).status == "failed"
+    wait_for(
+        lambda: not solver_alive(workers),
+        5,
+        lambda: f"solver workers outlived their work horse: {solver_alive(workers)}",
+    )
+    assert worker.poll() is None, "the worker survives its horse"
+
+
+def test_a_server_worker_killed_while_it_solves_leaves_no_solver_process(
+    console_of: Callable[..., Console], processes: Processes
+) -> None:
+    """The thread backend: gunicorn's worker runs the solve in a thread of its own process;
+    killed, its solver workers die with it, and the next worker fails the job."""
+    console = console_of(JOB_BACKEND="worker")  # this process runs nothing by itself
+    processes.env.update(GRAPPES_JOB_BACKEND="thread")
+    job_id = _enqueue_synthetic_solve(console)
+    server, url = processes.server()
+    serving, workers = _armed_solver_workers(console, job_id, processes, "server")
+    assert serving != server.pid and parent_of(serving) == server.pid
+
+    os.kill(serving, signal.SIGKILL)  # the worker only: gunicorn's master starts another
+    wait_for(
+        lambda: not solver_alive(workers),
+        5,
+        lambda: f"solver workers outlived the server's worker: {solver_alive(workers)}",
+    )
+    wait_for(lambda: _answers(f"{url}/sante"), 60, lambda: processes.tail("server"))
+    console.wait_ended(job_id, BOUND_S + SLACK_S)
+    job = console.job(job_id)
+    assert job.status == "failed" and job.error is not None and "interrompue" in job.error
