@@ -77,6 +77,18 @@ def lock_campaign_imports(session: Session, campaign_id: int) -> None:
         raise
 
 
+def wait_for_campaign_imports(session: Session, campaign_id: int) -> None:
+    """Let an import of the campaign in progress finish before a declaration is written
+    from the site (PostgreSQL: ``pg_advisory_xact_lock_shared`` on the import lock, held
+    until the transaction ends; forms do not wait for each other, an import started
+    meanwhile is refused). On SQLite the single writer's lock already serialises them."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock_shared(:space, :campaign)"),
+            {"space": IMPORT_LOCK_SPACE, "campaign": campaign_id},
+        )
+
+
 #: Fields a person declares (the site's form or a file row); the others are derived.
 DECLARED_FIELDS = (
     "editor_raw",
@@ -129,6 +141,8 @@ def declare(
     fields["sons_editor_id"] = editor_id(fields["sons_editor_raw"])
     fields["champ"] = fields["champ"] or establishment.champ
     fields["department"] = establishment.department
+    # Before reading the current declaration: never beside an import's rows.
+    wait_for_campaign_imports(session, campaign.id)
     current = session.scalar(
         select(Declaration).where(
             Declaration.campaign_id == campaign.id,

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from importers.reports import ImportSummary
-from matchmaker.declarations.services import current_declarations
+from matchmaker.declarations.services import current_declarations, declare
 from matchmaker.domain_errors import Conflict
 from matchmaker.extensions import make_engine
 from matchmaker.imports.declarations import import_declarations
@@ -173,3 +173,47 @@ def test_a_dry_run_takes_no_lock(world: World) -> None:
         release.set()
         one.join(timeout=120)
     assert preview.summary is not None and preview.summary.created == ESSMS_COUNT
+
+
+def test_a_form_saved_during_an_import_waits_for_it_on_postgresql(world: World) -> None:
+    """The site's form declares an ESSMS the running import also writes: it waits for the
+    import's commit, then supersedes its row (never a unique violation, nothing lost)."""
+    if world.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's single writer serialises them already")
+    first = Outcome()
+    locked, release = threading.Event(), threading.Event()
+    one = threading.Thread(
+        target=_import,
+        args=(world, _file(world, "alpha.csv", "Alpha Santé"), first),
+        kwargs={"locked": locked, "release": release},
+    )
+    one.start()
+    assert locked.wait(timeout=120) and first.error is None, first.error
+    form = Outcome()
+
+    def save() -> None:
+        with Session(world.engine) as session:
+            campaign = session.get(Campaign, world.campaign_id)
+            assert campaign is not None
+            try:
+                declare(session, campaign, world.essms[0], {"editor_raw": "Gamma Web"})
+                session.commit()
+                form.finished.append("committed")
+            except BaseException as error:
+                session.rollback()
+                form.error = error
+
+    two = threading.Thread(target=save)
+    two.start()
+    two.join(timeout=1)
+    assert two.is_alive(), "the form must wait while the import holds the campaign"
+    release.set()
+    one.join(timeout=120)
+    two.join(timeout=120)
+    assert first.finished == ["committed"]
+    assert form.error is None and form.finished == ["committed"], repr(form.error)
+    with Session(world.engine) as session:
+        current = current_declarations(session, world.campaign_id)
+    assert current[world.essms[0]].editor_raw == "Gamma Web"
+    assert {current[finess].editor_raw for finess in world.essms[1:]} == {"Alpha Santé"}
+    assert _count(world) == ESSMS_COUNT + 1
