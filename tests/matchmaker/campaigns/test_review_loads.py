@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from wtforms.widgets import Select
 
 from matchmaker.campaigns import run_views
+from matchmaker.campaigns.forms import AdjustForm, LongSelect, choices
 from matchmaker.extensions import db
 from matchmaker.models import Grappe
 from tests.helpers import CsrfClient, login
@@ -132,3 +134,17 @@ def test_the_run_page_sends_as_many_queries_however_many_grappes_the_run_has(
         page = client.get(f"{base}?page=3").get_data(as_text=True)
     assert "n° 62</a>" in page and "n° 50</a>" not in page
     assert len(last) <= len(seen)
+
+
+def test_the_adjust_forms_grappe_list_is_wtforms_select_html(app: Flask) -> None:
+    """The run page's long grappe list is written directly, as WTForms' own select would."""
+    pairs = [("", "—"), ("7", "n° 7 — Alpha & « Santé »"), ("8", 'n° 8 — <b>"Beta"</b>')]
+    with app.test_request_context("/", method="POST", data={"grappe_id": "8"}):
+        form = AdjustForm(meta={"csrf": False})
+        form.grappe_id.choices = choices(pairs)
+        form.grappe_id.process(form.meta.wrap_formdata(form, request.form))
+        fast = str(form.grappe_id())
+        assert isinstance(form.grappe_id.widget, LongSelect)
+        assert fast == str(Select()(form.grappe_id))
+    assert '<option selected value="8">n° 8 — &lt;b&gt;&#34;Beta&#34;&lt;/b&gt;</option>' in fast
+    assert "Alpha &amp; « Santé »" in fast
