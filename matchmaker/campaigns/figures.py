@@ -50,23 +50,39 @@ class RunFigures:
         return self.candidates - self.covered - self.not_placed
 
 
-def run_figures(run: SolverRun, counts: tuple[int, int]) -> RunFigures:
+def run_figures(
+    run: SolverRun,
+    counts: tuple[int, int],
+    grappes: tuple[int, float] | None = None,
+    reasons: dict[str, int] | None = None,
+) -> RunFigures:
     """Coverage, distances, gap and time of a run, from its stored columns and ``counts``:
     the ESSMS in grappes and those of small OG among them, as the read model counts them
-    (:func:`matchmaker.grappes.read_model.member_counts`, one query)."""
-    covered_km = sum(g.total_km for g in run.grappes)
+    (:func:`matchmaker.grappes.read_model.member_counts`, one query). ``grappes`` (how many,
+    their total km: :func:`~matchmaker.grappes.read_model.grappe_totals`) and ``reasons``
+    (left out per reason code: :func:`~matchmaker.grappes.read_model.left_out_reasons`)
+    spare loading every grappe and exclusion of a national run; without them they are
+    counted on the run's relationships."""
+    if grappes is None:
+        grappes = (len(run.grappes), sum(g.total_km for g in run.grappes))
+    if reasons is None:
+        reasons = {}
+        for exclusion in run.exclusions:
+            reasons[exclusion.reason_code] = reasons.get(exclusion.reason_code, 0) + 1
+    grappe_count, covered_km = grappes
     covered, small = counts
-    set_aside = sum(1 for e in run.exclusions if e.reason_code in SET_ASIDE_CODES)
+    left_out = sum(reasons.values())
+    set_aside = sum(number for code, number in reasons.items() if code in SET_ASIDE_CODES)
     return RunFigures(
         run_id=run.id,
         status=run.status,
-        grappes=len(run.grappes),
+        grappes=grappe_count,
         candidates=run.candidate_count,
         covered=covered,
         coverage=(covered / run.candidate_count) if run.candidate_count else None,
-        left_out=len(run.exclusions),
+        left_out=left_out,
         set_aside=set_aside,
-        not_placed=len(run.exclusions) - set_aside,
+        not_placed=left_out - set_aside,
         total_km=run.total_km,
         mean_km=(covered_km / covered) if covered else None,
         small_og_covered=small,

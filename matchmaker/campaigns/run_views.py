@@ -3,8 +3,7 @@ left-out), adjust it, publish it, follow the answers, compare two runs, export."
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import TypeVar
+from collections.abc import Iterator
 
 from flask import (
     abort,
@@ -50,14 +49,6 @@ TABLE_PAGE_SIZE = 100
 #: Grappes of the run page's table: each gets a view (members, funding, checklist), about
 #: 30 ESSMS read and assessed per grappe, so a page holds fewer of them.
 GRAPPES_PAGE_SIZE = 25
-
-T = TypeVar("T")
-
-
-def page_of(items: Sequence[T], number: int, size: int) -> Page[T]:
-    """Page ``number`` of ``size`` items (from 1; out-of-range numbers give the nearest)."""
-    number, start = page_bounds(len(items), number, size)
-    return Page(items[start : start + size], number, size, len(items))
 
 
 def page_bounds(total: int, number: int, size: int = TABLE_PAGE_SIZE) -> tuple[int, int]:
@@ -128,25 +119,25 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         db.session.commit()
     succeeded = run.status == RunStatus.SUCCEEDED
     # Only the grappes of the shown page get a view (members, funding, checklist): a
-    # national run holds thousands; the figures come from stored columns and aggregates.
-    grappes_page = page_of(
-        run.grappes if succeeded else [], request.args.get("page", 1, type=int), GRAPPES_PAGE_SIZE
+    # national run holds thousands. The adjust form's choices come from light rows (id,
+    # number, editor), the figures from stored columns and aggregates.
+    grappe_choices = read_model.grappe_choices(db.session, run) if succeeded else []
+    number, offset = page_bounds(
+        len(grappe_choices), request.args.get("page", 1, type=int), GRAPPES_PAGE_SIZE
     )
-    views = (
-        read_model.grappe_views(db.session, run, grappes=grappes_page.items)
-        if grappes_page.items
+    shown = (
+        read_model.grappes_slice(db.session, run, offset, GRAPPES_PAGE_SIZE)
+        if grappe_choices
         else []
     )
+    views = read_model.grappe_views(db.session, run, grappes=shown) if shown else []
+    grappes_page = Page(views, number, GRAPPES_PAGE_SIZE, len(grappe_choices))
     reasons = read_model.left_out_reasons(db.session, run) if succeeded else {}
     left, reason = left_out_page(run, reasons)
     has_grappes = bool(grappes_page.total)
     adjust_form = AdjustForm()
     adjust_form.grappe_id.choices = choices(
-        [("", "—")]
-        + [
-            (str(g.id), f"n° {g.number} — {g.editor_name or read_model.OPEN_EDITOR}")
-            for g in (run.grappes if succeeded else [])
-        ]
+        [("", "—")] + [(str(g.id), f"n° {g.number} — {g.editor_label}") for g in grappe_choices]
     )
     has_left_out = bool(reasons)
     editors, departments = (
@@ -161,7 +152,7 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         left_out_reasons=reasons,
         left_out_total=sum(reasons.values()),
         left_out_reason=reason,
-        grappes_page=Page(views, grappes_page.number, grappes_page.per_page, grappes_page.total),
+        grappes_page=grappes_page,
         left_out_page=left,
         has_map=bool(has_grappes or has_left_out),
         map_editors=editors,
@@ -170,7 +161,12 @@ def run_page(campaign_id: int, run_id: int) -> ResponseReturnValue:
         ],
         no_editor_filter=maps.NO_EDITOR_FILTER,
         figures=(
-            figures.run_figures(run, read_model.member_counts(db.session, run))
+            figures.run_figures(
+                run,
+                read_model.member_counts(db.session, run),
+                grappes=read_model.grappe_totals(db.session, run),
+                reasons=reasons,
+            )
             if has_grappes or has_left_out
             else None
         ),

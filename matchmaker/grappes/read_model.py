@@ -297,7 +297,8 @@ def grappe_views(
     for start in range(0, len(ids), FEW):
         session.scalars(
             select(Grappe)
-            .options(selectinload(Grappe.members))
+            # Without their establishments: those are read once below, with their OG.
+            .options(selectinload(Grappe.members).lazyload(GrappeMember.establishment))
             .where(Grappe.id.in_(ids[start : start + FEW]))
         ).all()
     finess = [m.finess_et for g in chosen for m in g.members]
@@ -379,6 +380,54 @@ def member_counts(session: Session, run: SolverRun) -> tuple[int, int]:
         facts = run_facts(session, run, missing)
         small += sum(1 for f in missing if f in facts and facts[f].small_og)
     return int(members), small
+
+
+@dataclass(frozen=True)
+class GrappeChoice:
+    """A grappe of a run as a form's choice lists it (no members loaded)."""
+
+    id: int
+    number: int
+    editor_name: str
+
+    @property
+    def editor_label(self) -> str:
+        return self.editor_name or OPEN_EDITOR
+
+
+def grappe_choices(session: Session, run: SolverRun) -> list[GrappeChoice]:
+    """The run's grappes by number, as light rows (one query, no ORM objects)."""
+    return [
+        GrappeChoice(id, number, editor_name or "")
+        for id, number, editor_name in session.execute(
+            select(Grappe.id, Grappe.number, Grappe.editor_name)
+            .where(Grappe.run_id == run.id)
+            .order_by(Grappe.number)
+        )
+    ]
+
+
+def grappes_slice(session: Session, run: SolverRun, offset: int, limit: int) -> list[Grappe]:
+    """The run's grappes by number from ``offset``, at most ``limit`` (a page of them)."""
+    return list(
+        session.scalars(
+            select(Grappe)
+            .where(Grappe.run_id == run.id)
+            .order_by(Grappe.number)
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+
+
+def grappe_totals(session: Session, run: SolverRun) -> tuple[int, float]:
+    """How many grappes the run has and their total km (one aggregate query)."""
+    count, total_km = session.execute(
+        select(func.count(Grappe.id), func.coalesce(func.sum(Grappe.total_km), 0.0)).where(
+            Grappe.run_id == run.id
+        )
+    ).one()
+    return int(count), float(total_km)
 
 
 def grappe_view(session: Session, grappe: Grappe, scale: Scale | None = None) -> GrappeView:

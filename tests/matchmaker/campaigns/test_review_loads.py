@@ -8,13 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
+from sqlalchemy.orm import Session
+from wtforms.widgets import Select
 
 from matchmaker.campaigns import run_views
+from matchmaker.campaigns.forms import AdjustForm, LongSelect, choices
 from matchmaker.extensions import db
+from matchmaker.models import Grappe
 from tests.helpers import CsrfClient, login
-from tests.support.desk import Desk
+from tests.support.desk import Desk, make_grappe
 
 
 @contextmanager
@@ -30,6 +34,21 @@ def statements(app: Flask) -> Iterator[list[tuple[str, object]]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def loaded(model: type) -> Iterator[list[object]]:
+    """The ``model`` instances the ORM builds from rows meanwhile."""
+    seen: list[object] = []
+
+    def record(target, _context) -> None:  # type: ignore[no-untyped-def]
+        seen.append(target)
+
+    event.listen(model, "load", record)
+    try:
+        yield seen
+    finally:
+        event.remove(model, "load", record)
 
 
 def one_by_one(seen: list[tuple[str, object]]) -> int:
@@ -78,3 +97,54 @@ def test_the_grappe_page_builds_one_view(app: Flask, client: CsrfClient, desk: D
     assert response.status_code == 200
     assert one_by_one(seen) == 0
     assert members_viewed(seen) == len(second.members) == 15
+
+
+def add_grappes(session: Session, desk: Desk, count: int) -> None:
+    """``count`` more grappes of two of the desk's ESSMS each, numbered after its own."""
+    pairs = [m.establishment for m in desk.alpha.members]
+    for index in range(count):
+        first, second = pairs[index % 8], pairs[8 + index % 8]
+        make_grappe(session, desk.run, 3 + index, "Alpha Santé", [first, second])
+    session.commit()
+    session.expire_all()
+
+
+def test_the_run_page_sends_as_many_queries_however_many_grappes_the_run_has(
+    app: Flask, client: CsrfClient, desk: Desk, db_session: Session
+) -> None:
+    login(client, desk.owner)
+    base = f"/console/campagnes/{desk.campaign.id}/calculs/{desk.run.id}"
+    client.get(base)  # warms the login and the app's caches
+    db_session.expire_all()
+    with statements(app) as seen:
+        small = client.get(base).get_data(as_text=True)
+    assert "n° 2</a>" in small and "Calcul n°" in small
+    add_grappes(db_session, desk, 60)
+    with statements(app) as big, loaded(Grappe) as grappes:
+        page = client.get(base).get_data(as_text=True)
+    # Only the shown page's grappes become ORM objects (the rest are light rows).
+    assert len(grappes) <= 25
+    # The first page shows 25 grappes, the adjust form lists all 62.
+    assert "n° 25</a>" in page and "n° 26</a>" not in page
+    assert "n° 62 — Alpha Santé" in page
+    assert "<dt>Grappes</dt><dd>62</dd>" in page
+    assert one_by_one(big) == 0
+    assert len(big) == len(seen), [statement for statement, _ in big]
+    with statements(app) as last:
+        page = client.get(f"{base}?page=3").get_data(as_text=True)
+    assert "n° 62</a>" in page and "n° 50</a>" not in page
+    assert len(last) <= len(seen)
+
+
+def test_the_adjust_forms_grappe_list_is_wtforms_select_html(app: Flask) -> None:
+    """The run page's long grappe list is written directly, as WTForms' own select would."""
+    pairs = [("", "—"), ("7", "n° 7 — Alpha & « Santé »"), ("8", 'n° 8 — <b>"Beta"</b>')]
+    with app.test_request_context("/", method="POST", data={"grappe_id": "8"}):
+        form = AdjustForm(meta={"csrf": False})
+        form.grappe_id.choices = choices(pairs)
+        form.grappe_id.process(form.meta.wrap_formdata(form, request.form))
+        fast = str(form.grappe_id())
+        assert isinstance(form.grappe_id.widget, LongSelect)
+        assert fast == str(Select()(form.grappe_id))
+    assert '<option selected value="8">n° 8 — &lt;b&gt;&#34;Beta&#34;&lt;/b&gt;</option>' in fast
+    assert "Alpha &amp; « Santé »" in fast
