@@ -77,6 +77,7 @@ from matchmaker.grappes.params import params_of  # noqa: E402
 from matchmaker.imports.declarations import import_declarations  # noqa: E402
 from matchmaker.imports.editors import import_editors  # noqa: E402
 from matchmaker.imports.finess import import_finess  # noqa: E402
+from matchmaker.imports.synthetic_declarations import open_essms  # noqa: E402
 from matchmaker.models import (  # noqa: E402
     Declaration,
     Editor,
@@ -161,7 +162,7 @@ def build(url: str, work: Path, size: int, declarations: int, seed: int) -> Worl
             )
         )
         written = write_demo_declarations(
-            session,
+            open_essms(session, campaign.name),
             campaign.name,
             work / "declarations.csv",
             seed=seed,
