@@ -106,16 +106,23 @@ def _count(world: World) -> int:
         return session.scalar(select(func.count()).select_from(Declaration)) or 0
 
 
-def test_two_imports_into_one_campaign_are_serialised(world: World) -> None:
-    first, second = Outcome(), Outcome()
+def _holding_import(world: World, outcome: Outcome) -> tuple[threading.Thread, threading.Event]:
+    """Start importing « Alpha Santé » for every ESSMS and return once its transaction holds
+    the campaign's lock (left open until the returned event is set)."""
     locked, release = threading.Event(), threading.Event()
     one = threading.Thread(
         target=_import,
-        args=(world, _file(world, "alpha.csv", "Alpha Santé"), first),
+        args=(world, _file(world, "alpha.csv", "Alpha Santé"), outcome),
         kwargs={"locked": locked, "release": release},
     )
     one.start()
-    assert locked.wait(timeout=120) and first.error is None, first.error
+    assert locked.wait(timeout=120) and outcome.error is None, outcome.error
+    return one, release
+
+
+def test_two_imports_into_one_campaign_are_serialised(world: World) -> None:
+    first, second = Outcome(), Outcome()
+    one, release = _holding_import(world, first)
     # The first import holds its transaction open: the second starts now.
     two = threading.Thread(
         target=_import, args=(world, _file(world, "beta.csv", "Beta Soft"), second)
@@ -152,15 +159,8 @@ def test_two_imports_into_one_campaign_are_serialised(world: World) -> None:
 def test_a_dry_run_takes_no_lock(world: World) -> None:
     """A preview writes nothing: it runs while an import holds the campaign."""
     first, preview = Outcome(), Outcome()
-    locked, release = threading.Event(), threading.Event()
-    one = threading.Thread(
-        target=_import,
-        args=(world, _file(world, "alpha.csv", "Alpha Santé"), first),
-        kwargs={"locked": locked, "release": release},
-    )
-    one.start()
+    one, release = _holding_import(world, first)
     try:
-        assert locked.wait(timeout=120) and first.error is None
         with Session(world.engine) as session:
             campaign = session.get(Campaign, world.campaign_id)
             assert campaign is not None
@@ -181,14 +181,7 @@ def test_a_form_saved_during_an_import_waits_for_it_on_postgresql(world: World) 
     if world.engine.dialect.name != "postgresql":
         pytest.skip("SQLite's single writer serialises them already")
     first = Outcome()
-    locked, release = threading.Event(), threading.Event()
-    one = threading.Thread(
-        target=_import,
-        args=(world, _file(world, "alpha.csv", "Alpha Santé"), first),
-        kwargs={"locked": locked, "release": release},
-    )
-    one.start()
-    assert locked.wait(timeout=120) and first.error is None, first.error
+    one, release = _holding_import(world, first)
     form = Outcome()
 
     def save() -> None:
