@@ -20,8 +20,6 @@ if TYPE_CHECKING:  # openpyxl and Flask are imported by the functions that use t
     from flask import Response
     from openpyxl import Workbook
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def new_workbook() -> Workbook:
     """An empty write-only workbook: add its sheets with :func:`write_sheet`."""
@@ -105,7 +103,7 @@ BLOCK_SIZE = 64 * 1024
 def send(book: Workbook, filename: str) -> Response:
     """A download of ``book``: saved to an anonymous temporary file, sent in blocks of
     ``BLOCK_SIZE`` and closed (so deleted) once sent; never held whole in memory."""
-    from flask import Response
+    from matchmaker.downloads import XLSX_MIMETYPE, attachment
 
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _blocks once sent)
     try:
@@ -115,11 +113,9 @@ def send(book: Workbook, filename: str) -> Response:
     except BaseException:
         handle.close()
         raise
-    response = Response(_blocks(handle), mimetype=XLSX_MIMETYPE)
+    response = attachment(_blocks(handle), filename, XLSX_MIMETYPE)
     response.call_on_close(handle.close)  # also when the download stops before its end
     response.headers["Content-Length"] = str(size)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -20,8 +20,6 @@ from matchmaker.ars.whatif import NO_EDITOR, WhatIf, scope_label
 if TYPE_CHECKING:  # openpyxl is imported by matchmaker.xlsx when a workbook is written
     from openpyxl import Workbook
 
-CSV_MIMETYPE = "text/csv; charset=utf-8"
-
 TALLY_HEADERS = (
     "ESSMS éligibles",
     "Embarqués ESMS numérique",

@@ -4,12 +4,10 @@ log and what-if simulations. ARS users see their own region; administrators choo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -39,6 +37,7 @@ from matchmaker.ars.dashboard import (
 from matchmaker.ars.forms import ContactForm, FilterForm, WhatIfForm, champ_weights_form
 from matchmaker.ars.services import check_department, desk_region
 from matchmaker.auth.decorators import roles_required
+from matchmaker.downloads import CSV_MIMETYPE, attachment
 from matchmaker.extensions import current_rules, db
 from matchmaker.maps import in_bbox, parse_bbox
 from matchmaker.models import Role, SolverRun
@@ -79,14 +78,6 @@ def _context(region: str, **values: Any) -> dict[str, Any]:
         "centre_colour": ars_maps.CENTRE_COLOUR,
         **values,
     }
-
-
-def _download(data: bytes | Iterator[bytes], mimetype: str, filename: str) -> Response:
-    """A file to save (``data``: bytes, or the pieces of a streamed response)."""
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 # --- dashboard --------------------------------------------------------------------------
@@ -235,10 +226,8 @@ def targets_export(fmt: str) -> ResponseReturnValue:
     _form, filters = _filters(region)
     selected = priorities.filtered(_scored_targets(region), filters)
     if fmt == "csv":
-        return _download(
-            exports.targets_csv_chunks(selected),
-            exports.CSV_MIMETYPE,
-            f"non-embarques-{region}.csv",
+        return attachment(
+            exports.targets_csv_chunks(selected), f"non-embarques-{region}.csv", CSV_MIMETYPE
         )
     return xlsx.send(exports.targets_xlsx(selected), f"non-embarques-{region}.xlsx")
 

@@ -4,10 +4,9 @@ access check (the one place), sending a file. A service's refusal reaches HTTP t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from matchmaker.campaigns import runs, services
@@ -69,13 +68,6 @@ def render_campaign_page(template: str, campaign: Campaign, **context: Any) -> s
         action_form=ActionForm(),
         **context,
     )
-
-
-def download(data: bytes | Iterator[bytes], name: str, mimetype: str) -> Response:
-    """A file to save (``data``: bytes, or pieces of a streamed response)."""
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 def _job_payload(job: Job | None) -> dict[str, Any] | None:

@@ -17,8 +17,6 @@ from matchmaker.vocabulary import GrappeStatus
 if TYPE_CHECKING:  # openpyxl is imported by the functions that write a workbook
     from openpyxl import Workbook
 
-CSV_MIMETYPE = "text/csv; charset=utf-8"
-
 #: Columns of the « liste des structures engagées ».
 ENGAGED_COLUMNS = (
     "FINESS ET",

@@ -27,13 +27,13 @@ from matchmaker.campaigns.blueprint import (
     MANAGERS,
     READERS,
     bp,
-    download,
     load_campaign,
     load_grappe,
     load_run,
     render_campaign_page,
 )
 from matchmaker.campaigns.forms import ActionForm, AdjustForm, RunForm, choices
+from matchmaker.downloads import CSV_MIMETYPE, attachment
 from matchmaker.errors import back_to
 from matchmaker.extensions import db
 from matchmaker.grappes import freshness, read_model
@@ -368,7 +368,7 @@ def export_run(campaign_id: int, run_id: int, fmt: str) -> ResponseReturnValue:
     if fmt == "csv":
         # Streamed: the views are built a few grappes at a time while the file is sent.
         chunks = exports.run_csv_chunks(_views_in_batches(run), _left_out_lazily(run))
-        return download(stream_with_context(chunks), f"{name}.csv", exports.CSV_MIMETYPE)
+        return attachment(stream_with_context(chunks), f"{name}.csv", CSV_MIMETYPE)
     if fmt == "xlsx":
         # Write-only workbook filled a few grappes at a time, sent from a temporary file.
         book = exports.run_xlsx(_views_in_batches(run), _left_out_lazily(run))
@@ -388,5 +388,5 @@ def export_grappe(campaign_id: int, grappe_id: int, fmt: str) -> ResponseReturnV
     if fmt == "xlsx":
         return xlsx.send(dossier.engaged_structures_xlsx(db.session, view), f"{name}.xlsx")
     if fmt == "csv":
-        return download(exports.grappe_csv(view), f"{name}.csv", exports.CSV_MIMETYPE)
+        return attachment(exports.grappe_csv(view), f"{name}.csv", CSV_MIMETYPE)
     abort(404)

@@ -19,12 +19,12 @@ from matchmaker.campaigns.blueprint import (
     MANAGERS,
     READERS,
     bp,
-    download,
     load_campaign,
     load_upload,
     render_campaign_page,
 )
 from matchmaker.campaigns.forms import ActionForm, CampaignForm, RunForm, UploadForm
+from matchmaker.downloads import CSV_MIMETYPE, attachment
 from matchmaker.errors import back_to
 from matchmaker.extensions import current_rules, db
 from matchmaker.models import Campaign, Role
@@ -201,10 +201,10 @@ def upload_errors(campaign_id: int, upload_id: int) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id)
     item = load_upload(campaign, upload_id)
     rows = (item.preview or {}).get("errors", [])
-    return download(
+    return attachment(
         exports.errors_csv(rows, ERROR_COLUMNS),
         f"erreurs-fichier-{item.id}.csv",
-        exports.CSV_MIMETYPE,
+        CSV_MIMETYPE,
     )
 
 

@@ -18,6 +18,8 @@ def download(client: CsrfClient, url: str, suffix: str) -> bytes:
     response = client.get(url)
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].endswith(f'.{suffix}"')
+    # the files hold contacts' personal data: no browser or proxy cache keeps a copy
+    assert response.headers["Cache-Control"] == "no-store"
     return response.get_data()
 
 
