@@ -7,6 +7,9 @@
   (map tiles) and ``data:``; nothing may frame the
   site (``frame-ancestors 'none'``, and ``X-Frame-Options: DENY`` for older browsers).
 - ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: strict-origin-when-cross-origin``.
+- ``Cache-Control: no-store`` (and ``Vary: Cookie``) on every response to a logged-in user
+  but static files: those pages show contacts and declarations, and after « Se
+  déconnecter » on a shared computer the browser's « Précédent » must not show them again.
 - ``Strict-Transport-Security`` on responses served over HTTPS (directly or behind a proxy
   sending ``X-Forwarded-Proto: https``). Redirecting http to https is the reverse proxy's
   job (see README « Sécurité »); the session cookie's ``Secure`` flag follows the
@@ -17,7 +20,8 @@ Talisman binds one app per instance, so each app built by ``create_app`` gets it
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, request
+from flask_login import current_user
 from flask_talisman import Talisman
 
 SELF = "'self'"
@@ -56,4 +60,13 @@ def init_app(app: Flask) -> Talisman:
         x_content_type_options=True,
     )
     app.extensions["grappes.talisman"] = talisman
+    app.after_request(_no_store_when_logged_in)
     return talisman
+
+
+def _no_store_when_logged_in(response: Response) -> Response:
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return response
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("Cookie")
+    return response

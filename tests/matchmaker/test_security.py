@@ -64,3 +64,25 @@ def test_no_template_has_an_inline_script_without_nonce() -> None:
         r"\son[a-z]+=\"",
         "".join(p.read_text(encoding="utf-8") for p in (ROOT / "templates").rglob("*.html")),
     ), "inline event handlers are blocked by the CSP"
+
+
+def test_pages_seen_while_logged_in_are_never_kept_in_a_cache(
+    client: CsrfClient, auth: Auth, world: World
+) -> None:
+    """A logged-in page shows contacts and declarations: after « Se déconnecter » on a shared
+    computer, « Précédent » must not show it again from the browser's cache."""
+    auth.login(Role.OG)
+    for url in ("/", f"/essms/{world.essms_a[0].finess_et}/voisins"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-store", url
+        assert "Cookie" in response.headers.get("Vary", ""), url
+    static = client.get("/static/js/maps.js")
+    assert static.status_code == 200
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+    static.close()
+
+
+def test_public_pages_stay_cacheable_for_anonymous_visitors(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert "no-store" not in response.headers.get("Cache-Control", "")
