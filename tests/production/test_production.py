@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +33,7 @@ from sqlalchemy.orm import Session
 from importers.synthetic import generate
 from matchmaker.models import Establishment, Grappe, GrappeMember, SolverRun
 from tests.helpers import ROOT
+from tests.support.processes import Started, free_port
 
 pytestmark = pytest.mark.production
 
@@ -99,13 +98,8 @@ def databases() -> Iterator[Databases]:
 # --- processes ---------------------------------------------------------------------------
 
 
-@dataclass
-class Topology:
+class Topology(Started):
     """The environment of docs/deploy.md § 2 and the processes started with it."""
-
-    env: dict[str, str]
-    logs: Path
-    processes: list[tuple[subprocess.Popen[bytes], Path]] = field(default_factory=list)
 
     def grappes(self, *args: str, stdin: str | None = None, **env: str) -> str:
         """``grappes ARGS`` as the guide runs it; its output."""
@@ -123,24 +117,10 @@ class Topology:
         )
         return completed.stdout
 
-    def start(self, name: str, command: list[str], **env: str) -> subprocess.Popen[bytes]:
-        log = self.logs / f"{name}.log"
-        with log.open("wb") as handle:
-            process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env={**self.env, **env},
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.processes.append((process, log))
-        return process
-
     def gunicorn(self, name: str, **env: str) -> str:
         """gunicorn with the guide's configuration, 2 workers on a free port; its URL once
         ``/sante`` answers 200."""
-        port = _free_port()
+        port = free_port()
         process = self.start(
             name,
             [
@@ -156,38 +136,8 @@ class Topology:
             **env,
         )
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert process.poll() is None, self.tail(name)
-            try:
-                if requests.get(f"{url}/sante", timeout=15).status_code == 200:
-                    return url
-            except (requests.ConnectionError, requests.Timeout):
-                pass  # still booting
-            time.sleep(0.3)
-        raise AssertionError(f"gunicorn never became ready\n{self.tail(name)}")
-
-    def tail(self, name: str, lines: int = 40) -> str:
-        text = (self.logs / f"{name}.log").read_text(encoding="utf-8", errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop_all(self) -> None:
-        """Stop the processes this test started (their own process groups), gently."""
-        for process, _log in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process, _log in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+        self.wait_ready(name, process, f"{url}/sante", 90)
+        return url
 
 
 @pytest.fixture

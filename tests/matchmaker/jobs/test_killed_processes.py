@@ -14,13 +14,11 @@ import html
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +41,17 @@ from tests.helpers import PASSWORD, ROOT, CsrfClient, login
 from tests.support import sample_jobs
 from tests.support.desk import Desk, build_desk
 from tests.support.jobs import MakeApp
+from tests.support.processes import (
+    Started,
+    answers,
+    armed,
+    free_port,
+    is_alive,
+    parent_of,
+    solver_workers,
+    wait_for,
+)
 from tests.support.processes import alive as solver_alive
-from tests.support.processes import armed, solver_workers
 
 BIN = Path(sys.executable).parent
 REDIS_URL = os.environ.get("GRAPPES_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -75,26 +82,8 @@ WAIT_S = 120
 # --- processes ---------------------------------------------------------------------------
 
 
-@dataclass
-class Processes:
-    """Processes started by a test, each in its own session, stopped at the end."""
-
-    env: dict[str, str]
-    logs: Path
-    started: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-    def start(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
-        with (self.logs / f"{name}.log").open("ab") as log:
-            process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.started.append(process)
-        return process
+class Processes(Started):
+    """The test's processes: the real worker and server of the jobs' tests."""
 
     def worker(self, name: str = "worker") -> subprocess.Popen[bytes]:
         """The real ``grappes worker`` (with the test job kinds registered)."""
@@ -102,7 +91,7 @@ class Processes:
 
     def server(self, name: str = "server") -> tuple[subprocess.Popen[bytes], str]:
         """gunicorn serving the app (thread backend), one worker; its URL once it answers."""
-        port = _free_port()
+        port = free_port()
         process = self.start(
             name,
             [
@@ -117,70 +106,8 @@ class Processes:
             ],
         )
         url = f"http://127.0.0.1:{port}"
-        wait_for(
-            lambda: process.poll() is None and _answers(f"{url}/sante"),
-            60,
-            lambda: f"gunicorn never answered\n{self.tail(name)}",
-        )
+        self.wait_ready(name, process, f"{url}/sante", 60)
         return process, url
-
-    def tail(self, name: str) -> str:
-        path = self.logs / f"{name}.log"
-        text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
-        return "\n".join(text.splitlines()[-40:])
-
-    def stop_all(self) -> None:
-        for process in self.started:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.started:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
-
-
-def parent_of(pid: int) -> int:
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        return int(stat.read().rsplit(")", 1)[1].split()[1])
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def wait_for(
-    condition: Callable[[], bool], timeout: float, why: Callable[[], str] | str = ""
-) -> float:
-    """Poll ``condition`` every 50 ms; the seconds it took (fails after ``timeout``)."""
-    start = time.monotonic()
-    while not condition():
-        if time.monotonic() - start > timeout:
-            raise AssertionError(why() if callable(why) else why)
-        time.sleep(0.05)
-    return time.monotonic() - start
 
 
 # --- fixtures ----------------------------------------------------------------------------
@@ -413,7 +340,7 @@ def test_a_worker_killed_with_its_horse_fails_the_upload_when_a_worker_restarts(
     os.kill(worker.pid, signal.SIGKILL)
     os.kill(horse, signal.SIGKILL)
     worker.wait(timeout=10)
-    wait_for(lambda: not alive(horse), 10, "the work horse survived SIGKILL")
+    wait_for(lambda: not is_alive(horse), 10, "the work horse survived SIGKILL")
     # A supervisor restarts the worker at once (long before any 120 s).
     processes.worker("worker-2")
     took = console.wait_ended(job_id, 30 + BOUND_S + SLACK_S)  # the restart's boot included
@@ -478,7 +405,7 @@ def test_a_job_that_ignores_its_cancellation_has_its_work_horse_killed(
         processes.tail("worker"),
     )
     horse = console.job(job_id).worker_pid
-    assert horse is not None and alive(horse)
+    assert horse is not None and is_alive(horse)
 
     with console.app.app_context():
         job = db.session.get(Job, job_id)
@@ -488,7 +415,7 @@ def test_a_job_that_ignores_its_cancellation_has_its_work_horse_killed(
     took = console.wait_ended(job_id, CANCEL_GRACE_S + SWEEP_INTERVAL_S + SLACK_S)
 
     assert console.job(job_id).status == "cancelled"
-    wait_for(lambda: not alive(horse), 10, "the work horse still runs")
+    wait_for(lambda: not is_alive(horse), 10, "the work horse still runs")
     assert worker.poll() is None
     with console.app.app_context():
         assert sample_jobs.written_by(db.session, job_id) == []
@@ -525,7 +452,7 @@ def test_a_killed_server_fails_its_import_when_it_restarts_and_the_import_can_be
 
     os.killpg(server.pid, signal.SIGKILL)  # gunicorn's master and its worker
     server.wait(timeout=10)
-    wait_for(lambda: not alive(running.worker_pid or 0), 10, "gunicorn's worker survived")
+    wait_for(lambda: not is_alive(running.worker_pid or 0), 10, "gunicorn's worker survived")
     assert console.job(job_id).status == "running"  # nobody left to notice, yet
 
     _server, url = processes.server("server-2")
@@ -626,7 +553,7 @@ def test_a_server_worker_killed_while_it_solves_leaves_no_solver_process(
         5,
         lambda: f"solver workers outlived the server's worker: {solver_alive(workers)}",
     )
-    wait_for(lambda: _answers(f"{url}/sante"), 60, lambda: processes.tail("server"))
+    wait_for(lambda: answers(f"{url}/sante"), 60, lambda: processes.tail("server"))
     console.wait_ended(job_id, BOUND_S + SLACK_S)
     job = console.job(job_id)
     assert job.status == "failed" and job.error is not None and "interrompue" in job.error
