@@ -9,28 +9,27 @@ from datetime import date
 from playwright.sync_api import Page
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from importers.editor_names import normalise_name
-from matchmaker.auth import services as auth_services
 from matchmaker.models import (
-    ApprovalStatus,
     Campaign,
-    Editor,
     Embarkation,
-    Establishment,
     Grappe,
     GrappeMember,
-    Organisation,
     Role,
     Solution,
     SolverRun,
-    User,
 )
-from matchmaker.models.base import utcnow
 from matchmaker.models.campaigns import CampaignOwner
+from tests.factories import (
+    make_campaign,
+    make_editor,
+    make_establishment,
+    make_organisation,
+    make_user,
+)
+from tests.helpers import PASSWORD
 
-PASSWORD = "un-mot-de-passe-solide"
 EMAIL = "directrice@alpha.fr"
 COLLECTIF_EMAIL = "collectif@bretagne.fr"
 
@@ -44,45 +43,34 @@ ESSMS = [
 
 
 def seed(session: Session) -> None:
-    session.add_all(
-        [
-            Organisation(
-                finess_ej="350000001",
-                name="ASSOCIATION ALPHA",
-                email_domain="alpha.fr",
-                siret="12345678900011",
-                essms_count=2,
-            ),
-            Organisation(finess_ej="350000002", name="ASSOCIATION BETA", essms_count=2),
-        ]
+    alpha = make_organisation(
+        session,
+        "350000001",
+        name="ASSOCIATION ALPHA",
+        email_domain="alpha.fr",
+        siret="12345678900011",
     )
-    session.flush()
+    beta = make_organisation(session, "350000002", name="ASSOCIATION BETA")
+    organisations = {og.finess_ej: og for og in (alpha, beta)}
     for finess_et, finess_ej, name, commune, lat, lon in ESSMS:
-        session.add(
-            Establishment(
-                finess_et=finess_et,
-                finess_ej=finess_ej,
-                short_name=name,
-                long_name=name,
-                commune=commune,
-                department="35",
-                region="53",
-                latitude=lat,
-                longitude=lon,
-                champ="PA",
-                is_essms=True,
-                is_open=True,
-            )
+        make_establishment(
+            session,
+            organisations[finess_ej],
+            finess_et=finess_et,
+            short_name=name,
+            long_name=name,
+            commune=commune,
+            department="35",
+            region="53",
+            latitude=lat,
+            longitude=lon,
+            category_code=None,
         )
-    editor = Editor(name="Acme Santé", key=normalise_name("Acme Santé"))
-    session.add(editor)
-    session.flush()
+    editor = make_editor(session, "Acme Santé", key=normalise_name("Acme Santé"))
     session.add(
         Solution(editor_id=editor.id, name="Acme DUI", key="acme dui", reference_segur=True)
     )
-    session.add(
-        Campaign(name="Bretagne 2026", region="53", status="open", closes_on=date(2099, 12, 31))
-    )
+    make_campaign(session, "Bretagne 2026", region="53", closes_on=date(2099, 12, 31))
     session.commit()
 
 
@@ -91,16 +79,7 @@ def store_run(session: Session) -> tuple[int, int, int]:
     console stores after a solve), and the collectif user who runs the campaign."""
     campaign = session.scalar(select(Campaign))
     assert campaign is not None
-    collectif = User(
-        email=COLLECTIF_EMAIL,
-        role=Role.COLLECTIF,
-        region="53",
-        password_hash=generate_password_hash(PASSWORD),
-        email_confirmed_at=utcnow(),
-        approval_status=ApprovalStatus.APPROVED,
-    )
-    session.add(collectif)
-    session.flush()
+    collectif = make_user(session, Role.COLLECTIF, email=COLLECTIF_EMAIL, region="53")
     session.add(CampaignOwner(campaign_id=campaign.id, user_id=collectif.id))
     run = SolverRun(
         campaign_id=campaign.id,
@@ -146,31 +125,24 @@ ARS_EMAIL = "bureau@ars-occitanie.fr"
 
 def seed_ars(session: Session) -> None:
     """Occitanie: 5 ESSMS near Foix (09), 2 of them embarked; 1 in Toulouse (31)."""
-    session.add(Organisation(finess_ej="090000001", name="ASSOCIATION ARIEGE", essms_count=6))
-    session.flush()
+    ariege = make_organisation(session, "090000001", name="ASSOCIATION ARIEGE")
     places = [(f"09000010{i}", "09", 42.96 + i * 0.001, 1.60) for i in range(1, 6)]
     places.append(("310000101", "31", 43.60, 1.44))
     for finess_et, department, latitude, longitude in places:
-        session.add(
-            Establishment(
-                finess_et=finess_et,
-                finess_ej="090000001",
-                short_name=f"EHPAD {finess_et}",
-                department=department,
-                region="76",
-                latitude=latitude,
-                longitude=longitude,
-                champ="PA",
-                is_essms=True,
-                is_open=True,
-                commune="FOIX",
-                phone="0561000000",
-            )
+        make_establishment(
+            session,
+            ariege,
+            finess_et=finess_et,
+            short_name=f"EHPAD {finess_et}",
+            department=department,
+            region="76",
+            latitude=latitude,
+            longitude=longitude,
+            category_code=None,
+            commune="FOIX",
+            phone="0561000000",
         )
-    session.flush()
     session.add(Embarkation(finess_et="090000101", scheme="esms_numerique"))
     session.add(Embarkation(finess_et="090000102", scheme="sons"))
-    auth_services.create_user(
-        session, email=ARS_EMAIL, password=PASSWORD, role=Role.ARS, region="76"
-    )
+    make_user(session, Role.ARS, email=ARS_EMAIL, region="76")
     session.commit()
