@@ -72,6 +72,10 @@ ASSEMBLY_S_PER_ESSMS = 4e-4
 WALL_GUARD_FACTOR = 3.0
 #: Nearest grappes looked at when inserting a block left out.
 INSERT_LOOKUP = 60
+#: Blocks near a seed whose members may head the grappe it regroups (`_gather`).
+REGROUP_CENTRES = 8
+#: …among its `REGROUP_LOCAL_SIZES` × max_size nearest blocks.
+REGROUP_LOCAL_SIZES = 3
 #: Seconds added to every wall-time guard (machine load must not change a seeded result).
 WALL_GUARD_SLACK_S = 5.0
 #: Seconds between two progress reports while sub-problems run (a cancel raised by the
@@ -586,12 +590,11 @@ def _insert_left_out(state: _State, deadline: Deadline) -> None:
 def _regroup_left_out(state: _State, deadline: Deadline) -> None:
     """Blocks still left out form new grappes among themselves (coverage first).
 
-    For each editor, a seed block bound to it (west-most first) gathers the closest blocks
-    still left out that may join its grappe (bound to that editor, or flexible) until the
-    minimum size is reached, within the maximum size, the distance limit, the reduced
-    minimum rule (a Corsica/overseas centre takes only such ESSMS) and apart locks; then
-    flexible blocks alone do the same for open grappes when they are allowed. A seed that
-    cannot reach the minimum is skipped.
+    For each editor, a seed block bound to it (west-most first) forms the cheapest grappe it
+    can with blocks still left out that may join it (bound to that editor, or flexible),
+    centred on a member of the seed or of a nearby block, an ESSMS without DUI included
+    (`_gather`); then flexible blocks alone do the same for open grappes when they are
+    allowed. A seed that cannot reach the minimum is skipped.
     """
     prep = state.prep
     params = prep.params
@@ -626,42 +629,77 @@ def _regroup_left_out(state: _State, deadline: Deadline) -> None:
                 b for b in (seeds if editor is None else seeds + flexible) if b.index not in taken
             ]
             seed = min(open_seeds, key=lambda b: (prep.points[b.members[0], 1], b.index))
-            # the centre: the seed's member closest to its farthest fellow member; the seed
-            # itself must respect the distance limit (an OG block may be spread out)
-            inner = geo.pairwise_km(prep.points[seed.members], prep.points[seed.members])
-            centre = seed.members[int(np.argmin(inner.max(axis=0)))]
-            if params.max_distance_km is not None and inner.max(axis=0).min() > (
-                params.max_distance_km
-            ):
-                failed.add(seed.index)
-                continue
-            minimum = params.min_size_overseas if prep.reduced[centre] else params.min_size
+            minimum = min(params.min_size, params.min_size_overseas)
             if sum(b.weight for b in pool) < minimum:
                 break
+            grappe = _gather(prep, seed, pool, apart)
+            if grappe is None:
+                failed.add(seed.index)
+                continue
+            centre, take = grappe
+            # the round's editor, also when the centre is an ESSMS without DUI
+            key = (editor if editor is not None else centre_editor(prep, centre), centre)
+            for b in take:
+                state.block_grappe[b.index] = key
+                taken.add(b.index)
+
+
+def _gather(
+    prep: Prepared, seed: Block, pool: list[Block], apart: dict[int, set[int]]
+) -> tuple[int, list[Block]] | None:
+    """The cheapest grappe of `seed` and blocks of `pool` reaching the minimum size: its
+    centre and blocks, None if none does.
+
+    The centre is any member of the seed or of the `REGROUP_CENTRES` pool blocks nearest to
+    it (an ESSMS without DUI may head a grappe of the seed's editor); around each, the
+    closest blocks join until the minimum is reached, within the maximum size, the distance
+    limit, the reduced minimum rule (a Corsica/overseas centre takes only such ESSMS) and
+    apart locks.
+    """
+    params = prep.params
+    max_d = params.max_distance_km
+    to_seed = _block_distances(prep, pool, seed.members[0])
+    nearest = sorted(range(len(pool)), key=lambda j: (float(to_seed[j].min()), pool[j].index))
+    # a grappe is at most max_size ESSMS: its blocks are among the seed's nearest ones
+    pool = [seed] + [pool[j] for j in nearest[: REGROUP_LOCAL_SIZES * params.max_size]]
+    pool = list({b.index: b for b in pool}.values())
+    heads = [seed] + [b for b in pool[1 : REGROUP_CENTRES + 1]]
+    best: tuple[int, int, list[Block]] | None = None
+    for head in heads:
+        for centre in head.members:
+            minimum = params.min_size_overseas if prep.reduced[centre] else params.min_size
             d = _block_distances(prep, pool, centre)
-            order = sorted(range(len(pool)), key=lambda j: (float(d[j].max()), pool[j].index))
-            take, total, banned = [seed], seed.weight, set(apart_members(seed, apart))
-            for j in order:
-                b = pool[j]
-                if b is seed or total + b.weight > params.max_size:
-                    continue
-                if prep.reduced[centre] and not b.reduced:
-                    continue
-                if params.max_distance_km is not None and d[j].max() > params.max_distance_km:
-                    continue
-                if banned & set(b.members):
+            reach = {pool[j].index: float(d[j].max()) for j in range(len(pool))}
+            cost = {pool[j].index: int(np.rint(d[j] * 10).sum()) for j in range(len(pool))}
+            take: list[Block] = []
+            total, banned = 0, set[int]()
+            order = [seed] if head is seed else [seed, head]
+            order += sorted(
+                (b for b in pool if b is not seed and b is not head),
+                key=lambda b: (reach[b.index], b.index),
+            )
+            for position, b in enumerate(order):
+                fits = (
+                    total + b.weight <= params.max_size
+                    and not (prep.reduced[centre] and not b.reduced)
+                    and (max_d is None or reach[b.index] <= max_d)
+                    and not banned & set(b.members)
+                )
+                if not fits:
+                    if position < (1 if head is seed else 2):
+                        break  # the seed and the centre's block must be in
                     continue
                 take.append(b)
                 total += b.weight
                 banned |= apart_members(b, apart)
                 if total >= minimum:
                     break
-            if total < minimum:
-                failed.add(seed.index)
+            if total < minimum or len(take) < (1 if head is seed else 2):
                 continue
-            for b in take:
-                state.block_grappe[b.index] = (centre_editor(prep, centre), centre)
-                taken.add(b.index)
+            spent = sum(cost[b.index] for b in take)
+            if best is None or spent < best[0]:
+                best = (spent, centre, take)
+    return None if best is None else (best[1], best[2])
 
 
 def apart_members(block: Block, apart: dict[int, set[int]]) -> set[int]:

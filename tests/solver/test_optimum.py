@@ -53,14 +53,21 @@ def random_candidates(rng: random.Random, n: int) -> list[Candidate]:
 
 
 def brute_force(cands: list[Candidate], params: SolveParams) -> int:
-    """Minimum objective over every partition of the candidates into grappes / left out."""
+    """Minimum objective over every partition of the candidates into grappes / left out,
+    under the solver's rules: an OG's ESSMS of one editor (and the ESSMS without DUI that
+    follow them) stay together, one editor per grappe (ESSMS without DUI of no such OG take
+    any), sizes, distance limit, the centre being a member."""
     prep = prepare(cands, params, ())
     n = len(cands)
     best = None
     labels = [0] * n
+    editor_of: list[str | None] = [None] * n
+    for block in prep.blocks:
+        for i in block.members:
+            editor_of[i] = None if block.flexible else block.editor
 
     def cost_of_group(members: list[int]) -> int | None:
-        editors = {prep.bound_editor[i] for i in members} - {None}
+        editors = {editor_of[i] for i in members} - {None}
         if len(editors) > 1 or not params.min_size <= len(members) <= params.max_size:
             return None
         if not editors and not params.allow_open_grappes:
@@ -93,15 +100,8 @@ def brute_force(cands: list[Candidate], params: SolveParams) -> int:
         capable = any(cands[i].willing_carrier or not prep.small_og[i] for i in members)
         return best_centre - (params.carrier_bonus if capable else 0)  # type: ignore[operator]
 
-    def og_ok() -> bool:
-        seen: dict[tuple[str, str | None], int] = {}
-        for i, c in enumerate(cands):
-            key = (c.finess_ej, prep.bound_editor[i])
-            if key[1] is None:
-                continue
-            if seen.setdefault(key, labels[i]) != labels[i]:
-                return False
-        return True
+    def blocks_together() -> bool:
+        return all(len({labels[i] for i in block.members}) == 1 for block in prep.blocks)
 
     def evaluate() -> None:
         nonlocal best
@@ -112,7 +112,7 @@ def brute_force(cands: list[Candidate], params: SolveParams) -> int:
                 total += int(prep.priority[i])
             else:
                 groups.setdefault(lab, []).append(i)
-        if not og_ok():
+        if not blocks_together():
             return
         for members in groups.values():
             cost = cost_of_group(members)
@@ -133,17 +133,63 @@ def brute_force(cands: list[Candidate], params: SolveParams) -> int:
     return best  # type: ignore[return-value]
 
 
-def test_brute_force_optimum_is_found() -> None:
-    """The flexible-editor heuristics may lose optimality; fixed editors must not."""
-    for seed in range(4):
-        rng = random.Random(seed)
-        cands = [
-            replace(c, dui_status="reference_segur", editor=c.editor or "A")
-            for c in random_candidates(rng, 8)
-        ]
-        solution = solve(cands, TINY)
-        assert validate(cands, TINY, (), solution) == []
-        assert objective_of(cands, TINY, solution) == brute_force(cands, TINY), seed
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 8),
+    max_km=st.sampled_from([None, 30.0]),
+)
+def test_the_exact_optimum_is_found_when_every_editor_is_known(
+    seed: int, n: int, max_km: float | None
+) -> None:
+    """Random tiny instances (OG blocks, carriers, distance limit), every ESSMS bound to an
+    editor: the solver's objective is the brute-force optimum."""
+    rng = random.Random(seed)
+    cands = [
+        replace(c, dui_status="reference_segur", editor=c.editor or "A")
+        for c in random_candidates(rng, n)
+    ]
+    params = replace(TINY, max_distance_km=max_km)
+    solution = solve(cands, params)
+    assert validate(cands, params, (), solution) == []
+    assert objective_of(cands, params, solution) == brute_force(cands, params)
+
+
+def test_an_essms_without_dui_may_head_a_grappe_of_bound_essms() -> None:
+    """Three ESSMS bound to editor B are more than 30 km apart, but all within 30 km of an
+    ESSMS without DUI: the only grappe the distance limit allows is centred on it. It used to
+    be missed and all five ESSMS were left out as « trop dispersés »."""
+    flexible = {"dui_status": "aucun", "editor": None}
+    bound = {"dui_status": "reference_segur", "editor": "B"}
+    places = [
+        (46.054, 5.412, bound),
+        (45.317, 4.867, flexible),
+        (46.044, 4.877, bound),
+        (46.035, 5.046, flexible),
+        (46.116, 4.374, bound),
+    ]
+    cands = [
+        Candidate(
+            finess_et=f"69000000{k}",
+            finess_ej=f"69100000{k}",
+            latitude=lat,
+            longitude=lon,
+            department="69",
+            og_size=1,
+            champ="PH",
+            **kind,  # type: ignore[arg-type]
+        )
+        for k, (lat, lon, kind) in enumerate(places)
+    ]
+    params = replace(TINY, max_distance_km=30.0)
+    solution = solve(cands, params)
+    assert validate(cands, params, (), solution) == []
+    assert [sorted(m.finess_et for m in g.members) for g in solution.grappes] == [
+        ["690000000", "690000002", "690000003"]
+    ]
+    assert solution.grappes[0].editor == "B"
+    assert solution.grappes[0].centre == "690000003"
+    assert objective_of(cands, params, solution) == brute_force(cands, params)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
