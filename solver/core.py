@@ -212,14 +212,21 @@ def _hint_from_previous(prep: Prepared, subs: list[Subproblem], previous: Soluti
     """Turn an earlier solution into a hint (block -> centre) where its arcs still exist."""
     if previous is None:
         return
-    centre_of = {m.finess_et: g.centre for g in previous.grappes for m in g.members if not g.frozen}
+    grappe_of = {
+        m.finess_et: (g.centre, g.editor)
+        for g in previous.grappes
+        for m in g.members
+        if not g.frozen
+    }
     for sp in subs:
-        local_centre = {prep.candidates[c].finess_et: j for j, c in enumerate(sp.centres)}
+        local_centre = {
+            (prep.candidates[c].finess_et, sp.centre_editor[j]): j for j, c in enumerate(sp.centres)
+        }
         arcs = {(b, c) for b, c, _ in sp.arcs}
         hint: list[int] = []
         for gb in sp.blocks:
             first = prep.candidates[prep.blocks[gb].members[0]].finess_et
-            c = local_centre.get(centre_of.get(first, ""), -1)
+            c = local_centre.get(grappe_of.get(first, ("", None)), -1)
             hint.append(c if (len(hint), c) in arcs else -1)
         sp.hint = hint
 

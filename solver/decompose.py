@@ -1,12 +1,14 @@
 """Sparse assignment arcs and independent sub-problems.
 
-Every member of a block may be the centre of a grappe; the grappe's editor is the centre
-block's editor (an open grappe, editor to be chosen together, when the centre's block is
-flexible). A block bound to an editor may only join one of its `k_neighbours` nearest centres
-of that editor; a flexible block (no DUI, editor chosen by the model) one of its `k_neighbours`
-nearest centres of any editor plus the `EDITOR_CHOICES` nearest of every editor found near it,
-with `preference_penalty` per member when the centre's editor is not the one it prefers. A
-block may also be the centre of its own grappe. Blocks linked by arcs form connected
+Every member of a block may be the centre of a grappe. A centre bound to an editor heads a
+grappe of that editor; a flexible one (no DUI, editor chosen by the model) an open grappe
+(editor to be chosen together) or a grappe of the editor of any bound block that may join it:
+one possible centre per editor, `(candidate, editor)`. A block bound to an editor may only join
+one of its `k_neighbours` nearest centres of that editor or of its `FLEXIBLE_CENTRES` nearest
+flexible ones; a flexible block one of its `k_neighbours` nearest centres of any editor plus
+the `EDITOR_CHOICES` nearest of every editor found near it, with `preference_penalty` per
+member when the grappe's editor is not the one it prefers. A block may also be the centre of
+its own grappe. Blocks linked by arcs form connected
 components, which are independent. A component with more than
 `max_subproblem_size` ESSMS is cut by recursive bisection of the map, choosing each cut in the
 widest empty strip near the weighted median so that few close pairs are separated; arcs across
@@ -60,6 +62,11 @@ class Subproblem:
 
 #: Nearest centres of every nearby editor a flexible block may also join.
 EDITOR_CHOICES = 3
+#: Nearest ESSMS without DUI a bound block may join as the centre of a grappe of its editor.
+FLEXIBLE_CENTRES = 10
+
+#: A possible grappe: (centre candidate, editor of the grappe; None = open grappe).
+Centre = tuple[int, "str | None"]
 
 
 def centre_editor(prep: Prepared, c: int) -> str | None:
@@ -68,12 +75,19 @@ def centre_editor(prep: Prepared, c: int) -> str | None:
     return None if b.flexible else b.editor
 
 
-def block_arcs(prep: Prepared, block_ids: list[int]) -> dict[int, dict[int, int]]:
-    """Arcs {block id: {candidate index (centre): cost}}.
+def block_arcs(prep: Prepared, block_ids: list[int]) -> dict[int, dict[Centre, int]]:
+    """Arcs {block id: {(centre candidate, grappe editor): cost}}.
+
+    A bound block may join its `k_neighbours` nearest centres of its editor and its
+    `FLEXIBLE_CENTRES` nearest ESSMS without DUI, which then head a grappe of that editor;
+    a flexible block, its `k_neighbours` nearest centres of any editor (plus
+    `EDITOR_CHOICES` of every editor near it), where a centre without DUI heads an open
+    grappe or a grappe of any editor that a bound block near it may join. The centre's own
+    block always reaches each of the centre's grappes (it is their first member).
 
     cost = distance_weight x sum over the block's members of the distance to the centre in
     tenths of km (integers only), + preference_penalty per flexible member whose preferred
-    editor is not the centre's. A centre in a reduced-minimum department accepts only blocks
+    editor is not the grappe's. A centre in a reduced-minimum department accepts only blocks
     wholly in such departments; with `max_distance_km` every member must be that close.
     """
     params = prep.params
@@ -88,63 +102,94 @@ def block_arcs(prep: Prepared, block_ids: list[int]) -> dict[int, dict[int, int]
             ok = not (prep.reduced[i] and not b.reduced)
             if max_d is not None and d[:, j].max() > max_d:
                 ok = False
-            if b.flexible and not params.allow_open_grappes:
-                ok = False
             valid_centre[i] = ok
     pools: dict[str | None, list[int]] = defaultdict(list)
     for b in blocks:
         pools[None if b.flexible else b.editor].extend(b.members)
-    everyone = sorted(
-        i
-        for e, members in pools.items()
-        if e is not None or params.allow_open_grappes
-        for i in members
-    )
+    everyone = sorted(i for members in pools.values() for i in members)
     near: dict[int, set[int]] = {}
     for editor, pool_list in sorted(pools.items(), key=lambda kv: kv[0] or ""):
         mine = [b for b in blocks if (None if b.flexible else b.editor) == editor]
         targets = everyone if editor is None else sorted(pool_list)
-        if not targets:
-            for b in mine:
-                near[b.index] = set()
-            continue
-        pool = np.array(targets, dtype=int)
-        tree = geo.build_tree(prep.points[pool])
-        anchors = np.array([_anchor(prep, b) for b in mine], dtype=int)
-        k = params.k_neighbours * (2 if editor is None else 1)
-        _, knn_idx = geo.knn(tree, prep.points[anchors], k)
-        for b, row in zip(mine, knn_idx, strict=True):
-            found = [int(pool[j]) for j in row]
-            chosen = set(found[: params.k_neighbours])
-            if editor is None:
-                seen: dict[str | None, int] = defaultdict(int)
-                for c in found:
-                    e = centre_editor(prep, c)
-                    if seen[e] < EDITOR_CHOICES:
-                        chosen.add(c)
-                        seen[e] += 1
-            near[b.index] = chosen
-    arcs: dict[int, dict[int, int]] = {}
-    for b in blocks:
-        cands = sorted(near[b.index] | set(b.members))
-        cands = [c for c in cands if valid_centre[c] and (b.reduced or not prep.reduced[c])]
-        if not cands:
+        near.update(_nearest(prep, mine, targets, editor))
+    flexible_pool = sorted(pools.get(None, []))
+    if flexible_pool:
+        bound = [b for b in blocks if not b.flexible]
+        for index, found in _nearest(prep, bound, flexible_pool, "", FLEXIBLE_CENTRES).items():
+            near[index] |= found
+
+    def options(b: Block) -> list[Centre]:
+        found = sorted(near[b.index] | set(b.members))
+        found = [c for c in found if valid_centre[c] and (b.reduced or not prep.reduced[c])]
+        if not b.flexible:
+            return [(c, b.editor) for c in found]
+        out: list[Centre] = []
+        for c in found:
+            e = centre_editor(prep, c)
+            if e is not None:
+                out.append((c, e))
+                continue
+            if params.allow_open_grappes:
+                out.append((c, None))
+            out.extend((c, head) for head in sorted(heads.get(c, ())))
+        return out
+
+    heads: dict[int, set[str]] = defaultdict(set)
+    arcs: dict[int, dict[Centre, int]] = {}
+    # bound blocks first: the editors they bring to centres without DUI are then known
+    for b in sorted(blocks, key=lambda b: (b.flexible, b.index)):
+        keys = options(b)
+        if not keys:
             arcs[b.index] = {}
             continue
+        cands = sorted({c for c, _ in keys})
         d = geo.pairwise_km(prep.points[b.members], prep.points[cands])
-        within = np.ones(len(cands), dtype=bool)
-        if max_d is not None:
-            within = d.max(axis=0) <= max_d
+        column = {c: j for j, c in enumerate(cands)}
+        far = d.max(axis=0)
         cost = params.distance_weight * np.rint(d * 10).astype(np.int64).sum(axis=0)
-        out: dict[int, int] = {}
-        for j, c in enumerate(cands):
-            if not within[j]:
+        out: dict[Centre, int] = {}
+        for c, e in keys:
+            j = column[c]
+            if max_d is not None and far[j] > max_d:
                 continue
-            e = centre_editor(prep, c)
             unwanted = sum(n for pref, n in b.preferences.items() if pref != e)
-            out[c] = int(cost[j]) + params.preference_penalty * unwanted
+            out[c, e] = int(cost[j]) + params.preference_penalty * unwanted
+            if e is not None and centre_editor(prep, c) is None:
+                heads[c].add(e)
         arcs[b.index] = out
     return arcs
+
+
+def _nearest(
+    prep: Prepared, mine: list[Block], targets: list[int], editor: str | None, k: int = 0
+) -> dict[int, set[int]]:
+    """For each block of `mine`, its nearest candidates of `targets`: `k` of them, or
+    `k_neighbours` (twice as many looked at for flexible blocks, `editor` None, which also
+    keep `EDITOR_CHOICES` of every editor found)."""
+    params = prep.params
+    if not mine:
+        return {}
+    if not targets:
+        return {b.index: set() for b in mine}
+    pool = np.array(targets, dtype=int)
+    tree = geo.build_tree(prep.points[pool])
+    anchors = np.array([_anchor(prep, b) for b in mine], dtype=int)
+    keep = k or params.k_neighbours
+    look = keep * (2 if editor is None else 1)
+    _, knn_idx = geo.knn(tree, prep.points[anchors], min(look, len(pool)))
+    near: dict[int, set[int]] = {}
+    for b, row in zip(mine, knn_idx, strict=True):
+        found = [int(pool[j]) for j in row]
+        chosen = set(found[:keep])
+        if editor is None:
+            seen: dict[str | None, int] = defaultdict(int)
+            for c in found:
+                e = centre_editor(prep, c)
+                if seen[e] < EDITOR_CHOICES:
+                    chosen.add(c)
+                    seen[e] += 1
+        near[b.index] = chosen
+    return near
 
 
 def _anchor(prep: Prepared, b: Block) -> int:
@@ -168,7 +213,7 @@ def build_subproblems(
     local = {b: j for j, b in enumerate(block_ids)}
     rows, cols = [], []
     for b, targets in arcs.items():
-        for c in targets:
+        for c, _editor in targets:
             rows.append(local[b])
             cols.append(local[prep.block_of[c]])
     n = len(block_ids)
@@ -223,26 +268,27 @@ def _cut(prep: Prepared, comp: list[int], max_size: int) -> list[list[int]]:
 def _make_subproblem(
     prep: Prepared,
     comp: list[int],
-    arcs: dict[int, dict[int, int]],
+    arcs: dict[int, dict[Centre, int]],
     editor: str | None,
     number: int,
 ) -> Subproblem | None:
-    """Local indexing of one part; arcs leaving the part are dropped."""
+    """Local indexing of one part; arcs leaving the part are dropped. A candidate without
+    DUI may be several local centres, one per editor of the grappe it would head (its own
+    block joins at most one of them)."""
     params = prep.params
     blocks = [prep.blocks[b] for b in comp]
     local_block = {b.index: j for j, b in enumerate(blocks)}
-    centres = sorted(
-        c
-        for b in blocks
-        for c in b.members
-        if c in arcs[b.index]  # the centre's own block can reach it
-    )
-    local_centre = {c: j for j, c in enumerate(centres)}
+    keys = sorted(
+        (key for b in blocks for key in arcs[b.index] if key[0] in b.members),
+        key=lambda key: (key[0], key[1] or ""),
+    )  # the centre's own block reaches it
+    local_centre = {key: j for j, key in enumerate(keys)}
+    centres = [c for c, _ in keys]
     sp_arcs = []
     for b in blocks:
-        for c, cost in sorted(arcs[b.index].items()):
-            if c in local_centre and prep.block_of[c] in local_block:
-                sp_arcs.append((local_block[b.index], local_centre[c], cost))
+        for key, cost in sorted(arcs[b.index].items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+            if key in local_centre and prep.block_of[key[0]] in local_block:
+                sp_arcs.append((local_block[b.index], local_centre[key], cost))
     if not sp_arcs:
         return None
     block_set = set(local_block)
@@ -261,7 +307,7 @@ def _make_subproblem(
         key=f"{editor or 'zone'}#{number + 1}",
         editor=editor,
         blocks=[b.index for b in blocks],
-        centre_editor=[centre_editor(prep, c) for c in centres],
+        centre_editor=[e for _, e in keys],
         weights=[b.weight for b in blocks],
         penalties=[b.penalty for b in blocks],
         forced=[b.forced for b in blocks],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from solver import SolveParams
+from solver import Candidate, SolveParams
 from solver.decompose import block_arcs, build_subproblems
 from solver.geo import split_compact
 from solver.heuristic import greedy, is_feasible, objective
@@ -42,10 +42,10 @@ def test_arcs_include_own_members_and_respect_max_distance(make_cluster):
     prep = prepare(cands, params, ())
     arcs = block_arcs(prep, [b.index for b in prep.blocks])
     for b in prep.blocks:
-        assert set(b.members) <= set(arcs[b.index])
+        assert set(b.members) <= {c for c, _editor in arcs[b.index]}
         assert all(
             abs(prep.candidates[c].longitude - prep.candidates[b.members[0]].longitude) < 1.0
-            for c in arcs[b.index]
+            for c, _editor in arcs[b.index]
         )
     subs, hopeless = build_subproblems(prep, [b.index for b in prep.blocks], "A")
     assert len(subs) == 2 and hopeless == []
@@ -80,3 +80,29 @@ def test_greedy_is_feasible_and_cp_sat_does_at_least_as_well():
         assert is_feasible(sp, result.assign)
         assert objective(sp, result.assign) == result.objective <= objective(sp, warm)
         assert result.best_bound <= result.objective
+
+
+def test_an_essms_without_dui_may_head_the_grappe_of_a_bound_neighbour() -> None:
+    """A bound block reaches its nearest ESSMS without DUI as the centre of a grappe of its
+    own editor; that ESSMS's block reaches the same grappe (it is its first member), and an
+    open grappe too; a block bound to another editor never joins it."""
+    base = {"department": "69", "og_size": 1, "champ": "PH"}
+    cands = [
+        Candidate(
+            "690000001", "691000001", 45.75, 4.85, dui_status="reference_segur", editor="A", **base
+        ),
+        Candidate("690000002", "691000002", 45.76, 4.86, dui_status="aucun", editor=None, **base),
+        Candidate(
+            "690000003", "691000003", 45.77, 4.87, dui_status="reference_segur", editor="B", **base
+        ),
+    ]
+    prep = prepare(cands, SolveParams(min_size=2, min_size_overseas=2), ())
+    arcs = block_arcs(prep, [b.index for b in prep.blocks])
+    bound_a, flexible, bound_b = (prep.blocks[prep.block_of[i]] for i in range(3))
+    assert (1, "A") in arcs[bound_a.index] and (1, "B") in arcs[bound_b.index]
+    assert {(1, None), (1, "A"), (1, "B")} <= set(arcs[flexible.index])
+    assert all(e == "A" for _c, e in arcs[bound_a.index])
+    subs, _ = build_subproblems(prep, [b.index for b in prep.blocks])
+    (sp,) = subs
+    heads = [e for c, e in zip(sp.centres, sp.centre_editor, strict=True) if c == 1]
+    assert heads == [None, "A", "B"]
