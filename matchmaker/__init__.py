@@ -131,6 +131,10 @@ def _finish_config(app: Flask, ephemeral_secret: bool) -> None:
             app.config[name] = value
     if not app.config.get("UPLOAD_FOLDER"):
         app.config["UPLOAD_FOLDER"] = str(instance / "uploads")
+    if not app.config.get("FIGURES_CACHE_FOLDER"):
+        # Tests share one app across rolled-back transactions: per process only.
+        shared = not app.testing
+        app.config["FIGURES_CACHE_FOLDER"] = str(instance / "figures-cache") if shared else "off"
     if not app.config.get("SECRET_KEY"):
         if ephemeral_secret:
             app.config["SECRET_KEY"] = secrets.token_hex(32)
