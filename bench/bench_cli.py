@@ -32,7 +32,7 @@ COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("grappes solve --help", ("solve", "--help")),
     ("grappes settings", ("settings",)),
     ("grappes funding (one estimate)", ("funding", "--type", "acquisition", "--essms", "20")),
-    ("grappes db current (builds the app)", ("db", "current")),
+    ("grappes db current (the app without its pages)", ("db", "current")),
 )
 
 

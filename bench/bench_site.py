@@ -27,7 +27,8 @@ PostgreSQL server to the Markdown table (about 10 minutes on a quiet 2-core mach
 The load average is sampled every 5 s throughout (the machine may be shared: read the
 figures with it). Writes a Markdown table (``--output``, default
 ``bench/results/site-<date>.md``) side by side with the issue's figures and the previous
-measure's (``site-2026-12-03.md``).
+measure's (``site-2026-12-03-final.md``), then what each error or time-out was
+(status and request id, or the exception) and the server log's errors.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import argparse
 import contextlib
 import os
 import platform
+import re
 import signal
 import socket
 import statistics
@@ -86,9 +88,11 @@ from matchmaker.models import (  # noqa: E402
     Grappe,
     GrappeMember,
     Role,
+    RunCandidate,
     SolverRun,
 )
 from matchmaker.models.base import utcnow  # noqa: E402
+from matchmaker.ops import table_statistics  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PASSWORD = "banc-d-essai-solide"
@@ -108,19 +112,23 @@ ISSUE = {
     "console campaign": ("57–127 ms / 142–344 ms", "0.6–1.0 s / 1.0–2.0 s", "small"),
 }
 
-#: The previous wave's figures (``bench/results/site-2026-12-03.md``, load average 11–15).
+#: The previous measure's figures (``bench/results/site-2026-12-03-final.md``, 13:54 UTC,
+#: load average about 1).
+PREVIOUS_LABEL = "2026-12-03 13:54"
 PREVIOUS = {
-    "console run review map (national)": ("29.82 s / 34.81 s", "54.48 s / 55.47 s", "7.2 MB"),
-    "ARS « non embarqués » map": ("4.47 s / 10.23 s", "18.12 s / 31.94 s", "1.3 MB"),
-    "ARS priority list CSV": ("2.79 s / 3.95 s", "14.35 s / 22.81 s", "1.4 MB"),
-    "neighbours 50 km": ("290 ms / 458 ms", "1.11 s / 1.90 s", "74 KB"),
-    "neighbours 150 km": ("1.53 s / 1.83 s", "4.57 s / 8.05 s", "231 KB"),
-    "home page": ("16 ms / 357 ms", "135 ms / 216 ms", "8 KB"),
-    "search « EHPAD »": ("128 ms / 234 ms", "501 ms / 777 ms", "9 KB"),
-    "OG dashboard": ("105 ms / 282 ms", "559 ms / 748 ms", "14 KB"),
-    "proposal": ("267 ms / 326 ms", "1.29 s / 1.93 s", "61 KB"),
-    "ARS desk": ("267 ms / 435 ms", "915 ms / 1.48 s", "24 KB"),
-    "console campaign": ("88 ms / 182 ms", "229 ms / 523 ms", "5 KB"),
+    "console run review map (national)": ("676 ms / 1.03 s", "2.05 s / 3.07 s", "42 KB"),
+    "ARS « non embarqués » map": ("129 ms / 1.98 s", "437 ms / 2.11 s", "42 KB"),
+    "ARS priority list CSV": ("220 ms / 227 ms", "571 ms / 883 ms", "1.3 MB"),
+    "neighbours 50 km": ("80 ms / 256 ms", "498 ms / 643 ms", "57 KB"),
+    "neighbours 150 km": ("214 ms / 344 ms", "858 ms / 1.30 s", "57 KB"),
+    "home page": ("138 ms / 147 ms", "395 ms / 646 ms", "5 KB"),
+    "search « EHPAD »": ("47 ms / 55 ms", "133 ms / 228 ms", "10 KB"),
+    "OG dashboard": ("71 ms / 88 ms", "352 ms / 491 ms", "117 KB"),
+    "proposal": ("44 ms / 44 ms", "121 ms / 201 ms", "25 KB"),
+    "ARS desk": ("89 ms / 95 ms", "303 ms / 484 ms", "19 KB"),
+    "console campaign": ("154 ms / 155 ms", "305 ms / 525 ms", "6 KB"),
+    "run map data (GeoJSON, national)": ("212 ms / 229 ms", "557 ms / 923 ms", "29 KB"),
+    "ARS « non embarqués » map data (GeoJSON)": ("117 ms / 117 ms", "282 ms / 471 ms", "3 KB"),
 }
 NOT_MEASURED = ("—", "—", "—")
 
@@ -270,6 +278,8 @@ def build(url: str, work: Path, size: int, declarations: int, seed: int) -> Worl
                 if c.finess_et not in placed
             ],
         )
+        # As ``store_solution`` ends: fresh planner statistics of the rows just written.
+        table_statistics.refresh(session, Grappe, GrappeMember, Exclusion, RunCandidate)
         first = session.scalars(
             select(Grappe).where(Grappe.run_id == run.id).order_by(Grappe.id)
         ).first()
@@ -372,20 +382,33 @@ class Measure:
     size: int = 0
     errors: int = 0
     timeouts: int = 0
+    #: What each error or time-out was (status and request id, or the exception): the
+    #: server's log tells the rest under that request id.
+    details: list[str] = field(default_factory=list)
 
     def add(self, fetch: Callable[[], requests.Response]) -> None:
         start = time.perf_counter()
         try:
             response = fetch()
-        except requests.Timeout:
+        except requests.Timeout as error:
             self.timeouts += 1
+            self.details.append(f"time-out after {time.perf_counter() - start:.1f} s: {error}")
             return
-        except requests.ConnectionError:  # e.g. a worker killed by gunicorn's time-out
+        except requests.ConnectionError as error:  # e.g. a worker killed by gunicorn
             self.errors += 1
+            self.details.append(
+                f"connection error after {time.perf_counter() - start:.1f} s: {error}"
+            )
             return
         self.times.append(time.perf_counter() - start)
         if response.status_code != 200:
             self.errors += 1
+            reference = re.search(r"E-[0-9A-Z]{5}", response.text)
+            self.details.append(
+                f"HTTP {response.status_code} after {time.perf_counter() - start:.1f} s, "
+                f"request id {response.headers.get('X-Request-ID', '?')}"
+                + (f", reference {reference.group(0)}" if reference else "")
+            )
         self.size = max(self.size, len(response.content))
 
     def summary(self) -> str:
@@ -433,6 +456,7 @@ def measure(
                     found.times += local.times
                     found.errors += local.errors
                     found.timeouts += local.timeouts
+                    found.details += local.details
                     found.size = max(found.size, local.size)
 
         threads = [threading.Thread(target=worker, args=(s,)) for s in sessions]
@@ -545,7 +569,7 @@ def main() -> None:
             eight = measure(base, world, args.repeat_concurrent, 8, args.timeout)
             cli = measure_cli(max(3, args.repeat // 2), ROOT)
             load.stop()
-            write(args, world, setup_s, one, eight, cli, load)
+            write(args, world, setup_s, one, eight, cli, load, Path(tmp) / "gunicorn.log")
     finally:
         if gunicorn is not None and gunicorn.poll() is None:
             os.killpg(gunicorn.pid, signal.SIGTERM)
@@ -598,6 +622,7 @@ def write(
     eight: dict[str, Measure],
     cli: list[tuple[str, list[float]]],
     load: LoadSampler,
+    server_log: Path,
 ) -> None:
     now = datetime.now(UTC)
     output = args.output or ROOT / "bench" / "results" / f"site-{now:%Y-%m-%d}.md"
@@ -623,7 +648,7 @@ def write(
         f"{args.timeout:.0f} s. Medians and 95th percentiles over the requests that answered.",
         "",
         "| page | conc. 1 p50 / p95 | conc. 8 p50 / p95 | body | errors, time-outs (c=8) "
-        "| previous (2026-12-03 08:31): c=1 ; c=8 ; body "
+        f"| previous ({PREVIOUS_LABEL}): c=1 ; c=8 ; body "
         "| issue 14: c=1 ; c=8 ; body |",
         "|---|---|---|---:|---|---|---|",
     ]
@@ -652,9 +677,37 @@ def write(
         lines.append(
             f"| {label}, median of {len(times)} | {statistics.median(times):.2f} s | {target} |"
         )
+    lines += failures_section(one, eight, server_log)
     output.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     print(f"written to {output}")
+
+
+#: Lines of gunicorn's log worth reading after a failed request.
+SERVER_TROUBLE = re.compile(r"ERROR|CRITICAL|WORKER TIMEOUT|SIGKILL|SIGABRT|Traceback|Error:")
+
+
+def failures_section(
+    one: dict[str, Measure], eight: dict[str, Measure], server_log: Path, limit: int = 40
+) -> list[str]:
+    """What each failed request was, and the server log's errors (none: said so)."""
+    lines = ["", "Errors and time-outs:", ""]
+    failed = [
+        f"- c={concurrency} {label}: {detail}"
+        for concurrency, measures in ((1, one), (8, eight))
+        for label, measure in measures.items()
+        for detail in measure.details
+    ]
+    lines += failed or ["- none."]
+    logged = [
+        line.rstrip()
+        for line in server_log.read_text(encoding="utf-8", errors="replace").splitlines()
+        if SERVER_TROUBLE.search(line)
+    ]
+    lines += ["", f"gunicorn's log: {len(logged)} error line(s)" + (":" if logged else ".")]
+    if logged:
+        lines += ["", "```", *logged[:limit], "```"]
+    return lines
 
 
 if __name__ == "__main__":

@@ -26,3 +26,12 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s "%(a)s"'
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """Each worker, once the app is loaded and before its first request, imports the
+    pages' heavy libraries and compiles the templates (``matchmaker.ops.warmup``): no
+    visitor waits for them."""
+    from matchmaker.ops.warmup import warm
+
+    warm(worker.wsgi)

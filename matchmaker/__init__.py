@@ -27,7 +27,10 @@ class ConfigurationError(RuntimeError):
 
 
 def create_app(
-    test_config: Mapping[str, Any] | None = None, *, ephemeral_secret: bool = False
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    ephemeral_secret: bool = False,
+    pages: bool = True,
 ) -> Flask:
     """Build the app: defaults, then ``GRAPPES_*`` and conventional variables, then
     ``test_config``.
@@ -36,6 +39,10 @@ def create_app(
     the command line (``ephemeral_secret``), which gets a random key valid for its process
     only: imports and solves need no secret, and a server started that way loses its
     sessions when it stops.
+
+    ``pages=False`` builds the app without its pages (blueprints, sessions, CSRF, rate
+    limits): settings, rules, database and logs only, for the commands that need nothing
+    more (``grappes db``: importing every page's module costs most of a second).
     """
     from flask import Flask
 
@@ -71,6 +78,9 @@ def create_app(
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "grappes")
 
     db.init_app(app)
+    if not pages:
+        logs.init_app(app)
+        return app
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
@@ -121,6 +131,10 @@ def _finish_config(app: Flask, ephemeral_secret: bool) -> None:
             app.config[name] = value
     if not app.config.get("UPLOAD_FOLDER"):
         app.config["UPLOAD_FOLDER"] = str(instance / "uploads")
+    if not app.config.get("FIGURES_CACHE_FOLDER"):
+        # Tests share one app across rolled-back transactions: per process only.
+        shared = not app.testing
+        app.config["FIGURES_CACHE_FOLDER"] = str(instance / "figures-cache") if shared else "off"
     if not app.config.get("SECRET_KEY"):
         if ephemeral_secret:
             app.config["SECRET_KEY"] = secrets.token_hex(32)

@@ -33,12 +33,14 @@ class LazyCommand:
     ``target`` is ``"module:attribute"``; ``help`` is the command's short help (the first
     sentence of its docstring: ``tests/matchmaker/ops/test_startup.py`` checks they agree);
     ``in_app`` says whether it runs inside the app's context (database, settings) —
-    ``funding`` and ``settings`` do not need the app.
+    ``funding`` and ``settings`` do not need the app; ``pages`` whether that app needs
+    its pages (``create_app(pages=False)``: the ``db`` commands only need the database).
     """
 
     target: str
     help: str
     in_app: bool = True
+    pages: bool = True
 
     def load(self) -> click.Command:
         module, _, attribute = self.target.partition(":")
@@ -50,7 +52,9 @@ class LazyCommand:
 #: Every command of ``grappes`` besides Flask's own (``run``, ``shell``, ``routes``).
 COMMANDS: dict[str, LazyCommand] = {
     "db": LazyCommand(
-        "matchmaker.cli:db_group", "Schéma de la base de données (migrations Alembic)."
+        "matchmaker.cli:db_group",
+        "Schéma de la base de données (migrations Alembic).",
+        pages=False,
     ),
     "settings": LazyCommand(
         "matchmaker.cli:settings_command",
@@ -112,16 +116,21 @@ COMMANDS: dict[str, LazyCommand] = {
 }
 
 
-def _in_app_context(command: click.Command) -> click.Command:
+def _in_app_context(command: click.Command, *, pages: bool = True) -> click.Command:
     """A copy of ``command`` that runs inside the app's context, the app being built when
     the command runs (not when it is listed or its ``--help`` printed), as Flask does
-    for the commands it finds on ``app.cli``."""
+    for the commands it finds on ``app.cli``; without its pages when ``pages`` is
+    False (and no app was given to the command line, as tests do)."""
     run = command.invoke
 
     def invoke(ctx: click.Context) -> Any:
         from flask import current_app
 
-        app = ctx.ensure_object(ScriptInfo).load_app()
+        info = ctx.ensure_object(ScriptInfo)
+        if pages or info.create_app is not _create_app:
+            app = info.load_app()
+        else:
+            app = _create_app(pages=False)
         if current_app and current_app._get_current_object() is app:  # type: ignore[attr-defined]
             return run(ctx)
         with app.app_context():
@@ -157,7 +166,7 @@ class GrappesGroup(FlaskGroup):
         lazy = COMMANDS.get(cmd_name)
         if lazy is not None:
             command = lazy.load()
-            return _in_app_context(command) if lazy.in_app else command
+            return _in_app_context(command, pages=lazy.pages) if lazy.in_app else command
         plugin = self._plugin_entry_points().get(cmd_name)
         if plugin is not None and cmd_name not in self.commands:
             self.add_command(plugin.load(), cmd_name)
@@ -185,10 +194,10 @@ class GrappesGroup(FlaskGroup):
             formatter.write_dl(rows)
 
 
-def _create_app() -> Flask:
+def _create_app(*, pages: bool = True) -> Flask:
     from matchmaker import create_app
 
-    return create_app(ephemeral_secret=True)
+    return create_app(ephemeral_secret=True, pages=pages)
 
 
 @click.group(cls=GrappesGroup, create_app=_create_app)

@@ -69,6 +69,13 @@ SETTINGS: tuple[Setting, ...] = (
         "the instance folder.",
     ),
     Setting(
+        "FIGURES_CACHE_FOLDER",
+        None,
+        "Where the site's processes share the figures they compute once per change of the "
+        "data (ARS desk, home page), signed with `SECRET_KEY`; default: `figures-cache/` in "
+        "the instance folder; `off` keeps them per process only.",
+    ),
+    Setting(
         "FUNDING_SCALE_FILE",
         None,
         "The programme's scale file (TOML, one section per yearly instruction); default: "

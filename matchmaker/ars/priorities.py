@@ -5,7 +5,8 @@ address and phone, whether an editor is known for them (a current declaration, i
 campaign, names one), their current stage in the contact log and their priority score
 (``matchmaker.ars.scoring``). Isolation counts the non-embarked ESSMS of the same region
 within ``ARS_ISOLATION_RADIUS_KM``: the partners an ESSMS could still form a grappe with.
-The whole region is scored once (one query, one BallTree), then filtered and paged.
+The whole region is scored once (one query, one count of great-circle peers), then
+filtered and paged.
 An ESSMS already in a grappe of a published run is no longer a target: it stays listed,
 after every target, followed up as « en grappe (publiée) », never as « Jamais contacté ».
 """

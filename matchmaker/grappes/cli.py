@@ -1,24 +1,20 @@
-"""``grappes solve`` and ``grappes runs``."""
+"""``grappes solve`` and ``grappes runs``.
+
+The header imports click alone: ``grappes solve --help`` reads this module to print the
+options, and must not load the app, SQLAlchemy or the solver (issue 14, light commands
+≤ 1 s); the commands import what they use when they run.
+"""
 
 from __future__ import annotations
 
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from flask import current_app
-from sqlalchemy import select
 
-from matchmaker.extensions import db
-from matchmaker.grappes import freshness, runs
-from matchmaker.grappes.errors import RunError
-from matchmaker.grappes.params import solve_params
-from matchmaker.grappes.results import write_results_csv
-from matchmaker.grappes.run_figures import cut_short_of, global_gap_of
-from matchmaker.grappes.scope import campaign_scope, resolve_scope
-from matchmaker.grappes.storage import create_run
-from matchmaker.models import Campaign, SolverRun
-from matchmaker.vocabulary import RunMode, RunStatus
+if TYPE_CHECKING:
+    from matchmaker.models import SolverRun
 
 
 @click.command("solve")
@@ -62,6 +58,19 @@ def solve_command(
     out: Path,
 ) -> None:
     """Forme les grappes d'une campagne (ou d'un périmètre en mode planification)."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from matchmaker.extensions import db
+    from matchmaker.grappes import runs
+    from matchmaker.grappes.errors import RunError
+    from matchmaker.grappes.params import solve_params
+    from matchmaker.grappes.results import write_results_csv
+    from matchmaker.grappes.scope import campaign_scope, resolve_scope
+    from matchmaker.grappes.storage import create_run
+    from matchmaker.models import Campaign, SolverRun
+    from matchmaker.vocabulary import RunMode
+
     session = db.session
     campaign = None
     if campaign_name:
@@ -131,6 +140,8 @@ def solve_command(
 
 def summary(run: SolverRun) -> str:
     """The run's figures in French."""
+    from matchmaker.grappes.run_figures import cut_short_of, global_gap_of
+
     coverage = f"{100 * run.coverage:.1f} %" if run.coverage is not None else "—"
     gap = f"{100 * run.gap:.2f} %" if run.gap is not None else "—"
     mean = (
@@ -155,6 +166,13 @@ def summary(run: SolverRun) -> str:
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
 def runs_command(campaign_name: str | None, limit: int) -> None:
     """Liste les exécutions du solveur et leurs chiffres."""
+    from sqlalchemy import select
+
+    from matchmaker.extensions import db
+    from matchmaker.grappes import freshness
+    from matchmaker.models import Campaign, SolverRun
+    from matchmaker.vocabulary import RunStatus
+
     query = select(SolverRun).order_by(SolverRun.id.desc()).limit(limit)
     if campaign_name:
         query = query.join(Campaign).where(Campaign.name == campaign_name)

@@ -20,8 +20,10 @@ from matchmaker.models import (
     Exclusion,
     Grappe,
     GrappeMember,
+    RunCandidate,
     SolverRun,
 )
+from matchmaker.ops import table_statistics
 from matchmaker.vocabulary import RunStatus
 from solver import types as st
 from solver.prepare import prepare
@@ -214,3 +216,5 @@ def store_solution(
         ],
     }
     session.flush()
+    # A national run adds tens of thousands of rows: the review pages' plans need to know.
+    table_statistics.refresh(session, Grappe, GrappeMember, Exclusion, RunCandidate)

@@ -32,6 +32,7 @@ from matchmaker.editors.services import Resolution, record_pending, resolve_edit
 from matchmaker.imports.finess_lookup import establishment_index
 from matchmaker.models import Campaign, Declaration
 from matchmaker.models.base import utcnow
+from matchmaker.ops import table_statistics
 
 # --- load ---------------------------------------------------------------------------------
 # A row changes the current declaration when one of ``COMPARED_FIELDS`` differs: the same
@@ -223,4 +224,5 @@ def import_declarations(
         )
         if errors:
             summary.report_path = write_report(path, summary.errors)
+        table_statistics.refresh(session, Declaration)
     return summary

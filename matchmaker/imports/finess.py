@@ -13,7 +13,8 @@ from importers.finess import LEGACY_FORMAT, read_finess
 from importers.finess_lines import Progress
 from importers.finess_records import Extract
 from matchmaker.imports.finess_load import Forecast, forecast, load
-from matchmaker.models import FinessImport
+from matchmaker.models import Establishment, FinessImport, Organisation
+from matchmaker.ops import table_statistics
 
 
 @dataclass
@@ -65,4 +66,6 @@ def import_finess(
         close_missing=extract.file_format == LEGACY_FORMAT,
         allow_mass_close=allow_mass_close,
     )
+    # The pages' queries are planned from fresh statistics of what was just loaded.
+    table_statistics.refresh(session, Establishment, Organisation)
     return ImportOutcome(extract, finess_import)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from matchmaker.ars import scoring
@@ -48,3 +49,22 @@ def test_peer_counts_use_great_circle_distances() -> None:
     assert scoring.peer_counts(latitudes, longitudes, 46) == [1, 2, 1, None]
     assert scoring.peer_counts(latitudes, longitudes, 50) == [2, 2, 2, None]
     assert scoring.peer_counts([None], [None], 20) == [None]
+
+
+def test_peer_counts_agree_with_the_haversine_distance_over_a_region() -> None:
+    # 2,500 points over Occitanie (several blocks of products), against every pairwise
+    # haversine distance.
+    rng = np.random.default_rng(7)
+    latitudes = rng.uniform(42.3, 45.0, 2500)
+    longitudes = rng.uniform(-0.3, 4.8, 2500)
+    lat, lon = np.radians(latitudes), np.radians(longitudes)
+    half_dlat = (lat[:, None] - lat[None, :]) / 2
+    half_dlon = (lon[:, None] - lon[None, :]) / 2
+    a = (
+        np.sin(half_dlat) ** 2
+        + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(half_dlon) ** 2
+    )
+    distance_km = 2 * scoring.EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+    for radius in (5.0, 30.0, 120.0):
+        expected = (np.count_nonzero(distance_km <= radius, axis=1) - 1).tolist()
+        assert scoring.peer_counts(list(latitudes), list(longitudes), radius) == expected

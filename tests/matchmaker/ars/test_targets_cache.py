@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
 from matchmaker.models import Grappe, GrappeMember, Role, SolverRun
+from matchmaker.ops import figures_cache
 from tests.factories import make_campaign
 from tests.helpers import Auth, CsrfClient
 from tests.support.occitanie import World
@@ -106,3 +109,51 @@ def test_the_csv_is_streamed_with_every_cell_neutralised(
     assert response.status_code == 200 and response.is_streamed
     text = response.get_data().decode("utf-8")
     assert text.startswith("\ufeff") and "'=HYPERLINK" in text
+
+
+@pytest.fixture
+def shared_folder(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The web workers' shared figures folder (per process only in the other tests)."""
+    folder = tmp_path / "figures"
+    monkeypatch.setitem(app.config, "FIGURES_CACHE_FOLDER", str(folder))
+    return folder
+
+
+def another_worker(app: Flask) -> None:
+    """What another web worker (or a restarted one) knows: the shared folder, not this
+    process's memory."""
+    app.extensions[figures_cache.EXTENSION_KEY] = {}
+
+
+def test_the_web_workers_share_one_scoring(
+    app: Flask, client: CsrfClient, auth: Auth, world: World, shared_folder: Path
+) -> None:
+    auth.login(Role.ARS, form=True)
+    with scorings(app) as seen:
+        first = client.get("/ars/non-embarques").get_data(as_text=True)
+        another_worker(app)
+        second = client.get("/ars/non-embarques").get_data(as_text=True)
+    assert len(seen) == 1  # the second worker read the first one's scoring
+    assert world.n3.finess_et in first and world.n3.finess_et in second
+    assert len(list(shared_folder.glob("*.figures"))) == 1
+
+
+def test_a_contact_action_shows_at_once_in_every_worker(
+    app: Flask, client: CsrfClient, auth: Auth, world: World, shared_folder: Path
+) -> None:
+    auth.login(Role.ARS, form=True)
+    finess = world.n3.finess_et
+    assert "Jamais contacté" in _row_of(
+        client.get("/ars/non-embarques").get_data(as_text=True), finess
+    )
+    another_worker(app)
+    response = client.post(
+        f"/ars/contacts/essms/{finess}",
+        data={"acted_on": "2026-12-01", "channel": "phone", "stage": "interested"},
+    )
+    assert response.status_code == 302
+    another_worker(app)  # the shared file holds the scoring before the action
+    with scorings(app) as seen:
+        page = client.get("/ars/non-embarques").get_data(as_text=True)
+    assert len(seen) == 1
+    assert "Intéressé" in _row_of(page, finess)
