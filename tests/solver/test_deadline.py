@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from solver import SolveParams, solve, validate
+from solver.bound import global_lower_bound, trivial_bound
 from solver.core import HEURISTIC_ONLY, Deadline, _GreedyTail, _set_budgets
 from solver.decompose import build_subproblems
 from solver.prepare import prepare
@@ -160,3 +161,74 @@ def test_a_sub_problem_claimed_for_the_greedy_start_still_gets_cp_sat_if_time_re
     ]
     assert tail.pop_first() is None
     assert set(greedy_done) <= tail.claimed
+
+
+def test_past_the_deadline_before_the_assembly_explanations_are_cheap_and_the_bound_trivial(
+    make_cluster, make_candidate, fast_params: SolveParams
+) -> None:
+    """The deadline passes as the assembly starts: the left-out ESSMS are still explained
+    (reason code and text) but without the near-miss grappe, the global bound is the trivial
+    one (no combinatorial, no Lagrangian), and the solve says it was cut short."""
+    cands = [*make_cluster(30, editor="A"), make_candidate(1.0, 1.0, editor="B")]
+    params = replace(fast_params, time_limit_s=30.0)
+    on_time = solve(cands, params, clock=ManualClock())
+    assert not on_time.cut_short
+    (excluded,) = on_time.exclusions
+    assert excluded.near_miss is not None and excluded.near_miss.relaxed_rule == "éditeur unique"
+    assert on_time.global_bound > trivial_bound(prepare(cands, params, ())).value
+
+    clock = ManualClock()
+
+    def progress(_fraction: float, message: str) -> None:
+        if message == "Calcul de la borne globale":
+            clock.now += 31.0
+
+    late = solve(cands, params, progress=progress, clock=clock)
+    assert late.cut_short
+    assert late.grappes == on_time.grappes
+    (excluded,) = late.exclusions
+    assert excluded.reason_code == on_time.exclusions[0].reason_code
+    assert excluded.near_miss is not None and excluded.near_miss.relaxed_rule == "taille minimale"
+    assert late.global_bound == trivial_bound(prepare(cands, params, ())).value
+    assert late.global_bound <= late.objective
+    assert validate(cands, params, (), late) == []
+
+
+class TickingClock:
+    """A clock that moves one unit at each reading, and counts the readings."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def __call__(self) -> float:
+        self.reads += 1
+        return float(self.reads - 1)
+
+
+def test_the_global_bound_stops_at_its_deadline_inside_its_set_up_and_pricing(
+    make_cluster,
+) -> None:
+    """The global bound reads the clock inside its set-up and between the chunks of every
+    pricing: whatever reading the deadline falls on, it stops right there (at most one more
+    reading: the restricted LP's time check) and returns a valid bound, never below the
+    combinatorial bound once that one had time; past the deadline at once, the trivial
+    bound."""
+    cands = (
+        make_cluster(15, 0.0, 0.0, radius_km=4.0)
+        + make_cluster(15, 60.0, 0.0, radius_km=4.0)
+        + make_cluster(15, 0.0, 60.0, radius_km=4.0)
+    )
+    params = SolveParams(time_limit_s=10.0)
+    prep = prepare(cands, params, ())
+    objective = solve(cands, params).objective
+    whole = TickingClock()
+    full = global_lower_bound(prep, 1e9, objective, clock=whole)
+    assert full.lagrangian > full.combinatorial
+    assert whole.reads >= 5  # the call, the Lagrangian, its set-up, its LP, one pricing
+    assert global_lower_bound(prep, 0.0, objective, clock=TickingClock()) == trivial_bound(prep)
+    for deadline in range(1, whole.reads):
+        clock = TickingClock()
+        bound = global_lower_bound(prep, float(deadline), objective, clock=clock)
+        assert deadline + 1 <= clock.reads <= deadline + 2
+        assert bound.combinatorial == full.combinatorial
+        assert full.combinatorial <= bound.value <= objective + 1e-6

@@ -54,6 +54,35 @@ def test_a_cancel_raised_by_the_progress_callback_kills_the_workers() -> None:
     assert solver_workers(os.getpid()) == []
 
 
+def test_workers_start_with_the_solve_and_a_cancel_during_the_preparation_kills_them() -> None:
+    """The workers are spawned when the solve starts, so that their start-up (importing
+    OR-Tools) overlaps the preparation: both exist when the preparation is reported, and a
+    cancel raised right then kills them."""
+    instance = generate(n=3000, seed=3)
+    params = replace(SolveParams(), time_limit_s=120.0, num_workers=2)
+    workers: list[int] = []
+
+    def progress(_fraction: float, message: str) -> None:
+        if message.startswith("Candidats préparés"):
+            workers.extend(solver_workers(os.getpid()))
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        solve(instance.candidates, params, progress=progress)
+    assert len(workers) == 2
+    assert wait_until(lambda: not alive(workers), 5), alive(workers)
+    assert solver_workers(os.getpid()) == []
+
+
+def test_workers_started_for_nothing_do_not_outlive_the_solve(make_cluster) -> None:  # type: ignore[no-untyped-def]
+    """One sub-problem only (solved in the solving process): the two workers started with
+    the solve are not needed, and none survives it."""
+    cands = make_cluster(20, editor="A")
+    solution = solve(cands, replace(SolveParams(), time_limit_s=10.0, num_workers=2))
+    assert len(solution.subproblems) == 1
+    assert wait_until(lambda: solver_workers(os.getpid()) == [], 5)
+
+
 SCRIPT = textwrap.dedent(
     """
     import sys
