@@ -68,6 +68,11 @@ def _tenths(km: np.ndarray, weight: int) -> np.ndarray:
     return weight * np.maximum(0.0, km * 10 - 0.5)
 
 
+class _OutOfTime(Exception):
+    """The bound's deadline passed inside a computation (combinatorial bound, Lagrangian
+    set-up or pricing)."""
+
+
 #: Seconds the Lagrangian bound gets when the caller gives no deadline.
 DEFAULT_BOUND_S = 2.0
 
@@ -90,7 +95,10 @@ def global_lower_bound(
         deadline = clock() + DEFAULT_BOUND_S
     if clock() >= deadline:
         return trivial_bound(prep)
-    comb = combinatorial_bound(prep)
+    try:
+        comb = combinatorial_bound(prep, lambda: clock() >= deadline)
+    except _OutOfTime:
+        return trivial_bound(prep)
     # starting prices: the combinatorial bound's shares, so that the first value is already
     # close to it and the subgradient climbs from there
     lagr = lagrangian_bound(prep, deadline, upper=upper, start_prices=comb.prices, clock=clock)
@@ -110,8 +118,9 @@ def trivial_bound(prep: Prepared) -> GlobalBound:
     return GlobalBound(value, 0, 0.0, lagrangian=-np.inf)
 
 
-def combinatorial_bound(prep: Prepared) -> GlobalBound:
-    """Lower bound on the objective of any solution of the whole problem (see module doc)."""
+def combinatorial_bound(prep: Prepared, expired: Callable[[], bool] = lambda: False) -> GlobalBound:
+    """Lower bound on the objective of any solution of the whole problem (see module doc);
+    raises `_OutOfTime` once `expired()` (checked between its neighbour queries)."""
     params = prep.params
     members = np.array(sorted(i for b in prep.blocks for i in b.members), dtype=int)
     if len(members) == 0:
@@ -144,6 +153,8 @@ def combinatorial_bound(prep: Prepared) -> GlobalBound:
             own = [j for j in range(len(members)) if cat[j] == editor and bool(reduced[j]) == red]
             if not own:
                 continue
+            if expired():
+                raise _OutOfTime
             others = pool(editor, red)
             m = params.min_size_overseas if red else params.min_size
             if len(others) < m:
@@ -165,6 +176,8 @@ def combinatorial_bound(prep: Prepared) -> GlobalBound:
     for j in range(n):
         groups[(cat[j], bool(reduced[j]))].append(j)
     for (editor, red), targets in groups.items():
+        if expired():
+            raise _OutOfTime
         centres = pool(editor, False)
         if not red:
             centres = centres[~reduced[centres]]
@@ -360,10 +373,6 @@ def _pair_costs(
             cost[np.maximum.reduceat(km, bounds) > max_d + 1e-9] = np.inf
         out[lo : lo + chunk] = cost
     return out
-
-
-class _OutOfTime(Exception):
-    """The Lagrangian bound's deadline passed inside its set-up or a pricing."""
 
 
 def _build_facilities(
