@@ -435,7 +435,13 @@ def _build_facilities(
                 (np.arange(n)[:, None] * nb + dangerous[None, :]).ravel(),
             ]
         )
-        keys = np.unique(keys)
+        if expired():
+            raise _OutOfTime
+        # sorted and deduplicated (np.unique's hash table is 7 times slower here)
+        keys.sort()
+        keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+        if expired():
+            raise _OutOfTime
         pair_row, pair_block = keys // nb, keys % nb
         per_row = np.bincount(pair_row, minlength=n)
         width = int(per_row.max())
