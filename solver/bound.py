@@ -73,6 +73,9 @@ class _OutOfTime(Exception):
     set-up or pricing)."""
 
 
+#: The Lagrangian's set-up takes about this many times the combinatorial bound's time
+#: (national synthetic run: 8.5 s and 0.8 s); it starts only if that much time is left.
+LAGRANGE_SETUP_RATIO = 10.0
 #: Seconds the Lagrangian bound gets when the caller gives no deadline.
 DEFAULT_BOUND_S = 2.0
 
@@ -89,19 +92,25 @@ def global_lower_bound(
     objective of a known solution (it steers the subgradient steps).
 
     The Lagrangian stops at the deadline wherever it is (its set-up or a pricing included)
-    and keeps the best value found before; past the deadline already, the combinatorial
-    bound is skipped too, for the trivial bound (`trivial_bound`)."""
+    and keeps the best value found before; it is not started when the time left is under
+    `LAGRANGE_SETUP_RATIO` times what the combinatorial bound took (its set-up would not
+    end). Past the deadline already, the combinatorial bound is skipped too, for the trivial
+    bound (`trivial_bound`)."""
     if deadline is None:
         deadline = clock() + DEFAULT_BOUND_S
-    if clock() >= deadline:
+    started = clock()
+    if started >= deadline:
         return trivial_bound(prep)
     try:
         comb = combinatorial_bound(prep, lambda: clock() >= deadline)
     except _OutOfTime:
         return trivial_bound(prep)
-    # starting prices: the combinatorial bound's shares, so that the first value is already
-    # close to it and the subgradient climbs from there
-    lagr = lagrangian_bound(prep, deadline, upper=upper, start_prices=comb.prices, clock=clock)
+    lagr = -np.inf
+    ended = clock()
+    if deadline - ended >= LAGRANGE_SETUP_RATIO * (ended - started):
+        # starting prices: the combinatorial bound's shares, so that the first value is
+        # already close to it and the subgradient climbs from there
+        lagr = lagrangian_bound(prep, deadline, upper=upper, start_prices=comb.prices, clock=clock)
     return GlobalBound(
         max(comb.value, lagr), comb.n_uncoverable, comb.best_lambda, comb.value, lagr
     )

@@ -8,10 +8,16 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from solver import SolveParams, solve, validate
-from solver.bound import global_lower_bound, trivial_bound
+from solver.bound import (
+    LAGRANGE_SETUP_RATIO,
+    global_lower_bound,
+    lagrangian_bound,
+    trivial_bound,
+)
 from solver.core import HEURISTIC_ONLY, Deadline, _GreedyTail, _set_budgets
 from solver.decompose import build_subproblems
 from solver.prepare import prepare
@@ -205,37 +211,73 @@ class TickingClock:
         return float(self.reads - 1)
 
 
-def test_the_global_bound_stops_at_its_deadline_inside_its_set_up_and_pricing(
-    make_cluster,
-) -> None:
-    """The global bound reads the clock between the neighbour queries of the combinatorial
-    bound, inside the Lagrangian's set-up and between the chunks of every pricing: whatever
-    reading the deadline falls on, it stops right there (at most one more reading: the
-    restricted LP's time check) and returns a valid bound: the trivial one while the
-    combinatorial bound was not finished, else never below the combinatorial bound."""
-    cands = (
+def three_clusters(make_cluster) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """Three tight clusters of 15 ESSMS, 60 km apart: the Lagrangian bound beats the
+    combinatorial one (tests/solver/test_optimum.py)."""
+    return (
         make_cluster(15, 0.0, 0.0, radius_km=4.0)
         + make_cluster(15, 60.0, 0.0, radius_km=4.0)
         + make_cluster(15, 0.0, 60.0, radius_km=4.0)
     )
+
+
+def test_the_lagrangian_bound_stops_at_its_deadline_inside_its_set_up_and_pricing(
+    make_cluster,
+) -> None:
+    """The Lagrangian reads the clock inside its set-up and between the chunks of every
+    pricing: whatever reading the deadline falls on, it stops right there (at most one more
+    reading: the restricted LP's time check) and returns a valid bound (-inf when no pricing
+    was complete)."""
+    cands = three_clusters(make_cluster)
+    params = SolveParams(time_limit_s=10.0)
+    prep = prepare(cands, params, ())
+    objective = solve(cands, params).objective
+    whole = TickingClock()
+    full = lagrangian_bound(prep, 1e9, objective, clock=whole)
+    # the start, its set-up (twice), its LP, at least one pricing
+    assert whole.reads >= 5 and np.isfinite(full) and full <= objective + 1e-6
+    values = []
+    for deadline in range(1, whole.reads):
+        clock = TickingClock()
+        values.append(lagrangian_bound(prep, float(deadline), objective, clock=clock))
+        assert deadline + 1 <= clock.reads <= deadline + 2
+        assert values[-1] <= full
+    assert values[0] == -np.inf  # stopped inside its set-up: no pricing complete
+    assert lagrangian_bound(prep, float(whole.reads), objective, clock=TickingClock()) == full
+
+
+def test_the_global_bound_past_its_deadline_is_the_combinatorial_or_the_trivial_one(
+    make_cluster,
+) -> None:
+    """Cut inside the combinatorial bound (it reads the clock between its neighbour
+    queries): the trivial bound; with less time left than the Lagrangian's set-up needs
+    (LAGRANGE_SETUP_RATIO times the combinatorial bound's time): the combinatorial bound,
+    the Lagrangian not started; with time: the better Lagrangian."""
+    cands = three_clusters(make_cluster)
     params = SolveParams(time_limit_s=10.0)
     prep = prepare(cands, params, ())
     objective = solve(cands, params).objective
     trivial = trivial_bound(prep)
+    assert global_lower_bound(prep, 0.0, objective, clock=TickingClock()) == trivial
     whole = TickingClock()
     full = global_lower_bound(prep, 1e9, objective, clock=whole)
     assert trivial.value < full.combinatorial < full.lagrangian <= objective + 1e-6
-    assert global_lower_bound(prep, 0.0, objective, clock=TickingClock()) == trivial
-    values = []
-    for deadline in range(1, whole.reads):
+    # the combinatorial bound's readings: those of a run whose Lagrangian is not started
+    comb_only = TickingClock()
+    bound = global_lower_bound(prep, 3.0 * 1e3, objective, clock=comb_only)
+    assert bound.lagrangian > full.combinatorial  # 3,000 readings: time enough
+    comb_reads = None
+    for deadline in range(1, 200):
         clock = TickingClock()
         bound = global_lower_bound(prep, float(deadline), objective, clock=clock)
-        assert deadline + 1 <= clock.reads <= deadline + 2
         if bound == trivial:
-            values.append("trivial")
+            assert clock.reads == deadline + 1  # stopped at the reading past the deadline
+            continue
+        comb_reads = comb_reads or deadline
+        assert bound.combinatorial == full.combinatorial
+        if bound.lagrangian == -np.inf:
+            assert bound.value == full.combinatorial
         else:
-            assert bound.combinatorial == full.combinatorial
+            assert deadline - comb_reads >= LAGRANGE_SETUP_RATIO * (comb_reads - 2)
             assert full.combinatorial <= bound.value <= objective + 1e-6
-            values.append("lagrangian" if bound.value > full.combinatorial else "combinatorial")
-    # cut in the combinatorial bound, then in the Lagrangian before its first pricing ends
-    assert values[0] == "trivial" and "combinatorial" in values
+    assert comb_reads is not None and comb_reads > 2
