@@ -380,6 +380,9 @@ class _State:
                             break
                         if not finished:
                             report(lo + (hi - lo) * done / total, message)
+                    # nothing runs: the workers are idle, or still starting when the
+                    # deadline came first; killed rather than waited for
+                    pool.terminate()
             finally:
                 greedy_done = tail.stop()
         # Not started (or not finished) in time: the greedy warm start only.
