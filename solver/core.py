@@ -380,11 +380,18 @@ class _State:
                             break
                         if not finished:
                             report(lo + (hi - lo) * done / total, message)
-                    # nothing runs: the workers are idle, or still starting when the
-                    # deadline came first; killed rather than waited for
+                    if queue and not running:  # the workers are alive and idle (or starting)
+                        greedy_done = tail.stop()
+                        todo = [sp for sp in queue if sp.key not in greedy_done]
+                        greedy_done.update(
+                            _greedy_everywhere(
+                                pool, todo, lambda: report(lo + (hi - lo) * done / total, message)
+                            )
+                        )
+                    # nothing runs: killed rather than waited for
                     pool.terminate()
             finally:
-                greedy_done = tail.stop()
+                greedy_done.update(tail.stop())
         # Not started (or not finished) in time: the greedy warm start only.
         for sp in queue:
             self.cut_short = True
@@ -563,6 +570,34 @@ def solve_greedy_only(sp: Subproblem) -> SubResult:
         heuristic_objective=value,
         cut_short=True,
     )
+
+
+def _greedy_everywhere(
+    pool: DyingPool, todo: list[Subproblem], tick: Callable[[], None]
+) -> dict[str, SubResult]:
+    """The greedy start of `todo` computed by the pool's workers and by this process at the
+    same time (this process takes from the end of the queue what no worker has started): at
+    high load each process gets its share of the CPU, so this is about three times faster
+    than this process alone. `tick` is called at least every `TICK_S` (a cancel)."""
+    results: dict[str, SubResult] = {}
+    pending = {pool.submit(solve_greedy_only, sp): sp for sp in todo}
+    local = list(pending)
+    while pending:
+        while local:
+            fut = local.pop()
+            if fut.cancel():
+                sp = pending.pop(fut)
+                results[sp.key] = solve_greedy_only(sp)
+                tick()
+                break
+        else:
+            finished, _ = wait(pending, timeout=TICK_S, return_when=FIRST_COMPLETED)
+            if not finished:
+                tick()
+        for fut in [f for f in pending if f.done()]:
+            sp = pending.pop(fut)
+            results[sp.key] = fut.result()
+    return results
 
 
 def _insert_left_out(state: _State, deadline: Deadline) -> None:

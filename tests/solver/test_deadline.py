@@ -281,3 +281,31 @@ def test_the_global_bound_past_its_deadline_is_the_combinatorial_or_the_trivial_
             assert deadline - comb_reads >= LAGRANGE_SETUP_RATIO * (comb_reads - 2)
             assert full.combinatorial <= bound.value <= objective + 1e-6
     assert comb_reads is not None and comb_reads > 2
+
+
+def test_past_the_deadline_the_workers_share_the_greedy_starts_with_the_same_result(
+    make_cluster, fast_params: SolveParams
+) -> None:
+    """The deadline passes during preparation: the greedy starts of the five sub-problems
+    are computed by the two workers and the solving process together (`_greedy_everywhere`),
+    and give the same grappes as one process computing them all."""
+    cands = [
+        c
+        for k, editor in enumerate("ABCDE")
+        for c in make_cluster(16 + k, 300.0 * k, 0.0, editor=editor)
+    ]
+    solutions = []
+    for workers in (1, 2):
+        clock = ManualClock()
+
+        def progress(_fraction: float, message: str, clock: ManualClock = clock) -> None:
+            if message.startswith("Candidats préparés"):
+                clock.now += 31.0
+
+        params = replace(fast_params, time_limit_s=30.0, num_workers=workers)
+        solutions.append(solve(cands, params, progress=progress, clock=clock))
+        assert validate(cands, params, (), solutions[-1]) == []
+    one, two = solutions
+    assert len(two.subproblems) == 5
+    assert {s.status for s in two.subproblems} == {HEURISTIC_ONLY}
+    assert two.grappes == one.grappes and two.cut_short and one.cut_short
