@@ -144,12 +144,8 @@ def solve(
     pool = DyingPool.started(params.num_workers) if params.num_workers > 1 else None
     try:
         return _solve(cands, params, tuple(locks), previous, report, deadline, pool)
-    except BaseException:
-        if pool is not None:
-            pool.terminate()
-        raise
     finally:
-        if pool is not None:  # idle workers (the sub-problems' pool already ended), if any
+        if pool is not None:  # a cancel, an error, or workers never used: killed at once
             pool.terminate()
 
 
@@ -433,12 +429,12 @@ class _State:
     def assemble(
         self,
         previous: Solution | None,
-        finish_by: Deadline,
+        bound_by: Deadline,
         deadline: Deadline,
     ) -> Solution:
         """Build the `Solution`: grappes with centre, distances and carrier; explanations
-        (without near-miss grappes past `finish_by`); the global lower bound, computed until
-        `finish_by` (past it: the trivial bound)."""
+        (without near-miss grappes past `bound_by`); the global lower bound, computed until
+        `bound_by` (past it: the trivial bound)."""
         time_limit = deadline.limit_s
         prep = self.prep
         params = prep.params
@@ -476,7 +472,7 @@ class _State:
         late: list[bool] = []
 
         def expired() -> bool:
-            if finish_by.passed():
+            if bound_by.passed():
                 late.append(True)
             return bool(late)
 
@@ -492,8 +488,8 @@ class _State:
         bound = sum(s.best_bound for s in self.stats)
         decomposed = sum(s.objective for s in self.stats)
         # perf_counter time (the bound's clock)
-        bound_by = time.perf_counter() + max(0.0, finish_by.left())
-        global_bound = global_lower_bound(prep, bound_by, objective)
+        bound_at = time.perf_counter() + max(0.0, bound_by.left())
+        global_bound = global_lower_bound(prep, bound_at, objective)
         # explanations or bound out of time: the solution says so
         self.cut_short |= bool(late) or not np.isfinite(global_bound.combinatorial)
         return Solution(
