@@ -309,3 +309,32 @@ def test_past_the_deadline_the_workers_share_the_greedy_starts_with_the_same_res
     assert len(two.subproblems) == 5
     assert {s.status for s in two.subproblems} == {HEURISTIC_ONLY}
     assert two.grappes == one.grappes and two.cut_short and one.cut_short
+
+
+@pytest.mark.parametrize(
+    "stage", ["Candidats préparés", "sous-problèmes construits", "Calcul de la borne globale"]
+)
+def test_a_deadline_passing_in_any_phase_gives_a_valid_solution_cut_short(
+    make_cluster, make_candidate, fast_params: SolveParams, stage: str
+) -> None:
+    """The clock jumps past the whole limit after preparation, after decomposition or as the
+    assembly starts (two workers): the solve still returns a valid solution, says it was cut
+    short, and reads the deadline no more (its wall time is the jump)."""
+    cands = [
+        *make_cluster(30, editor="A"),
+        *make_cluster(20, 40.0, 0.0, editor="B"),
+        make_candidate(1.0, 1.0, editor="C"),
+    ]
+    params = replace(fast_params, time_limit_s=30.0, num_workers=2)
+    clock = ManualClock()
+
+    def progress(_fraction: float, message: str) -> None:
+        if stage in message and clock.now < 1031.0:
+            clock.now += 31.0
+
+    solution = solve(cands, params, progress=progress, clock=clock)
+    assert solution.cut_short
+    assert solution.wall_time_s == 31.0
+    assert validate(cands, params, (), solution) == []
+    assert solution.global_bound <= solution.objective
+    assert len(solution.exclusions) == 1  # the lone ESSMS of editor C, explained
