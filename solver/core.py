@@ -140,8 +140,11 @@ def solve(
     cands = list(candidates)
     time_limit = params.effective_time_limit(len(cands))
     deadline = Deadline(time_limit, clock)
-    # workers start now: their start-up overlaps the preparation and the decomposition
-    pool = DyingPool.started(params.num_workers) if params.num_workers > 1 else None
+    # workers start now, their start-up overlapping the preparation and the decomposition,
+    # when the run is large enough to be cut into several sub-problems (a small one is
+    # prepared in no time, and often solved in this process alone)
+    early = params.num_workers > 1 and len(cands) > params.max_subproblem_size
+    pool = DyingPool.started(params.num_workers) if early else None
     try:
         return _solve(cands, params, tuple(locks), previous, report, deadline, pool)
     finally:

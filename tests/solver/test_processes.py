@@ -5,6 +5,7 @@ Real processes, found in /proc (Linux only)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -74,13 +75,27 @@ def test_workers_start_with_the_solve_and_a_cancel_during_the_preparation_kills_
     assert solver_workers(os.getpid()) == []
 
 
-def test_workers_started_for_nothing_do_not_outlive_the_solve(make_cluster) -> None:  # type: ignore[no-untyped-def]
-    """One sub-problem only (solved in the solving process): the two workers started with
-    the solve are not needed, and none survives it."""
-    cands = make_cluster(20, editor="A")
-    solution = solve(cands, replace(SolveParams(), time_limit_s=10.0, num_workers=2))
+def test_workers_started_for_nothing_do_not_outlive_the_solve(make_cluster, make_candidate) -> None:  # type: ignore[no-untyped-def]
+    """460 candidates, more than one sub-problem's size: the two workers start with the solve.
+    Only 20 have coordinates, so there is one sub-problem, solved in the solving process: the
+    workers are not needed, and none survives the solve."""
+    nowhere = [
+        dataclasses.replace(make_candidate(editor="A"), latitude=float("nan")) for _ in range(440)
+    ]
+    cands = make_cluster(20, editor="A") + nowhere
+    params = replace(SolveParams(), time_limit_s=10.0, num_workers=2)
+    assert len(cands) > params.max_subproblem_size
+    workers: list[int] = []
+
+    def progress(_fraction: float, message: str) -> None:
+        if message.startswith("Candidats préparés"):
+            workers.extend(solver_workers(os.getpid()))
+
+    solution = solve(cands, params, progress=progress)
+    assert len(workers) == 2
     assert len(solution.subproblems) == 1
-    assert wait_until(lambda: solver_workers(os.getpid()) == [], 5)
+    assert wait_until(lambda: not alive(workers), 5), alive(workers)
+    assert solver_workers(os.getpid()) == []
 
 
 SCRIPT = textwrap.dedent(
