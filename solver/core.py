@@ -25,8 +25,8 @@ guard keeps its best solution and says so (`Solution.cut_short`). Sub-problems m
 the deadline less the reserve: those not started by then, or still running at the deadline
 (their workers are killed), get the greedy warm start only; repair phases stop where they are
 when the deadline passes. Workers are spawned processes that die with the solve
-(`solver.processes`); they are started first, so that their start-up (importing OR-Tools)
-overlaps the preparation.
+(`solver.processes`); for a run larger than one sub-problem they are started first, so
+that their start-up (importing OR-Tools) overlaps the preparation.
 
 Degraded paths on a slow machine, each making `cut_short` true: sub-problems not reached
 get the greedy start (above); explanations past the deadline lose their near-miss grappe;
