@@ -13,7 +13,7 @@ Phases:
 4. blocks move to cheaper grappes across the sub-problem cuts and centres move to their
    grappe's medoid (`heuristic.improve_solution`), until the bound's share of the time;
 5. the global lower bound (`solver.bound`, the Lagrangian of the whole model) is computed
-   last, until the deadline (at least `BOUND_MIN_S`).
+   last, until the deadline less `FINAL_SHARE`.
 
 Time: one `Deadline` (the start of the solve + the effective time limit) rules every phase.
 70 % of the budget (`SolveParams.effective_time_limit`: the user's `time_limit_s`, or
@@ -25,7 +25,13 @@ guard keeps its best solution and says so (`Solution.cut_short`). Sub-problems m
 the deadline less the reserve: those not started by then, or still running at the deadline
 (their workers are killed), get the greedy warm start only; repair phases stop where they are
 when the deadline passes. Workers are spawned processes that die with the solve
-(`solver.processes`).
+(`solver.processes`); for a run larger than one sub-problem they are started first, so
+that their start-up (importing OR-Tools) overlaps the preparation.
+
+Degraded paths on a slow machine, each making `cut_short` true: sub-problems not reached
+get the greedy start (above); explanations past the deadline lose their near-miss grappe;
+the global bound stops inside its set-up or pricing at the deadline, and past it the trivial
+bound replaces the combinatorial one.
 """
 
 from __future__ import annotations
@@ -64,8 +70,8 @@ Progress = Callable[[float, str], None]
 RESERVE_SHARE = 0.1
 #: Share of the time kept for the global lower bound (solver.bound), computed last.
 BOUND_SHARE = 0.2
-#: Seconds the global bound gets at least, even when the solve used the whole budget.
-BOUND_MIN_S = 3.0
+#: Share of the time limit kept after the global bound (the solution's last steps).
+FINAL_SHARE = 0.01
 #: Seconds per ESSMS kept at the end for assembling the solution (grappes, explanations):
 #: 6 to 13 s for 35,000 ESSMS on a 2-core machine at load 11-14 (bench/bench_time_limit.py).
 ASSEMBLY_S_PER_ESSMS = 4e-4
@@ -138,9 +144,31 @@ def solve(
     cands = list(candidates)
     time_limit = params.effective_time_limit(len(cands))
     deadline = Deadline(time_limit, clock)
-    prep = prepare(cands, params, tuple(locks))
+    # workers start now, their start-up overlapping the preparation and the decomposition,
+    # when the run is large enough to be cut into several sub-problems (a small one is
+    # prepared in no time, and often solved in this process alone)
+    early = params.num_workers > 1 and len(cands) > params.max_subproblem_size
+    pool = DyingPool.started(params.num_workers) if early else None
+    try:
+        return _solve(cands, params, tuple(locks), previous, report, deadline, pool)
+    finally:
+        if pool is not None:  # a cancel, an error, or workers never used: killed at once
+            pool.terminate()
+
+
+def _solve(
+    cands: list[Candidate],
+    params: SolveParams,
+    locks: tuple[Lock, ...],
+    previous: Solution | None,
+    report: Progress,
+    deadline: Deadline,
+    pool: DyingPool | None,
+) -> Solution:
+    time_limit = deadline.limit_s
+    prep = prepare(cands, params, locks)
     report(0.02, "Candidats préparés : blocs d'OG et verrous appliqués")
-    state = _State(prep)
+    state = _State(prep, pool)
 
     subs, _ = build_subproblems(prep, [b.index for b in prep.blocks])
     report(0.05, f"{len(subs)} sous-problèmes construits")
@@ -165,9 +193,7 @@ def solve(
         # perf_counter time (the improvement phase's clock)
         improve_solution(prep, state.block_grappe, time.perf_counter() + finish_by.left())
     report(0.92, "Calcul de la borne globale")
-    # perf_counter time (the bound's clock), at least BOUND_MIN_S from now
-    bound_deadline = time.perf_counter() + max(assembly.left(), BOUND_MIN_S)
-    solution = state.assemble(previous, bound_deadline, time_limit, deadline)
+    solution = state.assemble(previous, deadline.before(FINAL_SHARE * time_limit), deadline)
     state.cut_short |= deadline.passed()
     solution = replace(solution, cut_short=state.cut_short)
     report(
@@ -288,8 +314,9 @@ class _GreedyTail:
 class _State:
     """Assignment of blocks to grappes across phases, and the figures of each sub-problem."""
 
-    def __init__(self, prep: Prepared) -> None:
+    def __init__(self, prep: Prepared, pool: DyingPool | None = None) -> None:
         self.prep = prep
+        self.pool = pool
         self.block_grappe: dict[int, tuple[str | None, int]] = {}
         self.stats: list[SubproblemStats] = []
         self.unsolved: set[int] = set()
@@ -343,7 +370,7 @@ class _State:
         else:
             tail = _GreedyTail(queue, solve_by, params.num_workers)
             try:
-                with DyingPool(params.num_workers) as pool:
+                with self.pool or DyingPool(params.num_workers) as pool:
                     running: dict[Future[SubResult], Subproblem] = {}
                     while True:
                         while len(running) < params.num_workers and solve_by.left() > 0:
@@ -363,8 +390,18 @@ class _State:
                             break
                         if not finished:
                             report(lo + (hi - lo) * done / total, message)
+                    if queue and not running:  # the workers are alive and idle (or starting)
+                        greedy_done = tail.stop()
+                        todo = [sp for sp in queue if sp.key not in greedy_done]
+                        greedy_done.update(
+                            _greedy_everywhere(
+                                pool, todo, lambda: report(lo + (hi - lo) * done / total, message)
+                            )
+                        )
+                    # nothing runs: killed rather than waited for
+                    pool.terminate()
             finally:
-                greedy_done = tail.stop()
+                greedy_done.update(tail.stop())
         # Not started (or not finished) in time: the greedy warm start only.
         for sp in queue:
             self.cut_short = True
@@ -406,12 +443,13 @@ class _State:
     def assemble(
         self,
         previous: Solution | None,
-        bound_deadline: float,
-        time_limit: float,
+        bound_by: Deadline,
         deadline: Deadline,
     ) -> Solution:
-        """Build the `Solution`: grappes with centre, distances and carrier; explanations;
-        the global lower bound, computed until `bound_deadline` (perf_counter time)."""
+        """Build the `Solution`: grappes with centre, distances and carrier; explanations
+        (without near-miss grappes past `bound_by`); the global lower bound, computed until
+        `bound_by` (past it: the trivial bound)."""
+        time_limit = deadline.limit_s
         prep = self.prep
         params = prep.params
         cands = prep.candidates
@@ -445,7 +483,14 @@ class _State:
             if c.finess_et not in covered and i not in prep.exclusions
         ]
         exclusions: dict[int, Exclusion] = dict(prep.exclusions)
-        exclusions.update(explain_uncovered(prep, uncovered, grappes, self.unsolved))
+        late: list[bool] = []
+
+        def expired() -> bool:
+            if bound_by.passed():
+                late.append(True)
+            return bool(late)
+
+        exclusions.update(explain_uncovered(prep, uncovered, grappes, self.unsolved, expired))
         statuses = {"PARTIAL" if s.locks_relaxed else s.status for s in self.stats}
         if not self.stats or statuses == {"OPTIMAL"}:
             status = "OPTIMAL"
@@ -456,7 +501,11 @@ class _State:
         objective = float(solution_objective(prep, grappes))
         bound = sum(s.best_bound for s in self.stats)
         decomposed = sum(s.objective for s in self.stats)
-        global_bound = global_lower_bound(prep, bound_deadline, objective)
+        # perf_counter time (the bound's clock)
+        bound_at = time.perf_counter() + max(0.0, bound_by.left())
+        global_bound = global_lower_bound(prep, bound_at, objective)
+        # explanations or bound out of time: the solution says so
+        self.cut_short |= bool(late) or not np.isfinite(global_bound.combinatorial)
         return Solution(
             status=status,
             grappes=tuple(grappes),
@@ -531,6 +580,34 @@ def solve_greedy_only(sp: Subproblem) -> SubResult:
         heuristic_objective=value,
         cut_short=True,
     )
+
+
+def _greedy_everywhere(
+    pool: DyingPool, todo: list[Subproblem], tick: Callable[[], None]
+) -> dict[str, SubResult]:
+    """The greedy start of `todo` computed by the pool's workers and by this process at the
+    same time (this process takes from the end of the queue what no worker has started): at
+    high load each process gets its share of the CPU, so this is about three times faster
+    than this process alone. `tick` is called at least every `TICK_S` (a cancel)."""
+    results: dict[str, SubResult] = {}
+    pending = {pool.submit(solve_greedy_only, sp): sp for sp in todo}
+    local = list(pending)
+    while pending:
+        while local:
+            fut = local.pop()
+            if fut.cancel():
+                sp = pending.pop(fut)
+                results[sp.key] = solve_greedy_only(sp)
+                tick()
+                break
+        else:
+            finished, _ = wait(pending, timeout=TICK_S, return_when=FIRST_COMPLETED)
+            if not finished:
+                tick()
+        for fut in [f for f in pending if f.done()]:
+            sp = pending.pop(fut)
+            results[sp.key] = fut.result()
+    return results
 
 
 def _insert_left_out(state: _State, deadline: Deadline) -> None:

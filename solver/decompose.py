@@ -21,8 +21,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from solver import geo
 from solver.geo import planar
@@ -89,83 +87,109 @@ def block_arcs(prep: Prepared, block_ids: list[int]) -> dict[int, dict[Centre, i
     tenths of km (integers only), + preference_penalty per flexible member whose preferred
     editor is not the grappe's. A centre in a reduced-minimum department accepts only blocks
     wholly in such departments; with `max_distance_km` every member must be that close.
+
+    Vectorised: one neighbour query per editor, then the distances of every (member, centre)
+    pair in one array (national runs: about 0.5 s instead of 3 s of per-block loops).
     """
     params = prep.params
     blocks = [prep.blocks[b] for b in block_ids]
     if not blocks:
         return {}
     max_d = params.max_distance_km
-    valid_centre: dict[int, bool] = {}
+    valid_centre = np.zeros(len(prep.candidates), dtype=bool)
     for b in blocks:
-        d = geo.pairwise_km(prep.points[b.members], prep.points[b.members])
-        for j, i in enumerate(b.members):
-            ok = not (prep.reduced[i] and not b.reduced)
-            if max_d is not None and d[:, j].max() > max_d:
-                ok = False
-            valid_centre[i] = ok
+        members = np.asarray(b.members, dtype=int)
+        ok = ~(prep.reduced[members] & (not b.reduced))
+        if max_d is not None and b.weight > 1:
+            d = geo.pairwise_km(prep.points[members], prep.points[members])
+            ok &= d.max(axis=0) <= max_d
+        valid_centre[members] = ok
     pools: dict[str | None, list[int]] = defaultdict(list)
     for b in blocks:
         pools[None if b.flexible else b.editor].extend(b.members)
     everyone = sorted(i for members in pools.values() for i in members)
+    editor_of = {i: centre_editor(prep, i) for members in pools.values() for i in members}
     near: dict[int, set[int]] = {}
     for editor, pool_list in sorted(pools.items(), key=lambda kv: kv[0] or ""):
         mine = [b for b in blocks if (None if b.flexible else b.editor) == editor]
         targets = everyone if editor is None else sorted(pool_list)
-        near.update(_nearest(prep, mine, targets, editor))
+        near.update(_nearest(prep, mine, targets, editor_of, flexible=editor is None))
     flexible_pool = sorted(pools.get(None, []))
     if flexible_pool:
         bound = [b for b in blocks if not b.flexible]
-        for index, found in _nearest(prep, bound, flexible_pool, "", FLEXIBLE_CENTRES).items():
+        extra = _nearest(prep, bound, flexible_pool, editor_of, False, FLEXIBLE_CENTRES)
+        for index, found in extra.items():
             near[index] |= found
+    # every (block, centre) pair, then every (member, centre) distance at once
+    pair_block: list[int] = []
+    pair_centre: list[int] = []
+    reduced = prep.reduced
+    for j, b in enumerate(blocks):
+        for c in sorted(near[b.index].union(b.members)):
+            if valid_centre[c] and (b.reduced or not reduced[c]):
+                pair_block.append(j)
+                pair_centre.append(c)
+    arcs: dict[int, dict[Centre, int]] = {b.index: {} for b in blocks}
+    if not pair_block:
+        return arcs
+    weight = np.array([b.weight for b in blocks], dtype=int)
+    flat = np.array([i for b in blocks for i in b.members], dtype=int)
+    starts = np.r_[0, np.cumsum(weight)[:-1]]
+    pb = np.asarray(pair_block, dtype=int)
+    pc = np.asarray(pair_centre, dtype=int)
+    w = weight[pb]
+    offsets = np.arange(int(w.sum())) - np.repeat(np.cumsum(w) - w, w)
+    member = flat[np.repeat(starts[pb], w) + offsets]
+    km = geo.rows_km(prep.points[member], prep.points[np.repeat(pc, w)])
+    bounds = np.r_[0, np.cumsum(w)[:-1]]
+    cost = params.distance_weight * np.add.reduceat(np.rint(km * 10).astype(np.int64), bounds)
+    keep = np.ones(len(pb), dtype=bool)
+    if max_d is not None:
+        keep = np.maximum.reduceat(km, bounds) <= max_d
+    penalty = params.preference_penalty
 
-    def options(b: Block) -> list[Centre]:
-        found = sorted(near[b.index] | set(b.members))
-        found = [c for c in found if valid_centre[c] and (b.reduced or not prep.reduced[c])]
-        if not b.flexible:
-            return [(c, b.editor) for c in found]
-        out: list[Centre] = []
-        for c in found:
-            e = centre_editor(prep, c)
-            if e is not None:
-                out.append((c, e))
-                continue
-            if params.allow_open_grappes:
-                out.append((c, None))
-            out.extend((c, head) for head in sorted(heads.get(c, ())))
-        return out
+    def priced(b: Block, e: str | None, value: int) -> int:
+        if not b.preferences:
+            return value
+        return value + penalty * sum(n for pref, n in b.preferences.items() if pref != e)
 
-    heads: dict[int, set[str]] = defaultdict(set)
-    arcs: dict[int, dict[Centre, int]] = {}
     # bound blocks first: the editors they bring to centres without DUI are then known
-    for b in sorted(blocks, key=lambda b: (b.flexible, b.index)):
-        keys = options(b)
-        if not keys:
-            arcs[b.index] = {}
+    heads: dict[int, set[str]] = defaultdict(set)
+    flexible_pairs: list[tuple[Block, int, int]] = []
+    for j, c, value, ok in zip(pair_block, pair_centre, cost.tolist(), keep.tolist(), strict=True):
+        if not ok:
             continue
-        cands = sorted({c for c, _ in keys})
-        d = geo.pairwise_km(prep.points[b.members], prep.points[cands])
-        column = {c: j for j, c in enumerate(cands)}
-        far = d.max(axis=0)
-        cost = params.distance_weight * np.rint(d * 10).astype(np.int64).sum(axis=0)
-        out: dict[Centre, int] = {}
-        for c, e in keys:
-            j = column[c]
-            if max_d is not None and far[j] > max_d:
-                continue
-            unwanted = sum(n for pref, n in b.preferences.items() if pref != e)
-            out[c, e] = int(cost[j]) + params.preference_penalty * unwanted
-            if e is not None and centre_editor(prep, c) is None:
-                heads[c].add(e)
-        arcs[b.index] = out
+        b = blocks[j]
+        if b.flexible:
+            flexible_pairs.append((b, c, value))
+            continue
+        assert b.editor is not None
+        arcs[b.index][c, b.editor] = priced(b, b.editor, value)
+        if editor_of[c] is None:
+            heads[c].add(b.editor)
+    for b, c, value in flexible_pairs:
+        e = editor_of[c]
+        if e is not None:
+            grappes: list[str | None] = [e]
+        else:
+            grappes = [None] if params.allow_open_grappes else []
+            grappes += sorted(heads.get(c, ()))
+        for editor in grappes:
+            arcs[b.index][c, editor] = priced(b, editor, value)
     return arcs
 
 
 def _nearest(
-    prep: Prepared, mine: list[Block], targets: list[int], editor: str | None, k: int = 0
+    prep: Prepared,
+    mine: list[Block],
+    targets: list[int],
+    editor_of: dict[int, str | None],
+    flexible: bool,
+    k: int = 0,
 ) -> dict[int, set[int]]:
     """For each block of `mine`, its nearest candidates of `targets`: `k` of them, or
-    `k_neighbours` (twice as many looked at for flexible blocks, `editor` None, which also
-    keep `EDITOR_CHOICES` of every editor found)."""
+    `k_neighbours`; flexible blocks look at twice as many and also keep `EDITOR_CHOICES` of
+    every editor found."""
     params = prep.params
     if not mine:
         return {}
@@ -175,16 +199,14 @@ def _nearest(
     tree = geo.build_tree(prep.points[pool])
     anchors = np.array([_anchor(prep, b) for b in mine], dtype=int)
     keep = k or params.k_neighbours
-    look = keep * (2 if editor is None else 1)
-    _, knn_idx = geo.knn(tree, prep.points[anchors], min(look, len(pool)))
+    _, knn_idx = geo.knn(tree, prep.points[anchors], keep * (2 if flexible else 1))
     near: dict[int, set[int]] = {}
-    for b, row in zip(mine, knn_idx, strict=True):
-        found = [int(pool[j]) for j in row]
+    for b, found in zip(mine, pool[knn_idx].tolist(), strict=True):
         chosen = set(found[:keep])
-        if editor is None:
+        if flexible:
             seen: dict[str | None, int] = defaultdict(int)
             for c in found:
-                e = centre_editor(prep, c)
+                e = editor_of[c]
                 if seen[e] < EDITOR_CHOICES:
                     chosen.add(c)
                     seen[e] += 1
@@ -208,6 +230,10 @@ def build_subproblems(
 
     Returns the sub-problems and the blocks that have no arc at all (never coverable).
     """
+    # imported here: a worker process unpickling a Subproblem needs no scipy
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     params = prep.params
     arcs = block_arcs(prep, block_ids)
     local = {b: j for j, b in enumerate(block_ids)}

@@ -24,6 +24,7 @@ size, maximum distance, one editor), or, failing that, the minimum size it misse
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -43,8 +44,12 @@ def explain_uncovered(
     uncovered: list[int],
     grappes: list[Grappe],
     unsolved: set[int],
+    expired: Callable[[], bool] | None = None,
 ) -> dict[int, Exclusion]:
-    """Explain every left-out candidate position in `uncovered`."""
+    """Explain every left-out candidate position in `uncovered`.
+
+    Once `expired()` is true (the solve's deadline passed, checked between chunks of 2,000),
+    the rest get the cheap explanation: the reason without the near-miss grappe."""
     params = prep.params
     cands = prep.candidates
     if not uncovered:
@@ -59,6 +64,8 @@ def explain_uncovered(
     out: dict[int, Exclusion] = {}
     for start in range(0, len(uncovered), 2000):
         chunk = uncovered[start : start + 2000]
+        if expired is not None and expired():
+            centre_idx = centre_idx[:0]
         if len(centre_idx):
             dist = geo.pairwise_km(prep.points[chunk], prep.points[centre_idx])
         else:
@@ -68,7 +75,9 @@ def explain_uncovered(
             minimum = params.min_size_overseas if prep.reduced[i] else params.min_size
             block = prep.blocks[prep.block_of[i]] if prep.block_of.get(i, -1) >= 0 else None
             weight = block.weight if block else 1
-            order = np.argsort(dist[row], kind="stable")
+            # only grappes within the radius are looked at, nearest first
+            close = np.flatnonzero(dist[row] <= params.explain_radius_km)
+            order = close[np.argsort(dist[row][close], kind="stable")]
             near = _near_grappes(
                 prep, c, i, weight, order, dist[row], grappes, member_sets, apart_of
             )

@@ -54,9 +54,18 @@ class UnionFind:
             self.parent[hi] = lo
 
     def groups(self, items: list[int]) -> dict[int, list[int]]:
+        """Root -> its items (in the order of `items`); every root found at once (pointer
+        jumping over the whole forest in numpy, not one `find` per item)."""
+        parent = np.asarray(self.parent, dtype=np.intp)
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand
+        self.parent = parent.tolist()
         out: dict[int, list[int]] = defaultdict(list)
-        for i in items:
-            out[self.find(i)].append(i)
+        for i, root in zip(items, parent[np.asarray(items, dtype=np.intp)].tolist(), strict=True):
+            out[root].append(i)
         return dict(out)
 
 
@@ -119,14 +128,12 @@ def prepare(candidates: list[Candidate], params: SolveParams, locks: tuple[Lock,
     located = np.isfinite(points).all(axis=1) & (np.abs(points[:, 0]) <= np.pi / 2)
     points[~located] = NOWHERE
     reduced_set = params.reduced_minimum_departments
-    reduced = np.array([geo.is_reduced_minimum(c.department, reduced_set) for c in candidates])
-    small_og = np.array(
-        [
-            c.og_size
-            < (params.small_og_threshold_overseas if reduced[i] else params.small_og_threshold)
-            for i, c in enumerate(candidates)
-        ],
-        dtype=bool,
+    departments = {c.department for c in candidates}
+    reduced_of = {d: geo.is_reduced_minimum(d, reduced_set) for d in departments}
+    reduced = np.array([reduced_of[c.department] for c in candidates], dtype=bool)
+    og_size = np.array([c.og_size for c in candidates], dtype=float)
+    small_og = og_size < np.where(
+        reduced, params.small_og_threshold_overseas, params.small_og_threshold
     )
     bound = [hard_editor(c) for c in candidates]
     isolated = _isolation(candidates, bound, points, params)
@@ -183,16 +190,22 @@ def _isolation(
     for i, e in enumerate(bound):
         if e is not None:
             by_editor[e].append(i)
-    all_tree = geo.build_tree(points)
     if flexible:
-        counts = geo.count_within(all_tree, points[flexible], params.isolation_radius_km)
-        isolated[flexible] = counts - 1 < params.isolation_min_peers
+        isolated[flexible] = _few_within(points, points[flexible], params)
     for _editor, members in sorted(by_editor.items()):
-        pool = members + flexible
-        tree = geo.build_tree(points[pool])
-        counts = geo.count_within(tree, points[members], params.isolation_radius_km)
-        isolated[members] = counts - 1 < params.isolation_min_peers
+        isolated[members] = _few_within(points[members + flexible], points[members], params)
     return isolated
+
+
+def _few_within(pool: np.ndarray, targets: np.ndarray, params: SolveParams) -> np.ndarray:
+    """Per target (itself in `pool`): fewer than `isolation_min_peers` other pool points
+    within `isolation_radius_km`, i.e. its (isolation_min_peers + 1)-th nearest is farther
+    (a short neighbour query: counting every point within the radius is slow where dense)."""
+    k = params.isolation_min_peers + 1
+    if len(pool) < k:
+        return np.ones(len(targets), dtype=bool)
+    dist, _ = geo.knn(geo.build_tree(pool), targets, k)
+    return np.asarray(dist[:, k - 1] > params.isolation_radius_km)
 
 
 def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, str]) -> None:
@@ -249,7 +262,9 @@ def _build_blocks(prep: Prepared, links: list[tuple[int, int]], keys: dict[int, 
         members = lock_groups[root]
         counter: Counter[str] = Counter()
         for i in members:
-            counter.update(og_editors.get(cands[i].finess_ej, Counter()))
+            editors_of_og = og_editors.get(cands[i].finess_ej)
+            if editors_of_og:
+                counter.update(editors_of_og)
         if params.keep_og_together and counter:
             chosen = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
             for i in members:

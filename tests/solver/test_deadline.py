@@ -8,9 +8,16 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from solver import SolveParams, solve, validate
+from solver.bound import (
+    LAGRANGE_SETUP_RATIO,
+    global_lower_bound,
+    lagrangian_bound,
+    trivial_bound,
+)
 from solver.core import HEURISTIC_ONLY, Deadline, _GreedyTail, _set_budgets
 from solver.decompose import build_subproblems
 from solver.prepare import prepare
@@ -160,3 +167,174 @@ def test_a_sub_problem_claimed_for_the_greedy_start_still_gets_cp_sat_if_time_re
     ]
     assert tail.pop_first() is None
     assert set(greedy_done) <= tail.claimed
+
+
+def test_past_the_deadline_before_the_assembly_explanations_are_cheap_and_the_bound_trivial(
+    make_cluster, make_candidate, fast_params: SolveParams
+) -> None:
+    """The deadline passes as the assembly starts: the left-out ESSMS are still explained
+    (reason code and text) but without the near-miss grappe, the global bound is the trivial
+    one (no combinatorial, no Lagrangian), and the solve says it was cut short."""
+    cands = [*make_cluster(30, editor="A"), make_candidate(1.0, 1.0, editor="B")]
+    params = replace(fast_params, time_limit_s=30.0)
+    on_time = solve(cands, params, clock=ManualClock())
+    assert not on_time.cut_short
+    (excluded,) = on_time.exclusions
+    assert excluded.near_miss is not None and excluded.near_miss.relaxed_rule == "éditeur unique"
+    assert on_time.global_bound > trivial_bound(prepare(cands, params, ())).value
+
+    clock = ManualClock()
+
+    def progress(_fraction: float, message: str) -> None:
+        if message == "Calcul de la borne globale":
+            clock.now += 31.0
+
+    late = solve(cands, params, progress=progress, clock=clock)
+    assert late.cut_short
+    assert late.grappes == on_time.grappes
+    (excluded,) = late.exclusions
+    assert excluded.reason_code == on_time.exclusions[0].reason_code
+    assert excluded.near_miss is not None and excluded.near_miss.relaxed_rule == "taille minimale"
+    assert late.global_bound == trivial_bound(prepare(cands, params, ())).value
+    assert late.global_bound <= late.objective
+    assert validate(cands, params, (), late) == []
+
+
+class TickingClock:
+    """A clock that moves one unit at each reading, and counts the readings."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def __call__(self) -> float:
+        self.reads += 1
+        return float(self.reads - 1)
+
+
+def three_clusters(make_cluster) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """Three tight clusters of 15 ESSMS, 60 km apart: the Lagrangian bound beats the
+    combinatorial one (tests/solver/test_optimum.py)."""
+    return (
+        make_cluster(15, 0.0, 0.0, radius_km=4.0)
+        + make_cluster(15, 60.0, 0.0, radius_km=4.0)
+        + make_cluster(15, 0.0, 60.0, radius_km=4.0)
+    )
+
+
+def test_the_lagrangian_bound_stops_at_its_deadline_inside_its_set_up_and_pricing(
+    make_cluster,
+) -> None:
+    """The Lagrangian reads the clock inside its set-up and between the chunks of every
+    pricing: whatever reading the deadline falls on, it stops right there (at most one more
+    reading: the restricted LP's time check) and returns a valid bound (-inf when no pricing
+    was complete)."""
+    cands = three_clusters(make_cluster)
+    params = SolveParams(time_limit_s=10.0)
+    prep = prepare(cands, params, ())
+    objective = solve(cands, params).objective
+    whole = TickingClock()
+    full = lagrangian_bound(prep, 1e9, objective, clock=whole)
+    # the start, its set-up (twice), its LP, at least one pricing
+    assert whole.reads >= 5 and np.isfinite(full) and full <= objective + 1e-6
+    values = []
+    for deadline in range(1, whole.reads):
+        clock = TickingClock()
+        values.append(lagrangian_bound(prep, float(deadline), objective, clock=clock))
+        assert deadline + 1 <= clock.reads <= deadline + 2
+        assert values[-1] <= full
+    assert values[0] == -np.inf  # stopped inside its set-up: no pricing complete
+    assert lagrangian_bound(prep, float(whole.reads), objective, clock=TickingClock()) == full
+
+
+def test_the_global_bound_past_its_deadline_is_the_combinatorial_or_the_trivial_one(
+    make_cluster,
+) -> None:
+    """Cut inside the combinatorial bound (it reads the clock between its neighbour
+    queries): the trivial bound; with less time left than the Lagrangian's set-up needs
+    (LAGRANGE_SETUP_RATIO times the combinatorial bound's time): the combinatorial bound,
+    the Lagrangian not started; with time: the better Lagrangian."""
+    cands = three_clusters(make_cluster)
+    params = SolveParams(time_limit_s=10.0)
+    prep = prepare(cands, params, ())
+    objective = solve(cands, params).objective
+    trivial = trivial_bound(prep)
+    assert global_lower_bound(prep, 0.0, objective, clock=TickingClock()) == trivial
+    whole = TickingClock()
+    full = global_lower_bound(prep, 1e9, objective, clock=whole)
+    assert trivial.value < full.combinatorial < full.lagrangian <= objective + 1e-6
+    # the combinatorial bound's readings: those of a run whose Lagrangian is not started
+    comb_only = TickingClock()
+    bound = global_lower_bound(prep, 3.0 * 1e3, objective, clock=comb_only)
+    assert bound.lagrangian > full.combinatorial  # 3,000 readings: time enough
+    comb_reads = None
+    for deadline in range(1, 200):
+        clock = TickingClock()
+        bound = global_lower_bound(prep, float(deadline), objective, clock=clock)
+        if bound == trivial:
+            assert clock.reads == deadline + 1  # stopped at the reading past the deadline
+            continue
+        comb_reads = comb_reads or deadline
+        assert bound.combinatorial == full.combinatorial
+        if bound.lagrangian == -np.inf:
+            assert bound.value == full.combinatorial
+        else:
+            assert deadline - comb_reads >= LAGRANGE_SETUP_RATIO * (comb_reads - 2)
+            assert full.combinatorial <= bound.value <= objective + 1e-6
+    assert comb_reads is not None and comb_reads > 2
+
+
+def test_past_the_deadline_the_workers_share_the_greedy_starts_with_the_same_result(
+    make_cluster, fast_params: SolveParams
+) -> None:
+    """The deadline passes during preparation: the greedy starts of the five sub-problems
+    are computed by the two workers and the solving process together (`_greedy_everywhere`),
+    and give the same grappes as one process computing them all."""
+    cands = [
+        c
+        for k, editor in enumerate("ABCDE")
+        for c in make_cluster(16 + k, 300.0 * k, 0.0, editor=editor)
+    ]
+    solutions = []
+    for workers in (1, 2):
+        clock = ManualClock()
+
+        def progress(_fraction: float, message: str, clock: ManualClock = clock) -> None:
+            if message.startswith("Candidats préparés"):
+                clock.now += 31.0
+
+        params = replace(fast_params, time_limit_s=30.0, num_workers=workers)
+        solutions.append(solve(cands, params, progress=progress, clock=clock))
+        assert validate(cands, params, (), solutions[-1]) == []
+    one, two = solutions
+    assert len(two.subproblems) == 5
+    assert {s.status for s in two.subproblems} == {HEURISTIC_ONLY}
+    assert two.grappes == one.grappes and two.cut_short and one.cut_short
+
+
+@pytest.mark.parametrize(
+    "stage", ["Candidats préparés", "sous-problèmes construits", "Calcul de la borne globale"]
+)
+def test_a_deadline_passing_in_any_phase_gives_a_valid_solution_cut_short(
+    make_cluster, make_candidate, fast_params: SolveParams, stage: str
+) -> None:
+    """The clock jumps past the whole limit after preparation, after decomposition or as the
+    assembly starts (two workers): the solve still returns a valid solution, says it was cut
+    short, and reads the deadline no more (its wall time is the jump)."""
+    cands = [
+        *make_cluster(30, editor="A"),
+        *make_cluster(20, 40.0, 0.0, editor="B"),
+        make_candidate(1.0, 1.0, editor="C"),
+    ]
+    params = replace(fast_params, time_limit_s=30.0, num_workers=2)
+    clock = ManualClock()
+
+    def progress(_fraction: float, message: str) -> None:
+        if stage in message and clock.now < 1031.0:
+            clock.now += 31.0
+
+    solution = solve(cands, params, progress=progress, clock=clock)
+    assert solution.cut_short
+    assert solution.wall_time_s == 31.0
+    assert validate(cands, params, (), solution) == []
+    assert solution.global_bound <= solution.objective
+    assert len(solution.exclusions) == 1  # the lone ESSMS of editor C, explained

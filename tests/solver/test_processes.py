@@ -5,6 +5,7 @@ Real processes, found in /proc (Linux only)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -50,6 +51,49 @@ def test_a_cancel_raised_by_the_progress_callback_kills_the_workers() -> None:
     assert len(workers) == 2
     # terminated, not waited for: each sub-problem had tens of seconds of budget
     assert returned - cancelled_at[0] < 10
+    assert wait_until(lambda: not alive(workers), 5), alive(workers)
+    assert solver_workers(os.getpid()) == []
+
+
+def test_workers_start_with_the_solve_and_a_cancel_during_the_preparation_kills_them() -> None:
+    """The workers are spawned when the solve starts, so that their start-up (importing
+    OR-Tools) overlaps the preparation: both exist when the preparation is reported, and a
+    cancel raised right then kills them."""
+    instance = generate(n=3000, seed=3)
+    params = replace(SolveParams(), time_limit_s=120.0, num_workers=2)
+    workers: list[int] = []
+
+    def progress(_fraction: float, message: str) -> None:
+        if message.startswith("Candidats préparés"):
+            workers.extend(solver_workers(os.getpid()))
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        solve(instance.candidates, params, progress=progress)
+    assert len(workers) == 2
+    assert wait_until(lambda: not alive(workers), 5), alive(workers)
+    assert solver_workers(os.getpid()) == []
+
+
+def test_workers_started_for_nothing_do_not_outlive_the_solve(make_cluster, make_candidate) -> None:  # type: ignore[no-untyped-def]
+    """460 candidates, more than one sub-problem's size: the two workers start with the solve.
+    Only 20 have coordinates, so there is one sub-problem, solved in the solving process: the
+    workers are not needed, and none survives the solve."""
+    nowhere = [
+        dataclasses.replace(make_candidate(editor="A"), latitude=float("nan")) for _ in range(440)
+    ]
+    cands = make_cluster(20, editor="A") + nowhere
+    params = replace(SolveParams(), time_limit_s=10.0, num_workers=2)
+    assert len(cands) > params.max_subproblem_size
+    workers: list[int] = []
+
+    def progress(_fraction: float, message: str) -> None:
+        if message.startswith("Candidats préparés"):
+            workers.extend(solver_workers(os.getpid()))
+
+    solution = solve(cands, params, progress=progress)
+    assert len(workers) == 2
+    assert len(solution.subproblems) == 1
     assert wait_until(lambda: not alive(workers), 5), alive(workers)
     assert solver_workers(os.getpid()) == []
 
