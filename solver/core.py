@@ -46,6 +46,7 @@ from solver.explain import explain_uncovered
 from solver.grappes import make_grappe
 from solver.heuristic import greedy, improve_solution, is_feasible
 from solver.heuristic import objective as heuristic_objective
+from solver.lns import improve_by_lns
 from solver.model import SubResult, solve_subproblem
 from solver.prepare import Block, Prepared, prepare
 from solver.processes import DyingPool
@@ -64,6 +65,9 @@ Progress = Callable[[float, str], None]
 RESERVE_SHARE = 0.1
 #: Share of the time kept for the global lower bound (solver.bound), computed last.
 BOUND_SHARE = 0.2
+#: CP-SAT deterministic time of the neighbourhood search (solver.lns), per second of the
+#: run's budget and per unit of `deterministic_time_per_s`.
+LNS_WORK_SHARE = 0.3
 #: Seconds the global bound gets at least, even when the solve used the whole budget.
 BOUND_MIN_S = 3.0
 #: Seconds per ESSMS kept at the end for assembling the solution (grappes, explanations):
@@ -160,6 +164,15 @@ def solve(
         report(0.9, "ESSMS restants regroupés en grappes supplémentaires")
         # perf_counter time (the improvement phase's clock)
         improve_solution(prep, state.block_grappe, time.perf_counter() + finish_by.left())
+        # issue 13: exact re-solve of neighbouring grappes on all arcs, until `finish_by`
+        # or its deterministic work limit (reproducible when that comes first)
+        lns = improve_by_lns(
+            prep,
+            state.block_grappe,
+            time.perf_counter() + finish_by.left(),
+            work_limit=LNS_WORK_SHARE * time_limit * params.deterministic_time_per_s,
+        )
+        report(0.91, f"Voisinages de grappes re-résolus : {lns.improved} améliorations")
     report(0.92, "Calcul de la borne globale")
     # perf_counter time (the bound's clock), at least BOUND_MIN_S from now
     bound_deadline = time.perf_counter() + max(assembly.left(), BOUND_MIN_S)
