@@ -67,7 +67,7 @@ RESERVE_SHARE = 0.1
 BOUND_SHARE = 0.2
 #: CP-SAT deterministic time of the neighbourhood search (solver.lns), per second of the
 #: run's budget and per unit of `deterministic_time_per_s`.
-LNS_WORK_SHARE = 0.3
+LNS_WORK_SHARE = 0.5
 #: Seconds the global bound gets at least, even when the solve used the whole budget.
 BOUND_MIN_S = 3.0
 #: Seconds per ESSMS kept at the end for assembling the solution (grappes, explanations):
