@@ -9,7 +9,7 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver import Candidate, Solution, SolveParams, validate
+from solver import Apart, Candidate, Solution, SolveParams, validate
 from solver.core import Deadline, _State
 from solver.decompose import build_subproblems
 from solver.heuristic import greedy, improve_solution, is_feasible
@@ -123,6 +123,30 @@ def test_a_grappe_centred_on_an_essms_without_dui_is_understood(make_cluster) ->
     current = local_assignment(sp, block_grappe)
     assert current is not None and is_feasible(sp, current)
     assert validate(cands, params, (), as_solution(prep, block_grappe)) == []
+
+
+def test_an_apart_lock_holds_when_breaking_it_would_be_cheaper(make_cluster) -> None:  # type: ignore[no-untyped-def]
+    """A and B are both in the west cluster but must stay apart: B sits in the east grappe,
+    80 km away. Bringing it home would save the most distance; the search must not."""
+    west = make_cluster(16, 0.0, 0.0, radius_km=3.0)
+    east = make_cluster(15, 80.0, 0.0, radius_km=3.0)
+    cands = [*west, *east]
+    locks = (Apart(west[0].finess_et, west[1].finess_et),)
+    params = SolveParams(time_limit_s=10.0)
+    prep = prepare(cands, params, locks)
+    block_grappe: dict[int, tuple[str | None, int]] = {}
+    for b in prep.blocks:
+        i = b.members[0]
+        block_grappe[b.index] = ("A", 20 if i >= 16 or i == 1 else 5)
+    assert validate(cands, params, locks, as_solution(prep, block_grappe)) == []
+
+    improve_by_lns(prep, block_grappe, time.perf_counter() + GUARD_S)
+
+    solution = as_solution(prep, block_grappe)
+    assert validate(cands, params, locks, solution) == []
+    assert solution.coverage == 1.0
+    grappe_of = {m.finess_et: g.key for g in solution.grappes for m in g.members}
+    assert grappe_of[west[0].finess_et] != grappe_of[west[1].finess_et]
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
