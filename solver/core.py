@@ -11,7 +11,8 @@ Phases:
 3. blocks still left out form new grappes among themselves, per editor, completed by
    flexible blocks (`_regroup_left_out`), then phase 2 runs again;
 4. blocks move to cheaper grappes across the sub-problem cuts and centres move to their
-   grappe's medoid (`heuristic.improve_solution`), until the bound's share of the time;
+   grappe's medoid (`heuristic.improve_solution`), then neighbouring grappes are re-solved
+   exactly on all arcs (`solver.lns`), until the bound's share of the time;
 5. the global lower bound (`solver.bound`, the Lagrangian of the whole model) is computed
    last, until the deadline (at least `BOUND_MIN_S`).
 
