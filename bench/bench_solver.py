@@ -281,7 +281,15 @@ def run(
     )
     load_before = os.getloadavg()
     start = time.perf_counter()
-    solution = solve(candidates, params)
+    phases: list[tuple[float, str]] = []
+
+    def progress(_fraction: float, message: str) -> None:
+        """Keep when each phase started (not the per-sub-problem messages)."""
+        if message.startswith("Sous-problème") or (phases and phases[-1][1] == message):
+            return
+        phases.append((time.perf_counter() - start, message))
+
+    solution = solve(candidates, params, progress=progress)
     wall = time.perf_counter() - start
     load_after = os.getloadavg()
     own, child = peak_memory_mb()
@@ -323,6 +331,7 @@ def run(
         f"(gap {100 * long_gap:.2f} %; Lagrangian {long_bound.lagrangian:,.0f}, combinatorial "
         f"{long_bound.combinatorial:,.0f}; {bound_wall:.0f} s)",
         f"- reasons left out: {dict(Counter(e.reason_code for e in solution.exclusions))}",
+        "- phases (s from the start): " + "; ".join(f"{t:.1f} {m}" for t, m in phases),
         "",
         "| method | wall s | grappes | coverage | small isolated OG covered (n) | total km "
         "| km / member | objective |",

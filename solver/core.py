@@ -11,7 +11,8 @@ Phases:
 3. blocks still left out form new grappes among themselves, per editor, completed by
    flexible blocks (`_regroup_left_out`), then phase 2 runs again;
 4. blocks move to cheaper grappes across the sub-problem cuts and centres move to their
-   grappe's medoid (`heuristic.improve_solution`), until the bound's share of the time;
+   grappe's medoid (`heuristic.improve_solution`), then neighbouring grappes are re-solved
+   exactly on all arcs (`solver.lns`), until the bound's share of the time;
 5. the global lower bound (`solver.bound`, the Lagrangian of the whole model) is computed
    last, until the deadline less `FINAL_SHARE`.
 
@@ -52,6 +53,7 @@ from solver.explain import explain_uncovered
 from solver.grappes import make_grappe
 from solver.heuristic import greedy, improve_solution, is_feasible
 from solver.heuristic import objective as heuristic_objective
+from solver.lns import improve_by_lns
 from solver.model import SubResult, solve_subproblem
 from solver.prepare import Block, Prepared, prepare
 from solver.processes import DyingPool
@@ -72,6 +74,9 @@ RESERVE_SHARE = 0.1
 BOUND_SHARE = 0.2
 #: Share of the time limit kept after the global bound (the solution's last steps).
 FINAL_SHARE = 0.01
+#: CP-SAT deterministic time of the neighbourhood search (solver.lns), per second of the
+#: run's budget and per unit of `deterministic_time_per_s`.
+LNS_WORK_SHARE = 0.5
 #: Seconds per ESSMS kept at the end for assembling the solution (grappes, explanations):
 #: 6 to 13 s for 35,000 ESSMS on a 2-core machine at load 11-14 (bench/bench_time_limit.py).
 ASSEMBLY_S_PER_ESSMS = 4e-4
@@ -192,6 +197,15 @@ def _solve(
         report(0.9, "ESSMS restants regroupés en grappes supplémentaires")
         # perf_counter time (the improvement phase's clock)
         improve_solution(prep, state.block_grappe, time.perf_counter() + finish_by.left())
+        # issue 13: exact re-solve of neighbouring grappes on all arcs, until `finish_by`
+        # or its deterministic work limit (reproducible when that comes first)
+        lns = improve_by_lns(
+            prep,
+            state.block_grappe,
+            time.perf_counter() + finish_by.left(),
+            work_limit=LNS_WORK_SHARE * time_limit * params.deterministic_time_per_s,
+        )
+        report(0.91, f"Voisinages de grappes re-résolus : {lns.improved} améliorations")
     report(0.92, "Calcul de la borne globale")
     solution = state.assemble(previous, deadline.before(FINAL_SHARE * time_limit), deadline)
     state.cut_short |= deadline.passed()
