@@ -39,9 +39,10 @@ class DeclarationError(Invalid, ValueError):
 
 #: Refusal of a second import into a campaign while one is being written.
 IMPORT_IN_PROGRESS = "Un import est déjà en cours pour cette campagne."
-#: First key of the PostgreSQL advisory locks of imports (``GRAP``); the second is the
-#: campaign's id.
-IMPORT_LOCK_SPACE = 0x47524150
+#: PostgreSQL advisory locks are database-wide and a campaign is known by its id in its
+#: schema: the first key of an import's lock is this name's hash in the current schema
+#: (``hashtext(current_schema() || '/grappes.imports')``), the second the campaign's id.
+IMPORT_LOCK_NAME = "/grappes.imports"
 
 
 def lock_campaign_imports(session: Session, campaign_id: int) -> None:
@@ -51,8 +52,9 @@ def lock_campaign_imports(session: Session, campaign_id: int) -> None:
     Call it before reading what the import compares against, so that two imports never
     both insert the current declaration of an ESSMS.
 
-    - PostgreSQL: ``pg_try_advisory_xact_lock(GRAP, campaign id)``; a second import is
-      refused at once (it does not wait behind the first's rows for a unique violation).
+    - PostgreSQL: ``pg_try_advisory_xact_lock`` on (the schema's import space, the
+      campaign's id); a second import is refused at once (it does not wait behind the
+      first's rows for a unique violation).
     - SQLite: a no-op write on the campaign takes the single writer's lock now, before any
       read; a second import waits for the first (up to ``SQLITE_BUSY_TIMEOUT_S``), then
       reads what the first wrote. A lock still held after that, or a snapshot older than
@@ -61,8 +63,10 @@ def lock_campaign_imports(session: Session, campaign_id: int) -> None:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         locked = session.scalar(
-            text("SELECT pg_try_advisory_xact_lock(:space, :campaign)"),
-            {"space": IMPORT_LOCK_SPACE, "campaign": campaign_id},
+            text(
+                "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || :name), :campaign)"
+            ),
+            {"name": IMPORT_LOCK_NAME, "campaign": campaign_id},
         )
         if not locked:
             raise Conflict(IMPORT_IN_PROGRESS)
@@ -84,8 +88,11 @@ def wait_for_campaign_imports(session: Session, campaign_id: int) -> None:
     meanwhile is refused). On SQLite the single writer's lock already serialises them."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
-            text("SELECT pg_advisory_xact_lock_shared(:space, :campaign)"),
-            {"space": IMPORT_LOCK_SPACE, "campaign": campaign_id},
+            text(
+                "SELECT pg_advisory_xact_lock_shared("
+                "hashtext(current_schema() || :name), :campaign)"
+            ),
+            {"name": IMPORT_LOCK_NAME, "campaign": campaign_id},
         )
 
 

@@ -16,11 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from importers.reports import ImportSummary
-from matchmaker.declarations.services import current_declarations, declare
+from matchmaker.declarations.services import (
+    current_declarations,
+    declare,
+    lock_campaign_imports,
+)
 from matchmaker.domain_errors import Conflict
 from matchmaker.extensions import make_engine
 from matchmaker.imports.declarations import import_declarations
@@ -210,3 +214,30 @@ def test_a_form_saved_during_an_import_waits_for_it_on_postgresql(world: World) 
     assert current[world.essms[0]].editor_raw == "Gamma Web"
     assert {current[finess].editor_raw for finess in world.essms[1:]} == {"Alpha Santé"}
     assert _count(world) == ESSMS_COUNT + 1
+
+
+def test_the_lock_is_the_campaign_of_this_database_schema_only(world: World) -> None:
+    """Two Grappes on one PostgreSQL database, each in its schema (as the suite's workers
+    run): each schema's campaign n° 1 is its own. An import in one never refuses an import
+    in the other (it did: the lock was keyed by the campaign's id alone)."""
+    if world.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's advisory locks are database-wide")
+    with scratch_database(world.folder, "other") as url:
+        other = make_engine(url)
+        try:
+            with Session(other) as session:
+                twin = make_campaign(session, "Jumelle", departments=["35"])
+                session.commit()
+                # the other schema's campaign has the id of this one (a sequence of its own)
+                session.execute(
+                    text("UPDATE campaigns SET id = :id WHERE id = :twin"),
+                    {"id": world.campaign_id, "twin": twin.id},
+                )
+                session.commit()
+            with Session(world.engine) as here, Session(other) as there:
+                lock_campaign_imports(here, world.campaign_id)
+                lock_campaign_imports(there, world.campaign_id)  # no Conflict
+                with Session(world.engine) as again, pytest.raises(Conflict):
+                    lock_campaign_imports(again, world.campaign_id)
+        finally:
+            other.dispose()
