@@ -4,8 +4,11 @@ the mails sent, a scratch database. Support code: test modules import it, never 
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -150,3 +153,25 @@ def scratch_database(folder: Path, name: str, *, with_schema: bool = True) -> It
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def run_probe(probe: str, *args: str, folder: Path) -> Any:
+    """Run the Python source ``probe`` with ``args`` in a fresh interpreter, from the
+    checkout, on a SQLite database of its own in ``folder`` and without Redis, as a new
+    process of the app starts; the JSON value printed on its last line."""
+    env = {
+        **os.environ,
+        "GRAPPES_SECRET_KEY": "probe-secret",
+        "GRAPPES_DATABASE_URL": f"sqlite:///{folder / 'probe.sqlite3'}",
+    }
+    env.pop("REDIS_URL", None)
+    completed = subprocess.run(
+        [sys.executable, "-c", probe, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])

@@ -9,13 +9,14 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver import Apart, Candidate, Solution, SolveParams, validate
+from solver import Apart, Solution, SolveParams, validate
 from solver.core import Deadline, _State
 from solver.decompose import build_subproblems
 from solver.heuristic import greedy, improve_solution, is_feasible
 from solver.lns import improve_by_lns, local_assignment, neighbourhood_subproblem
 from solver.metrics import objective_of
 from solver.prepare import Prepared, prepare
+from tests.support.solver import random_candidates
 
 SMALL = SolveParams(
     min_size=3,
@@ -50,28 +51,6 @@ def sparse_greedy_start(prep: Prepared) -> dict[int, tuple[str | None, int]]:
         for lb, c in enumerate(assign):
             if c != -1:
                 out[sp.blocks[lb]] = (sp.centre_editor[c], sp.centres[c])
-    return out
-
-
-def random_candidates(rng: random.Random, n: int) -> list[Candidate]:
-    """n candidates in a 100 km square, 2 editors, a quarter without DUI, some OG pairs."""
-    out = []
-    for k in range(n):
-        flexible = rng.random() < 0.25
-        out.append(
-            Candidate(
-                finess_et=f"69{k:07d}",
-                finess_ej=f"EJ{k // 2 if rng.random() < 0.3 else 100 + k:07d}",
-                latitude=45.76 + rng.uniform(-0.45, 0.45),
-                longitude=4.84 + rng.uniform(-0.6, 0.6),
-                department="69",
-                og_size=rng.choice([1, 2, 5]),
-                champ="PH",
-                dui_status="aucun" if flexible else "reference_segur",
-                editor=None if flexible else rng.choice(["A", "B"]),
-                willing_carrier=rng.random() < 0.2,
-            )
-        )
     return out
 
 

@@ -16,6 +16,7 @@ from solver.geo import haversine_km
 from solver.io import solution_to_dict
 from solver.metrics import objective_of
 from solver.prepare import prepare
+from tests.support.solver import random_candidates
 
 TINY = SolveParams(
     min_size=3,
@@ -28,28 +29,6 @@ TINY = SolveParams(
     time_limit_s=10.0,
     relative_gap_limit=0.0,
 )
-
-
-def random_candidates(rng: random.Random, n: int) -> list[Candidate]:
-    """n candidates in a 100 km square around Lyon, 2 editors, some flexible, some OG pairs."""
-    out = []
-    for k in range(n):
-        flexible = rng.random() < 0.25
-        out.append(
-            Candidate(
-                finess_et=f"69{k:07d}",
-                finess_ej=f"EJ{k // 2 if rng.random() < 0.3 else 100 + k:07d}",
-                latitude=45.76 + rng.uniform(-0.45, 0.45),
-                longitude=4.84 + rng.uniform(-0.6, 0.6),
-                department="69",
-                og_size=rng.choice([1, 2, 5]),
-                champ="PH",
-                dui_status="aucun" if flexible else "reference_segur",
-                editor=None if flexible else rng.choice(["A", "B"]),
-                willing_carrier=rng.random() < 0.2,
-            )
-        )
-    return out
 
 
 def brute_force(cands: list[Candidate], params: SolveParams) -> int:

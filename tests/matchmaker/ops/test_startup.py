@@ -7,8 +7,6 @@ timings flaky, while an import that sneaks back into a module's header fails her
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from matchmaker.cli import COMMANDS
-from tests.helpers import ROOT
+from tests.helpers import ROOT, run_probe
 
 #: Loaded by the solver, the editor matcher, maps, spreadsheets and reprojection only.
 HEAVY = ("sklearn", "scipy", "pandas", "ortools", "folium", "branca", "openpyxl", "pyproj")
@@ -35,22 +33,8 @@ print(json.dumps({"output": out.getvalue(), "modules": sorted(sys.modules)}))
 
 
 def _run(*args: str, tmp_path: Path) -> dict[str, object]:
-    env = {
-        **os.environ,
-        "GRAPPES_SECRET_KEY": "startup-test",
-        "GRAPPES_DATABASE_URL": f"sqlite:///{tmp_path / 'startup.sqlite3'}",
-    }
-    env.pop("REDIS_URL", None)
-    completed = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    probe: dict[str, object] = run_probe(PROBE, *args, folder=tmp_path)
+    return probe
 
 
 def _heavy(modules: object) -> list[str]:

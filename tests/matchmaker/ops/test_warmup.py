@@ -5,14 +5,10 @@ compiles the templates. Checked in a fresh interpreter, as a worker starts."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from matchmaker.ops.warmup import PAGE_LIBRARIES
-from tests.helpers import ROOT
+from tests.helpers import run_probe
 
 PROBE = """
 import gc, json, runpy, sys, types
@@ -36,22 +32,7 @@ print(json.dumps({"before": before, "after": after}))
 def test_a_gunicorn_worker_imports_the_pages_libraries_and_compiles_the_templates(
     tmp_path: Path,
 ) -> None:
-    env = {
-        **os.environ,
-        "GRAPPES_SECRET_KEY": "warmup-test",
-        "GRAPPES_DATABASE_URL": f"sqlite:///{tmp_path / 'warmup.sqlite3'}",
-    }
-    env.pop("REDIS_URL", None)
-    completed = subprocess.run(
-        [sys.executable, "-c", PROBE, *PAGE_LIBRARIES],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    probe = json.loads(completed.stdout.strip().splitlines()[-1])
+    probe = run_probe(PROBE, *PAGE_LIBRARIES, folder=tmp_path)
     # The app alone loads none of them: the worker's warm-up does.
     assert probe["before"] == {"libraries": [], "templates": 0}
     assert probe["after"]["libraries"] == list(PAGE_LIBRARIES)
