@@ -291,6 +291,24 @@ def _cut(prep: Prepared, comp: list[int], max_size: int) -> list[list[int]]:
     return _cut(prep, sorted(left), max_size) + _cut(prep, sorted(right), max_size)
 
 
+def local_apart(prep: Prepared, blocks: list[Block]) -> list[tuple[int, int]]:
+    """Pairs of local block indices that must not share a grappe: apart locks, and blocks
+    locked to different MustJoin keys."""
+    local_block = {b.index: j for j, b in enumerate(blocks)}
+    apart = sorted(
+        {
+            (min(la, lb), max(la, lb))
+            for a, b in prep.apart_pairs
+            if prep.block_of.get(a) in local_block and prep.block_of.get(b) in local_block
+            for la, lb in [(local_block[prep.block_of[a]], local_block[prep.block_of[b]])]
+            if la != lb
+        }
+    )
+    keyed = [(j, b.key) for j, b in enumerate(blocks) if b.key is not None]
+    apart += [(a, b) for x, (a, ka) in enumerate(keyed) for b, kb in keyed[x + 1 :] if ka != kb]
+    return apart
+
+
 def _make_subproblem(
     prep: Prepared,
     comp: list[int],
@@ -317,18 +335,7 @@ def _make_subproblem(
                 sp_arcs.append((local_block[b.index], local_centre[key], cost))
     if not sp_arcs:
         return None
-    block_set = set(local_block)
-    apart = sorted(
-        {
-            (min(la, lb), max(la, lb))
-            for a, b in prep.apart_pairs
-            if prep.block_of.get(a) in block_set and prep.block_of.get(b) in block_set
-            for la, lb in [(local_block[prep.block_of[a]], local_block[prep.block_of[b]])]
-            if la != lb
-        }
-    )
-    keyed = [(j, b.key) for j, b in enumerate(blocks) if b.key is not None]
-    apart += [(a, b) for x, (a, ka) in enumerate(keyed) for b, kb in keyed[x + 1 :] if ka != kb]
+    apart = local_apart(prep, blocks)
     return Subproblem(
         key=f"{editor or 'zone'}#{number + 1}",
         editor=editor,

@@ -27,19 +27,9 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solver import geo
-from solver.decompose import Subproblem
+from solver.decompose import Subproblem, local_apart
 from solver.heuristic import UNASSIGNED, is_feasible, objective
-from solver.model import (
-    add_apart,
-    add_carrier_bonus,
-    add_hint,
-    add_max_size,
-    add_min_size,
-    add_one_grappe_per_essms,
-    add_open_centre,
-    build_objective,
-    create_variables,
-)
+from solver.model import add_hint, build_model
 from solver.prepare import Prepared
 
 GrappeKey = tuple[str | None, int]
@@ -137,18 +127,7 @@ def neighbourhood_subproblem(prep: Prepared, block_ids: list[int]) -> Subproblem
         arcs.extend(centre_arcs)
     if not arcs:
         return None
-    local_block = {b.index: j for j, b in enumerate(blocks)}
-    apart = sorted(
-        {
-            (min(la, lb), max(la, lb))
-            for a, b in prep.apart_pairs
-            if prep.block_of.get(a) in local_block and prep.block_of.get(b) in local_block
-            for la, lb in [(local_block[prep.block_of[a]], local_block[prep.block_of[b]])]
-            if la != lb
-        }
-    )
-    keyed = [(j, b.key) for j, b in enumerate(blocks) if b.key is not None]
-    apart += [(a, b) for x, (a, ka) in enumerate(keyed) for b, kb in keyed[x + 1 :] if ka != kb]
+    apart = local_apart(prep, blocks)
     return Subproblem(
         key="lns",
         editor=None,
@@ -197,15 +176,7 @@ def solve_neighbourhood(
 ) -> list[int] | None:
     """CP-SAT on the neighbourhood, hinted by `current`, covering at least as many ESSMS;
     the new assignment when it is strictly better, else None."""
-    model = cp_model.CpModel()
-    v = create_variables(model, sp)
-    add_one_grappe_per_essms(model, sp, v)
-    add_open_centre(model, v)
-    add_min_size(model, sp, v)
-    add_max_size(model, sp, v)
-    add_apart(model, sp, v)
-    add_carrier_bonus(model, sp, v)
-    build_objective(model, sp, v)
+    model, v = build_model(sp)
     covered = sum(sp.weights[b] for b, c in enumerate(current) if c != UNASSIGNED)
     model.add(sum(sp.weights[b] * v.x[b, c] for b, c, _ in sp.arcs) >= covered)
     add_hint(model, sp, v, current)

@@ -169,15 +169,8 @@ def trivial_bound(sp: Subproblem) -> float:
     return -float(sp.carrier_bonus * len(sp.centres))
 
 
-def solve_subproblem(sp: Subproblem) -> SubResult:
-    """Warm start greedily, then run CP-SAT; keep the best of the two."""
-    start = time.perf_counter()
-    warm = greedy(sp)
-    warm_ok = is_feasible(sp, warm)
-    warm_obj = objective(sp, warm) if warm_ok else float("inf")
-    hint = sp.hint if sp.hint is not None and is_feasible(sp, sp.hint) else None
-    if hint is not None and objective(sp, hint) > warm_obj:
-        hint = None
+def build_model(sp: Subproblem) -> tuple[cp_model.CpModel, _Vars]:
+    """The sub-problem's model: its variables, every rule and the objective (no hint)."""
     model = cp_model.CpModel()
     v = create_variables(model, sp)
     add_one_grappe_per_essms(model, sp, v)
@@ -187,6 +180,19 @@ def solve_subproblem(sp: Subproblem) -> SubResult:
     add_apart(model, sp, v)
     add_carrier_bonus(model, sp, v)
     build_objective(model, sp, v)
+    return model, v
+
+
+def solve_subproblem(sp: Subproblem) -> SubResult:
+    """Warm start greedily, then run CP-SAT; keep the best of the two."""
+    start = time.perf_counter()
+    warm = greedy(sp)
+    warm_ok = is_feasible(sp, warm)
+    warm_obj = objective(sp, warm) if warm_ok else float("inf")
+    hint = sp.hint if sp.hint is not None and is_feasible(sp, sp.hint) else None
+    if hint is not None and objective(sp, hint) > warm_obj:
+        hint = None
+    model, v = build_model(sp)
     add_hint(model, sp, v, hint if hint is not None else warm)
     solver = make_solver(sp)
     status = solver.solve(model)
