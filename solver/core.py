@@ -205,6 +205,8 @@ def _solve(
             time.perf_counter() + finish_by.left(),
             work_limit=LNS_WORK_SHARE * time_limit * params.deterministic_time_per_s,
         )
+        # stopped by the wall clock: a seeded run may differ from one machine load to another
+        state.cut_short |= lns.stopped_by_deadline
         report(0.91, f"Voisinages de grappes re-résolus : {lns.improved} améliorations")
     report(0.92, "Calcul de la borne globale")
     solution = state.assemble(previous, deadline.before(FINAL_SHARE * time_limit), deadline)

@@ -58,7 +58,8 @@ class LnsStats:
     skipped: int = 0
     #: CP-SAT deterministic time spent (the work limit counts it).
     deterministic_time: float = 0.0
-    #: Stopped by the wall-clock deadline before converging or spending its work limit.
+    #: Stopped by the wall clock (the deadline, or a neighbourhood's wall-time guard) before
+    #: converging or spending its work limit: the result may then depend on the machine's load.
     stopped_by_deadline: bool = False
 
 
@@ -191,6 +192,10 @@ def solve_neighbourhood(
     status = solver.solve(model)
     if stats is not None:
         stats.deterministic_time += solver.deterministic_time
+        if solver.status_name(status) != "OPTIMAL" and solver.wall_time >= 0.98 * (
+            p.max_time_in_seconds
+        ):
+            stats.stopped_by_deadline = True  # the wall-time guard, not the work, stopped it
     if solver.status_name(status) not in ("OPTIMAL", "FEASIBLE"):
         return None
     assign = [UNASSIGNED] * len(sp.weights)

@@ -73,9 +73,14 @@ def test_it_swaps_members_across_a_bad_boundary(make_cluster) -> None:  # type: 
     stuck = as_solution(prep, block_grappe)
     assert validate(cands, params, (), stuck) == []
 
+    late = dict(block_grappe)
+    stopped = improve_by_lns(prep, late, time.perf_counter())
+    assert stopped.stopped_by_deadline and stopped.tried == 0 and late == block_grappe
+
     stats = improve_by_lns(prep, block_grappe, time.perf_counter() + GUARD_S)
 
     assert stats.improved >= 1
+    assert not stats.stopped_by_deadline
     centre_of = {b: c for b, (_, c) in block_grappe.items()}
     west_centres = {centre_of[prep.block_of[i]] for i in range(15)}
     east_centres = {centre_of[prep.block_of[i]] for i in range(15, 30)}
