@@ -683,8 +683,13 @@ def write(
     print(f"written to {output}")
 
 
-#: Lines of gunicorn's log worth reading after a failed request.
-SERVER_TROUBLE = re.compile(r"ERROR|CRITICAL|WORKER TIMEOUT|SIGKILL|SIGABRT|Traceback|Error:")
+#: Lines of gunicorn's log worth reading after a failed request. A worker killed by a
+#: signal is logged at WARNING level (« Worker (pid:…) was sent SIGSEGV! ») and the
+#: faulthandler's report starts with « Fatal Python error: »: both are named.
+SERVER_TROUBLE = re.compile(
+    r"ERROR|CRITICAL|WORKER TIMEOUT|SIGKILL|SIGABRT|SIGSEGV|SIGBUS|Fatal Python error"
+    r"|Traceback|Error:"
+)
 
 
 def failures_section(
