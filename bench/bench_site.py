@@ -633,8 +633,8 @@ def write(
         "Re-run it with one command: `.venv/bin/python bench/bench_site.py` (PostgreSQL at "
         "127.0.0.1:5432; see the script's docstring).",
         "",
-        f"PostgreSQL, gunicorn with 2 sync workers (`deploy/gunicorn.conf.py`), real HTTP "
-        f"from this machine (`bench/bench_site.py --size {args.size} --declarations "
+        "PostgreSQL, gunicorn with 2 workers (`deploy/gunicorn.conf.py`: gthread, 1 thread), "
+        f"real HTTP from this machine (`bench/bench_site.py --size {args.size} --declarations "
         f"{args.declarations} --repeat {args.repeat} --repeat-concurrent "
         f"{args.repeat_concurrent}`). Synthetic national FINESS of "
         f"{counts['establishments']:,} establishments ({counts['essms']:,} open ESSMS, seed "

@@ -12,7 +12,13 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 #: Pages are database-bound: two per core, plus one. Solver runs and imports never run in
 #: a web worker (they are RQ jobs), so no request needs more than a few seconds.
 workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
-worker_class = "sync"
+#: One request at a time per worker, as with sync workers, but served from a thread of the
+#: worker's pool: with sync workers, a worker was killed by a segmentation fault about once
+#: per round of all pages on national data (a use-after-free reference count in native code,
+#: triggered only while the job sweep's thread shares the interpreter; cause not found, see
+#: bench/results/site-2026-12-03-wave4.md); with gthread, none in 25 rounds, nor in the bench.
+worker_class = "gthread"
+threads = 1
 #: A request still running after this is killed (large exports stream well within it).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
