@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from matchmaker.campaigns import runs, services
 from matchmaker.campaigns.forms import ActionForm
+from matchmaker.errors import back_to
 from matchmaker.extensions import db
 from matchmaker.jobs import services as job_services
 from matchmaker.models import Campaign, Grappe, Job, Role, SolverRun, Upload
@@ -25,6 +26,16 @@ MANAGERS = (Role.COLLECTIF, Role.ADMIN)
 
 
 # --- loading objects with their access check (the one place) ---------------------------------
+
+
+def action_posted(target: str) -> str:
+    """A console button's post (publish, relaunch, abandon…): refused (400) without its
+    form; a domain error the action raises then flashes on ``target``, which is returned
+    for the redirect."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    back_to(target)
+    return target
 
 
 def load_campaign(campaign_id: int, *, manage: bool = False) -> Campaign:

@@ -26,13 +26,14 @@ from matchmaker.campaigns import adjust, dossier, exports, figures, maps, runs
 from matchmaker.campaigns.blueprint import (
     MANAGERS,
     READERS,
+    action_posted,
     bp,
     load_campaign,
     load_grappe,
     load_run,
     render_campaign_page,
 )
-from matchmaker.campaigns.forms import ActionForm, AdjustForm, RunForm, choices
+from matchmaker.campaigns.forms import AdjustForm, RunForm, choices
 from matchmaker.downloads import CSV_MIMETYPE, attachment
 from matchmaker.errors import back_to
 from matchmaker.extensions import db
@@ -186,9 +187,7 @@ def relaunch_run(campaign_id: int, run_id: int) -> ResponseReturnValue:
     """A new run in place of a failed or cancelled one."""
     campaign = load_campaign(campaign_id, manage=True)
     run = load_run(campaign, run_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    back_to(url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id))
+    action_posted(url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id))
     new_run, _job = runs.relaunch_run(db.session, current_user, campaign, run, current_app.config)
     flash(f"Calcul relancé (calcul n° {new_run.id}).", "success")
     return redirect(url_for("campaigns.run_page", campaign_id=campaign.id, run_id=new_run.id))
@@ -200,10 +199,7 @@ def abandon_run(campaign_id: int, run_id: int) -> ResponseReturnValue:
     """Stop a run still waiting or running (also one stuck « en cours »)."""
     campaign = load_campaign(campaign_id, manage=True)
     run = load_run(campaign, run_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    target = url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id)
-    back_to(target)
+    target = action_posted(url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id))
     runs.abandon_run(db.session, current_user, campaign, run)
     flash("Calcul abandonné.", "success")
     return redirect(target)
@@ -285,10 +281,7 @@ def adjust_run(campaign_id: int, run_id: int) -> ResponseReturnValue:
 def publish(campaign_id: int, run_id: int) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id, manage=True)
     run = load_run(campaign, run_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    target = url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id)
-    back_to(target)
+    target = action_posted(url_for("campaigns.run_page", campaign_id=campaign.id, run_id=run.id))
     runs.publish(
         db.session,
         current_user,
@@ -306,12 +299,14 @@ def publish(campaign_id: int, run_id: int) -> ResponseReturnValue:
 def constitute(campaign_id: int, grappe_id: int) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id, manage=True)
     grappe = load_grappe(campaign, grappe_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    target = url_for(
-        "campaigns.grappe_page", campaign_id=campaign.id, run_id=grappe.run_id, grappe_id=grappe.id
+    target = action_posted(
+        url_for(
+            "campaigns.grappe_page",
+            campaign_id=campaign.id,
+            run_id=grappe.run_id,
+            grappe_id=grappe.id,
+        )
     )
-    back_to(target)
     runs.mark_constituted(db.session, current_user, campaign, grappe)
     flash(f"Grappe n° {grappe.number} constituée.", "success")
     return redirect(target)

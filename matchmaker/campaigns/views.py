@@ -18,6 +18,7 @@ from matchmaker.campaigns import adjust, exports, run_views, runs, services, upl
 from matchmaker.campaigns.blueprint import (
     MANAGERS,
     READERS,
+    action_posted,
     bp,
     load_campaign,
     load_upload,
@@ -213,10 +214,9 @@ def upload_errors(campaign_id: int, upload_id: int) -> ResponseReturnValue:
 def confirm_upload(campaign_id: int, upload_id: int) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id, manage=True)
     item = load_upload(campaign, upload_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    target = url_for("campaigns.upload_page", campaign_id=campaign.id, upload_id=item.id)
-    back_to(target)
+    target = action_posted(
+        url_for("campaigns.upload_page", campaign_id=campaign.id, upload_id=item.id)
+    )
     uploads.confirm_upload(db.session, current_user, item, campaign)
     flash("Import lancé.", "success")
     return redirect(target)
@@ -227,10 +227,9 @@ def confirm_upload(campaign_id: int, upload_id: int) -> ResponseReturnValue:
 def relaunch_upload(campaign_id: int, upload_id: int) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id, manage=True)
     item = load_upload(campaign, upload_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    target = url_for("campaigns.upload_page", campaign_id=campaign.id, upload_id=item.id)
-    back_to(target)
+    target = action_posted(
+        url_for("campaigns.upload_page", campaign_id=campaign.id, upload_id=item.id)
+    )
     uploads.relaunch_upload(db.session, current_user, item, campaign, current_app.config)
     flash("Fichier relancé.", "success")
     return redirect(target)
@@ -241,10 +240,7 @@ def relaunch_upload(campaign_id: int, upload_id: int) -> ResponseReturnValue:
 def discard_upload(campaign_id: int, upload_id: int) -> ResponseReturnValue:
     campaign = load_campaign(campaign_id, manage=True)
     item = load_upload(campaign, upload_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    target = url_for("campaigns.show", campaign_id=campaign.id)
-    back_to(target)
+    target = action_posted(url_for("campaigns.show", campaign_id=campaign.id))
     uploads.discard_upload(db.session, current_user, item, campaign, current_app.config)
     flash("Fichier abandonné.", "success")
     return redirect(target)

@@ -56,9 +56,8 @@ def _get_job(job_id: int, *, for_cancel: bool = False) -> Job:
 @roles_required(*ANY_ROLE)
 def status(job_id: int) -> ResponseReturnValue:
     job = _get_job(job_id)
-    response = jsonify(services.status_payload(job))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    # never cached: every response to a logged-in user says so (matchmaker.security)
+    return jsonify(services.status_payload(job))
 
 
 @bp.get("/<int:job_id>/journal")
