@@ -64,7 +64,7 @@ EDITOR_CHOICES = 3
 FLEXIBLE_CENTRES = 10
 
 #: A possible grappe: (centre candidate, editor of the grappe; None = open grappe).
-Centre = tuple[int, "str | None"]
+Centre = tuple[int, str | None]
 
 
 def centre_editor(prep: Prepared, c: int) -> str | None:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from importers.declaration_template import CANONICAL
 from importers.errors import ImportRefused
 from matchmaker.declarations.services import current_declarations, declaration_history
 from matchmaker.imports.declarations import import_declarations
@@ -19,19 +20,8 @@ from tests.support.files import write_csv, write_xlsx
 
 pytestmark = pytest.mark.usefixtures("finess", "referential")
 
-HEADER = [
-    "finess_et",
-    "editeur",
-    "champ",
-    "departement",
-    "statut_dui",
-    "statut_sons",
-    "editeur_sons",
-    "porteur_volontaire",
-    "deja_finance_esms_numerique",
-    "email_contact",
-    "commentaire",
-]
+#: The canonical columns, in the template's order (pinned by test_declaration_template).
+HEADER = list(CANONICAL)
 
 
 def count(session: Session, model: Any) -> int:
