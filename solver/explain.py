@@ -54,7 +54,7 @@ def explain_uncovered(
     cands = prep.candidates
     if not uncovered:
         return {}
-    same, flexible = _available_peers(prep, uncovered, grappes)
+    same, flexible = _available_peers(prep, uncovered)
     centre_idx = np.array([prep.index[g.centre] for g in grappes], dtype=int)
     member_sets = [{m.finess_et for m in g.members} for g in grappes]
     apart_of: dict[str, set[str]] = defaultdict(set)
@@ -112,16 +112,14 @@ def explain_uncovered(
     return out
 
 
-def _available_peers(
-    prep: Prepared, targets: list[int], grappes: list[Grappe]
-) -> tuple[np.ndarray, np.ndarray]:
-    """For each target, within explain_radius_km (itself included): ESSMS bound to the same
-    editor, and ESSMS without editor that are not already in another editor's grappe. For a
-    target without editor, every usable ESSMS counts as "same"."""
+def _available_peers(prep: Prepared, targets: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """For each target, within reach (`reach_km`, itself included): ESSMS bound to the same
+    editor, and ESSMS without editor, wherever they are now: « too few peers » is a claim
+    about the instance (an ESSMS without DUI in another editor's grappe could leave it).
+    For a target without editor, every usable ESSMS counts as "same"."""
     n = len(prep.candidates)
     same = np.zeros(n, dtype=int)
     flexible = np.zeros(n, dtype=int)
-    editor_of_grappe = {m.finess_et: g.editor for g in grappes for m in g.members}
     usable = [i for i in range(n) if prep.exclusions.get(i) is None]
     by_editor: dict[str | None, list[int]] = defaultdict(list)
     for i in targets:
@@ -131,14 +129,8 @@ def _available_peers(
         if editor is None:
             pools = [(usable, same)]
         else:
-            free_flex = [
-                i
-                for i in usable
-                if prep.bound_editor[i] is None
-                and editor_of_grappe.get(prep.candidates[i].finess_et, editor) == editor
-            ]
             pools = [([i for i in usable if prep.bound_editor[i] == editor], same)]
-            pools.append((free_flex, flexible))
+            pools.append(([i for i in usable if prep.bound_editor[i] is None], flexible))
         for pool, counts in pools:
             if pool and radius is None:
                 counts[group] = len(pool)
@@ -167,7 +159,7 @@ def _peers_text(prep: Prepared, i: int, same: int, flexible: int) -> str:
     if editor is None:
         return f"{same} ESSMS"
     text = f"{same} ESSMS de {editor_label(editor)}"
-    return f"{text} et {flexible} ESSMS sans DUI disponibles" if flexible else text
+    return f"{text} et {flexible} ESSMS sans DUI" if flexible else text
 
 
 def _too_few_text(

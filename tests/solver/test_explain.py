@@ -82,3 +82,24 @@ def test_an_isolated_essms_is_told_how_far_it_may_reach(make_cluster, make_candi
     assert [g.size for g in solution.grappes] == [16]
     assert found[far.finess_et].reason_code == "too_few_peers"
     assert "60 km" in found[far.finess_et].reason
+
+
+def test_essms_without_dui_in_other_grappes_still_count_as_peers(
+    make_cluster, make_candidate, fast_params
+):
+    """A lone ESSMS of C beside 16 ESSMS without DUI that sit in B's grappe: C and 14 of them
+    would make a valid grappe, so « aucun autre ESSMS de l'éditeur C » (too few peers, a
+    claim about the instance) would be false. Seen on real geography: two ESSMS said to be
+    without peers were covered by a run with other settings."""
+    b = make_cluster(10, editor="B")
+    free = make_cluster(16, 1.0, 0.0, editor=None, dui_status="aucun")
+    lone = make_candidate(2.0, 0.0, editor="C")
+    solution = solve(b + free, fast_params)
+    assert [g.editor for g in solution.grappes] == ["B"]
+    prep = prepare([*b, *free, lone], fast_params, ())
+    found = explain_uncovered(prep, [prep.index[lone.finess_et]], solution.grappes, set())
+    exclusion = found[prep.index[lone.finess_et]]
+    assert exclusion.reason_code == "not_selected"
+    assert exclusion.reason.startswith(
+        "1 ESSMS de l'éditeur C et 16 ESSMS sans DUI dans tout le périmètre du calcul, mais"
+    )
