@@ -88,7 +88,7 @@ class SolveParams:
     isolation_min_peers: int = 15
     explain_radius_km: float = 150.0
     preference_penalty: int = 300
-    max_subproblem_size: int = 450
+    max_subproblem_size: int = 1000
     distance_weight: int = 1
     uncovered_penalty: int = 20_000
     small_og_bonus: int = 10_000

@@ -76,14 +76,14 @@ def test_workers_start_with_the_solve_and_a_cancel_during_the_preparation_kills_
 
 
 def test_workers_started_for_nothing_do_not_outlive_the_solve(make_cluster, make_candidate) -> None:  # type: ignore[no-untyped-def]
-    """460 candidates, more than one sub-problem's size: the two workers start with the solve.
-    Only 20 have coordinates, so there is one sub-problem, solved in the solving process: the
-    workers are not needed, and none survives the solve."""
+    """120 candidates, more than one sub-problem's size (100 here): the two workers start with
+    the solve. Only 20 have coordinates, so there is one sub-problem, solved in the solving
+    process: the workers are not needed, and none survives the solve."""
     nowhere = [
-        dataclasses.replace(make_candidate(editor="A"), latitude=float("nan")) for _ in range(440)
+        dataclasses.replace(make_candidate(editor="A"), latitude=float("nan")) for _ in range(100)
     ]
     cands = make_cluster(20, editor="A") + nowhere
-    params = replace(SolveParams(), time_limit_s=10.0, num_workers=2)
+    params = replace(SolveParams(), time_limit_s=10.0, num_workers=2, max_subproblem_size=100)
     assert len(cands) > params.max_subproblem_size
     workers: list[int] = []
 
