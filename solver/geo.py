@@ -95,14 +95,16 @@ class GeoTree:
         chord, idx = chord.reshape(len(points), k), idx.reshape(len(points), k)
         return 2 * np.arcsin(np.minimum(1.0, chord / 2)), idx.astype(np.intp)
 
-    def query_radius(self, points: np.ndarray, r: float, count_only: bool = False) -> np.ndarray:
+    def query_radius(
+        self, points: np.ndarray, r: float | np.ndarray, count_only: bool = False
+    ) -> np.ndarray:
         """Per point: the number (count_only) or the indices of tree points within `r`
-        radians (the point itself included)."""
+        radians (one radius, or one per point; the point itself included)."""
         xyz = unit_vectors(np.asarray(points).reshape(-1, 2))
         # a hair wider than the chord of r: the float noise of the chord must not lose a
         # point that the haversine formula puts exactly at r
         found = self._tree.query_ball_point(
-            xyz, r=float(_chord(r)) * (1 + 1e-12), return_length=count_only
+            xyz, r=_chord(r) * (1 + 1e-12), return_length=count_only
         )
         if count_only:
             return np.asarray(found, dtype=np.intp)
