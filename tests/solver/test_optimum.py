@@ -282,23 +282,29 @@ def test_global_bound_never_exceeds_the_exact_optimum(
     assert solution.global_bound <= objective_of(cands, params, solution) + 1e-6
 
 
+def _three_clusters_solved(make_cluster, apart_km: float, radius_km: float):  # type: ignore[no-untyped-def]
+    """Three clusters of 15 ESSMS of one editor, `apart_km` apart: solved (one grappe each,
+    valid), with the prepared instance and the solution's objective."""
+    cands = (
+        make_cluster(15, 0.0, 0.0, radius_km=radius_km)
+        + make_cluster(15, apart_km, 0.0, radius_km=radius_km)
+        + make_cluster(15, 0.0, apart_km, radius_km=radius_km)
+    )
+    params = SolveParams(time_limit_s=10.0)
+    solution = solve(cands, params)
+    assert validate(cands, params, (), solution) == []
+    assert len(solution.grappes) == 3
+    return prepare(cands, params, ()), solution, objective_of(cands, params, solution)
+
+
 def test_lagrangian_bound_is_close_on_a_clustered_instance(make_cluster) -> None:  # type: ignore[no-untyped-def]
     """Three tight clusters of 15 ESSMS of one editor, 60 km apart: the optimum is one
     grappe per cluster and the Lagrangian bound proves it within 1 % (the combinatorial bound
     is far below: it cannot see that every ESSMS must be covered by a grappe of 15)."""
     from solver.bound import global_lower_bound
 
-    cands = (
-        make_cluster(15, 0.0, 0.0, radius_km=4.0)
-        + make_cluster(15, 60.0, 0.0, radius_km=4.0)
-        + make_cluster(15, 0.0, 60.0, radius_km=4.0)
-    )
-    params = SolveParams(time_limit_s=10.0)
-    solution = solve(cands, params)
-    assert validate(cands, params, (), solution) == []
-    assert len(solution.grappes) == 3
-    objective = objective_of(cands, params, solution)
-    bound = global_lower_bound(prepare(cands, params, ()))
+    prep, solution, objective = _three_clusters_solved(make_cluster, 60.0, 4.0)
+    bound = global_lower_bound(prep)
     assert bound.lagrangian <= objective + 1e-6
     assert bound.lagrangian >= 0.99 * objective
     assert solution.global_gap <= 0.01
@@ -312,17 +318,7 @@ def test_sparse_bound_follows_the_density(make_cluster) -> None:  # type: ignore
     the optimum (the national gap was 57 %)."""
     from solver.bound import global_lower_bound
 
-    cands = (
-        make_cluster(15, 0.0, 0.0, radius_km=60.0)
-        + make_cluster(15, 400.0, 0.0, radius_km=60.0)
-        + make_cluster(15, 0.0, 400.0, radius_km=60.0)
-    )
-    params = SolveParams(time_limit_s=10.0)
-    solution = solve(cands, params)
-    assert validate(cands, params, (), solution) == []
-    assert len(solution.grappes) == 3
-    objective = objective_of(cands, params, solution)
-    prep = prepare(cands, params, ())
+    prep, _, objective = _three_clusters_solved(make_cluster, 400.0, 60.0)
     sparse = global_lower_bound(prep, time.perf_counter() + 5.0, objective, dense_pairs=0)
     assert sparse.lagrangian <= objective + 1e-6
     assert sparse.lagrangian >= 0.95 * objective
