@@ -100,11 +100,19 @@ def explain_uncovered(
                 reason = near_miss.text
             else:
                 code = ReasonCode.NOT_SELECTED
-                reason = (
-                    f"{_peers_text(prep, i, int(same[i]), int(flexible[i]))} "
-                    f"{_reach_text(prep)}, mais déjà dans des grappes complètes ou trop "
-                    "dispersés pour former avec lui une grappe valide"
+                # a grappe with room beyond the radius: only the cost kept it out
+                far = _nearest_with_room(
+                    prep, c, i, weight, dist[row], grappes, member_sets, apart_of
                 )
+                if far is not None:
+                    reason = far.text
+                    near_miss = near_miss or far
+                else:
+                    reason = (
+                        f"{_peers_text(prep, i, int(same[i]), int(flexible[i]))} "
+                        f"{_reach_text(prep)}, mais déjà dans des grappes complètes ou trop "
+                        "dispersés pour former avec lui une grappe valide"
+                    )
             if block is not None and block.forced:
                 code = ReasonCode.LOCK_CONFLICT
                 reason = f"verrou « dans la grappe {block.key} » impossible à respecter : {reason}"
@@ -178,6 +186,44 @@ def _too_few_text(
         who = f"de {who}" if prep.bound_editor[i] else "compatible"
         return f"aucun autre ESSMS {who} {reach} (minimum {minimum} par grappe)"
     return f"seulement {peers} {reach} (minimum {minimum} par grappe)"
+
+
+def _nearest_with_room(
+    prep: Prepared,
+    c: Candidate,
+    i: int,
+    weight: int,
+    dist: np.ndarray,
+    grappes: list[Grappe],
+    member_sets: list[set[str]],
+    apart_of: dict[str, set[str]],
+) -> NearMiss | None:
+    """The nearest grappe, at any distance, that the ESSMS (with its OG block) could join
+    without breaking a rule: editor, room, distance limit, reduced minimum, apart locks.
+    Found only when the cost of the trip kept it out (coverage weighs 2,000 km)."""
+    params = prep.params
+    if len(dist) == 0:
+        return None
+    for j in np.argsort(dist, kind="stable"):
+        g = grappes[int(j)]
+        d = float(dist[int(j)])
+        if params.max_distance_km is not None and d > params.max_distance_km:
+            break
+        if g.frozen or not compatible(c, g.editor) or g.size + weight > params.max_size:
+            continue
+        if prep.reduced[prep.index[g.centre]] and not prep.reduced[i]:
+            continue
+        if apart_of.get(c.finess_et, set()) & member_sets[int(j)]:
+            continue
+        label = f"la grappe {g.key} ({editor_label(g.editor)}, à {d:.1f} km)"
+        return NearMiss(
+            "coût",
+            f"{label} pourrait l'accueillir, mais ce trajet coûte plus que son exclusion",
+            g.key,
+            g.editor,
+            d,
+        )
+    return None
 
 
 def _near_grappes(

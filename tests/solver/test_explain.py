@@ -103,3 +103,24 @@ def test_essms_without_dui_in_other_grappes_still_count_as_peers(
     assert exclusion.reason.startswith(
         "1 ESSMS de l'éditeur C et 16 ESSMS sans DUI dans tout le périmètre du calcul, mais"
     )
+
+
+def test_a_grappe_with_room_beyond_the_radius_is_named(make_cluster, make_candidate, fast_params):
+    """An ESSMS of A 5,000 km from the only grappe of A, which has room: joining it costs
+    more than leaving it out (2,000 km, + 1,000 for a small OG, + 1,000 when isolated), so it
+    is left out. Seen nationally:
+    ESSMS overseas whose editor's grappes with room are all on the mainland read « déjà
+    dans des grappes complètes ou trop dispersés », which was false."""
+    cands = make_cluster(20, editor="A")
+    far = make_candidate(5000.0, 0.0, editor="A")
+    found, solution = exclusions([*cands, far], fast_params)
+    assert [g.size for g in solution.grappes] == [20]
+    exclusion = found[far.finess_et]
+    assert exclusion.reason_code == "not_selected"
+    key = solution.grappes[0].key
+    assert exclusion.reason.startswith(f"la grappe {key} (l'éditeur A, à ")
+    assert exclusion.reason.endswith(
+        "pourrait l'accueillir, mais ce trajet coûte plus que son exclusion"
+    )
+    assert exclusion.near_miss is not None and exclusion.near_miss.grappe_key == key
+    assert exclusion.near_miss.distance_km > 2000
