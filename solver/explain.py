@@ -18,7 +18,7 @@ Reason codes:
   `og_too_large`, `unknown_editor`, `invalid_input`.
 
 The near-miss is the closest grappe the ESSMS could join if one rule were relaxed (maximum
-size, maximum distance, one editor), or, failing that, the minimum size it misses.
+size, maximum distance, one editor, OG together), or, failing that, the minimum size it misses.
 """
 
 from __future__ import annotations
@@ -131,14 +131,14 @@ def _available_peers(prep: Prepared, targets: list[int]) -> tuple[np.ndarray, np
     usable = [i for i in range(n) if prep.exclusions.get(i) is None]
     by_editor: dict[str | None, list[int]] = defaultdict(list)
     for i in targets:
-        by_editor[prep.bound_editor[i]].append(i)
+        by_editor[_editor_of(prep, i)].append(i)
     radius = reach_km(prep)
     for editor, group in by_editor.items():
         if editor is None:
             pools = [(usable, same)]
         else:
-            pools = [([i for i in usable if prep.bound_editor[i] == editor], same)]
-            pools.append(([i for i in usable if prep.bound_editor[i] is None], flexible))
+            pools = [([i for i in usable if _editor_of(prep, i) == editor], same)]
+            pools.append(([i for i in usable if _editor_of(prep, i) is None], flexible))
         for pool, counts in pools:
             if pool and radius is None:
                 counts[group] = len(pool)
@@ -146,6 +146,22 @@ def _available_peers(prep: Prepared, targets: list[int]) -> tuple[np.ndarray, np
                 tree = geo.build_tree(prep.points[pool])
                 counts[group] = geo.count_within(tree, prep.points[group], radius)
     return same, flexible
+
+
+def _editor_of(prep: Prepared, i: int) -> str | None:
+    """The editor candidate i's block is bound to (None: flexible). An ESSMS without DUI
+    follows its OG's editor (OG together), so it is told what its OG is told."""
+    b = prep.block_of.get(i, -1)
+    if b < 0:
+        return prep.bound_editor[i]
+    block = prep.blocks[b]
+    return None if block.flexible else block.editor
+
+
+def _may_join(prep: Prepared, i: int, editor: str | None) -> bool:
+    """Can candidate i's block join a grappe of `editor` (None: an open grappe)?"""
+    own = _editor_of(prep, i)
+    return own is None or own == editor
 
 
 def reach_km(prep: Prepared) -> float | None:
@@ -163,7 +179,7 @@ def _reach_text(prep: Prepared) -> str:
 
 
 def _peers_text(prep: Prepared, i: int, same: int, flexible: int) -> str:
-    editor = prep.bound_editor[i]
+    editor = _editor_of(prep, i)
     if editor is None:
         return f"{same} ESSMS"
     text = f"{same} ESSMS de {editor_label(editor)}"
@@ -182,8 +198,8 @@ def _too_few_text(
             f"({peers} {reach}, minimum {minimum})"
         )
     if same <= 1 and flexible == 0:
-        who = editor_label(prep.bound_editor[i])
-        who = f"de {who}" if prep.bound_editor[i] else "compatible"
+        who = editor_label(_editor_of(prep, i))
+        who = f"de {who}" if _editor_of(prep, i) else "compatible"
         return f"aucun autre ESSMS {who} {reach} (minimum {minimum} par grappe)"
     return f"seulement {peers} {reach} (minimum {minimum} par grappe)"
 
@@ -209,7 +225,7 @@ def _nearest_with_room(
         d = float(dist[int(j)])
         if params.max_distance_km is not None and d > params.max_distance_km:
             break
-        if g.frozen or not compatible(c, g.editor) or g.size + weight > params.max_size:
+        if g.frozen or not _may_join(prep, i, g.editor) or g.size + weight > params.max_size:
             continue
         if prep.reduced[prep.index[g.centre]] and not prep.reduced[i]:
             continue
@@ -246,8 +262,11 @@ def _near_grappes(
         if d > params.explain_radius_km:
             break
         label = f"la grappe {g.key} ({editor_label(g.editor)}, à {d:.1f} km)"
-        if not compatible(c, g.editor) or g.frozen:
-            rule = "grappe figée" if g.frozen else "éditeur unique"
+        if not _may_join(prep, i, g.editor) or g.frozen:
+            if g.frozen:
+                rule = "grappe figée"
+            else:  # the ESSMS could, its OG (bound to another editor) cannot
+                rule = "OG ensemble" if compatible(c, g.editor) else "éditeur unique"
             if fallback is None:
                 fallback = (
                     ReasonCode.OTHER_EDITOR,

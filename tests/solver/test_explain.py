@@ -124,3 +124,25 @@ def test_a_grappe_with_room_beyond_the_radius_is_named(make_cluster, make_candid
     )
     assert exclusion.near_miss is not None and exclusion.near_miss.grappe_key == key
     assert exclusion.near_miss.distance_km > 2000
+
+
+def test_an_essms_without_dui_follows_its_og_in_its_explanation(
+    make_cluster, make_candidate, fast_params
+):
+    """An ESSMS without DUI whose OG's two other ESSMS use editor C follows C (OG together).
+    Only three ESSMS of C exist, so the OG is left out. Next to them, B's grappe has room,
+    but the ESSMS cannot join it without leaving its OG: « la grappe … pourrait
+    l'accueillir, mais ce trajet coûte plus que son exclusion » (seen nationally, at 7.6 km)
+    was false. It is told what its OG is told."""
+    b = make_cluster(20, editor="B")
+    og = {"finess_ej": "EJ0000777", "og_size": 3}
+    bound = [make_candidate(2.0, 0.0, editor="C", **og), make_candidate(2.5, 0.0, editor="C", **og)]
+    follower = make_candidate(2.0, 0.5, editor=None, dui_status="aucun", **og)
+    found, solution = exclusions([*b, *bound, follower], fast_params)
+    assert [g.editor for g in solution.grappes] == ["B"]
+    told = found[follower.finess_et]
+    assert "trajet" not in told.reason
+    assert told.reason_code == found[bound[0].finess_et].reason_code == "too_few_peers"
+    assert told.reason == found[bound[0].finess_et].reason
+    assert told.reason.startswith("seulement 3 ESSMS de l'éditeur C")  # it goes with C
+    assert told.near_miss is not None and told.near_miss.relaxed_rule == "OG ensemble"
