@@ -129,16 +129,17 @@ def _available_peers(prep: Prepared, targets: list[int]) -> tuple[np.ndarray, np
     same = np.zeros(n, dtype=int)
     flexible = np.zeros(n, dtype=int)
     usable = [i for i in range(n) if prep.exclusions.get(i) is None]
+    editor_of = [_editor_of(prep, i) for i in range(n)]
     by_editor: dict[str | None, list[int]] = defaultdict(list)
     for i in targets:
-        by_editor[_editor_of(prep, i)].append(i)
+        by_editor[editor_of[i]].append(i)
     radius = reach_km(prep)
     for editor, group in by_editor.items():
         if editor is None:
             pools = [(usable, same)]
         else:
-            pools = [([i for i in usable if _editor_of(prep, i) == editor], same)]
-            pools.append(([i for i in usable if _editor_of(prep, i) is None], flexible))
+            pools = [([i for i in usable if editor_of[i] == editor], same)]
+            pools.append(([i for i in usable if editor_of[i] is None], flexible))
         for pool, counts in pools:
             if pool and radius is None:
                 counts[group] = len(pool)
@@ -216,7 +217,8 @@ def _nearest_with_room(
 ) -> NearMiss | None:
     """The nearest grappe, at any distance, that the ESSMS (with its OG block) could join
     without breaking a rule: editor, room, distance limit, reduced minimum, apart locks.
-    Found only when the cost of the trip kept it out (coverage weighs 2,000 km)."""
+    Found only when the cost of the trip kept it out (more than its `uncovered_penalty` and
+    bonuses: 2,000 to 4,000 km by default)."""
     params = prep.params
     if len(dist) == 0:
         return None
