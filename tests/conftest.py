@@ -165,3 +165,11 @@ def auth(client: CsrfClient, make_user: MakeUser) -> Auth:
     """Log the client in: ``auth.login(Role.OG)`` (a new account), ``auth.login(user,
     form=True)`` (through the real form), ``auth.logout()``."""
     return Auth(client, make_user)
+
+
+@pytest.fixture
+def shared_figures_folder(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The web workers' shared figures folder (figures are per process only in other tests)."""
+    folder = tmp_path / "figures"
+    monkeypatch.setitem(app.config, "FIGURES_CACHE_FOLDER", str(folder))
+    return folder

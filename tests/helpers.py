@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from flask import g, has_app_context
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -175,3 +175,11 @@ def run_probe(probe: str, *args: str, folder: Path) -> Any:
         timeout=120,
     )
     return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def another_worker(app: Flask) -> None:
+    """What another web worker (or a restarted one) knows of the figures: the shared folder,
+    not this process's memory."""
+    from matchmaker.ops import figures_cache
+
+    app.extensions[figures_cache.EXTENSION_KEY] = {}

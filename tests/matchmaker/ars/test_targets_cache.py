@@ -9,16 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
 from matchmaker.models import Grappe, GrappeMember, Role, SolverRun
-from matchmaker.ops import figures_cache
 from tests.factories import make_campaign
-from tests.helpers import Auth, CsrfClient
+from tests.helpers import Auth, CsrfClient, another_worker
 from tests.support.occitanie import World
 
 
@@ -111,22 +109,8 @@ def test_the_csv_is_streamed_with_every_cell_neutralised(
     assert text.startswith("\ufeff") and "'=HYPERLINK" in text
 
 
-@pytest.fixture
-def shared_folder(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The web workers' shared figures folder (per process only in the other tests)."""
-    folder = tmp_path / "figures"
-    monkeypatch.setitem(app.config, "FIGURES_CACHE_FOLDER", str(folder))
-    return folder
-
-
-def another_worker(app: Flask) -> None:
-    """What another web worker (or a restarted one) knows: the shared folder, not this
-    process's memory."""
-    app.extensions[figures_cache.EXTENSION_KEY] = {}
-
-
 def test_the_web_workers_share_one_scoring(
-    app: Flask, client: CsrfClient, auth: Auth, world: World, shared_folder: Path
+    app: Flask, client: CsrfClient, auth: Auth, world: World, shared_figures_folder: Path
 ) -> None:
     auth.login(Role.ARS, form=True)
     with scorings(app) as seen:
@@ -135,11 +119,11 @@ def test_the_web_workers_share_one_scoring(
         second = client.get("/ars/non-embarques").get_data(as_text=True)
     assert len(seen) == 1  # the second worker read the first one's scoring
     assert world.n3.finess_et in first and world.n3.finess_et in second
-    assert len(list(shared_folder.glob("*.figures"))) == 1
+    assert len(list(shared_figures_folder.glob("*.figures"))) == 1
 
 
 def test_a_contact_action_shows_at_once_in_every_worker(
-    app: Flask, client: CsrfClient, auth: Auth, world: World, shared_folder: Path
+    app: Flask, client: CsrfClient, auth: Auth, world: World, shared_figures_folder: Path
 ) -> None:
     auth.login(Role.ARS, form=True)
     finess = world.n3.finess_et

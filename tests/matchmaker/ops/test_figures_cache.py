@@ -19,7 +19,7 @@ from matchmaker.models import FinessImport, Role
 from matchmaker.models.base import utcnow
 from matchmaker.ops import figures_cache
 from tests.factories import make_establishment, make_organisation, make_user
-from tests.helpers import CsrfClient, login
+from tests.helpers import CsrfClient, another_worker, login
 
 
 @pytest.fixture
@@ -105,47 +105,37 @@ class Computations:
         return self.value
 
 
-@pytest.fixture
-def shared(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A shared folder for the web workers' figures (per process only in other tests)."""
-    folder = tmp_path / "figures"
-    monkeypatch.setitem(app.config, "FIGURES_CACHE_FOLDER", str(folder))
-    return folder
-
-
-def another_process(app: Flask) -> None:
-    app.extensions[figures_cache.EXTENSION_KEY] = {}
-
-
-def test_a_figure_computed_by_one_process_is_read_by_the_others(app: Flask, shared: Path) -> None:
-    another_process(app)
+def test_a_figure_computed_by_one_process_is_read_by_the_others(
+    app: Flask, shared_figures_folder: Path
+) -> None:
+    another_worker(app)
     compute = Computations({"31": 12, "09": 3})
     assert figures_cache.cached(app, "home", (4, "2026-12-03"), compute) == {"31": 12, "09": 3}
-    another_process(app)
+    another_worker(app)
     assert figures_cache.cached(app, "home", (4, "2026-12-03"), compute) == {"31": 12, "09": 3}
     assert compute.calls == 1
     # A new version is computed again, and replaces the shared one.
     assert figures_cache.cached(app, "home", (5, "2026-12-04"), Computations("new")) == "new"
-    another_process(app)
+    another_worker(app)
     assert figures_cache.cached(app, "home", (5, "2026-12-04"), compute) == "new"
     assert compute.calls == 1
-    assert len(list(shared.iterdir())) == 1
+    assert len(list(shared_figures_folder.iterdir())) == 1
 
 
 def test_a_shared_file_not_signed_with_the_secret_is_never_read(
-    app: Flask, shared: Path, monkeypatch: pytest.MonkeyPatch
+    app: Flask, shared_figures_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    another_process(app)
+    another_worker(app)
     figures_cache.cached(app, "home", (1,), Computations("ours"))
-    [path] = shared.iterdir()
+    [path] = shared_figures_folder.iterdir()
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF  # the pickled value altered
     path.write_bytes(bytes(data))
-    another_process(app)
+    another_worker(app)
     assert figures_cache.cached(app, "home", (1,), Computations("again")) == "again"
     # Written with another secret (another site on the same folder): computed here.
     monkeypatch.setitem(app.config, "SECRET_KEY", "another-secret")
-    another_process(app)
+    another_worker(app)
     assert figures_cache.cached(app, "home", (1,), Computations("mine")) == "mine"
 
 
@@ -153,9 +143,9 @@ def test_off_keeps_the_figures_per_process(
     app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(app.config, "FIGURES_CACHE_FOLDER", figures_cache.OFF)
-    another_process(app)
+    another_worker(app)
     compute = Computations(7)
     figures_cache.cached(app, "home", (1,), compute)
-    another_process(app)
+    another_worker(app)
     figures_cache.cached(app, "home", (1,), compute)
     assert compute.calls == 2
