@@ -233,15 +233,15 @@ def _nearest_with_room(
             continue
         if apart_of.get(c.finess_et, set()) & member_sets[int(j)]:
             continue
-        label = f"la grappe {g.key} ({editor_label(g.editor)}, à {d:.1f} km)"
-        return NearMiss(
-            "coût",
-            f"{label} pourrait l'accueillir, mais ce trajet coûte plus que son exclusion",
-            g.key,
-            g.editor,
-            d,
-        )
+        return _only_the_cost(g, d)
     return None
+
+
+def _only_the_cost(g: Grappe, d: float) -> NearMiss:
+    """Grappe `g`, `d` km away, could take the ESSMS: only the cost of the trip kept it out."""
+    label = f"la grappe {g.key} ({editor_label(g.editor)}, à {d:.1f} km)"
+    text = f"{label} pourrait l'accueillir, mais ce trajet coûte plus que son exclusion"
+    return NearMiss("coût", text, g.key, g.editor, d)
 
 
 def _near_grappes(
@@ -310,11 +310,5 @@ def _near_grappes(
                 g.editor,
                 d,
             )
-        return ReasonCode.NOT_SELECTED, NearMiss(
-            "coût",
-            f"{label} pourrait l'accueillir, mais ce trajet coûte plus que son exclusion",
-            g.key,
-            g.editor,
-            d,
-        )
+        return ReasonCode.NOT_SELECTED, _only_the_cost(g, d)
     return fallback
