@@ -179,6 +179,16 @@ def block_arcs(prep: Prepared, block_ids: list[int]) -> dict[int, dict[Centre, i
     return arcs
 
 
+def arc_cost(prep: Prepared, block: Block, centre: int, editor: str | None) -> int:
+    """The cost of one arc, as `block_arcs` prices it: distance_weight x the members'
+    distances to the centre in tenths of km, + preference_penalty per member preferring
+    another editor."""
+    km = geo.pairwise_km(prep.points[block.members], prep.points[[centre]])[:, 0]
+    value = prep.params.distance_weight * int(np.rint(km * 10).astype(np.int64).sum())
+    unwanted = sum(n for pref, n in block.preferences.items() if pref != editor)
+    return value + prep.params.preference_penalty * unwanted
+
+
 def _nearest(
     prep: Prepared,
     mine: list[Block],
@@ -261,7 +271,7 @@ def build_subproblems(
         parts.extend(_cut(prep, comp, params.max_subproblem_size))
     subproblems: list[Subproblem] = []
     for comp in parts:
-        sp = _make_subproblem(prep, comp, arcs, editor, len(subproblems))
+        sp = make_subproblem(prep, comp, arcs, editor, len(subproblems))
         if sp is None:
             hopeless.extend(comp)
         else:
@@ -309,7 +319,7 @@ def local_apart(prep: Prepared, blocks: list[Block]) -> list[tuple[int, int]]:
     return apart
 
 
-def _make_subproblem(
+def make_subproblem(
     prep: Prepared,
     comp: list[int],
     arcs: dict[int, dict[Centre, int]],

@@ -172,11 +172,22 @@ def local_assignment(sp: Subproblem, block_grappe: dict[int, GrappeKey]) -> list
     return out
 
 
-def solve_neighbourhood(
-    sp: Subproblem, current: list[int], wall_s: float, stats: LnsStats | None = None
-) -> list[int] | None:
-    """CP-SAT on the neighbourhood, hinted by `current`, covering at least as many ESSMS;
-    the new assignment when it is strictly better, else None."""
+@dataclass
+class Resolved:
+    """What one exact re-solve returns (picklable: windows run in worker processes)."""
+
+    #: The new assignment (local indices), or None when it is not strictly better.
+    assign: list[int] | None
+    deterministic_time: float
+    #: The wall-time guard, not the work limit, stopped the search.
+    stopped_by_wall: bool
+
+
+def resolve(
+    sp: Subproblem, current: list[int], deterministic_time: float, wall_s: float
+) -> Resolved:
+    """CP-SAT on `sp`, hinted by `current`, covering at least as many ESSMS, within
+    `deterministic_time` (reproducible) and `wall_s` (the guard)."""
     model, v = build_model(sp)
     covered = sum(sp.weights[b] for b, c in enumerate(current) if c != UNASSIGNED)
     model.add(sum(sp.weights[b] * v.x[b, c] for b, c, _ in sp.arcs) >= covered)
@@ -185,29 +196,40 @@ def solve_neighbourhood(
     p = solver.parameters
     p.num_workers = 1
     p.random_seed = sp.seed
-    p.max_deterministic_time = LNS_DETERMINISTIC_TIME
+    p.max_deterministic_time = deterministic_time
     p.max_time_in_seconds = max(0.05, wall_s)
     p.cp_model_presolve = True
     p.linearization_level = sp.cp_linearization_level
     status = solver.solve(model)
-    if stats is not None:
-        stats.deterministic_time += solver.deterministic_time
-        if solver.status_name(status) != "OPTIMAL" and solver.wall_time >= 0.98 * (
-            p.max_time_in_seconds
-        ):
-            stats.stopped_by_deadline = True  # the wall-time guard, not the work, stopped it
-    if solver.status_name(status) not in ("OPTIMAL", "FEASIBLE"):
-        return None
+    name = solver.status_name(status)
+    stopped = name != "OPTIMAL" and solver.wall_time >= 0.98 * p.max_time_in_seconds
+    used = float(solver.deterministic_time)
+    if name not in ("OPTIMAL", "FEASIBLE"):
+        return Resolved(None, used, stopped)
     assign = [UNASSIGNED] * len(sp.weights)
     for (b, c), lit in v.x.items():
         if solver.boolean_value(lit):
             assign[b] = c
-    if not is_feasible(sp, assign):
-        return None
     new_covered = sum(sp.weights[b] for b, c in enumerate(assign) if c != UNASSIGNED)
-    if new_covered < covered or objective(sp, assign) >= objective(sp, current):
-        return None
-    return assign
+    if (
+        not is_feasible(sp, assign)
+        or new_covered < covered
+        or objective(sp, assign) >= objective(sp, current)
+    ):
+        return Resolved(None, used, stopped)
+    return Resolved(assign, used, stopped)
+
+
+def solve_neighbourhood(
+    sp: Subproblem, current: list[int], wall_s: float, stats: LnsStats | None = None
+) -> list[int] | None:
+    """`resolve` with a neighbourhood's work limit; the new assignment when it is strictly
+    better, else None."""
+    result = resolve(sp, current, LNS_DETERMINISTIC_TIME, wall_s)
+    if stats is not None:
+        stats.deterministic_time += result.deterministic_time
+        stats.stopped_by_deadline |= result.stopped_by_wall
+    return result.assign
 
 
 def improve_by_lns(
