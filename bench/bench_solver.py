@@ -285,7 +285,9 @@ def run(
 
     def progress(_fraction: float, message: str) -> None:
         """Keep when each phase started (not the per-sub-problem messages)."""
-        if message.startswith("Sous-problème") or (phases and phases[-1][1] == message):
+        if message.startswith(("Sous-problème", "Fenêtres entre sous-problèmes :")) or (
+            phases and phases[-1][1] == message
+        ):
             return
         phases.append((time.perf_counter() - start, message))
 

@@ -12,7 +12,8 @@ Phases:
    flexible blocks (`_regroup_left_out`), then phase 2 runs again;
 4. blocks move to cheaper grappes across the sub-problem cuts and centres move to their
    grappe's medoid (`heuristic.improve_solution`), then neighbouring grappes are re-solved
-   exactly on all arcs (`solver.lns`), until the bound's share of the time;
+   exactly on all arcs (`solver.lns`), then windows of whole grappes across the sub-problem
+   cuts are re-solved on the workers (`solver.seams`), until the bound's share of the time;
 5. the global lower bound (`solver.bound`, the Lagrangian of the whole model) is computed
    last, until the deadline less `FINAL_SHARE`.
 
@@ -22,7 +23,10 @@ a budget that follows the number of ESSMS) x `num_workers` is shared between sub
 proportion to their number of arcs, capped by `subproblem_time_limit_s`. CP-SAT receives it
 as deterministic time (so a seeded run is reproducible, whatever the machine's load), with a
 wall-time guard that also stops every sub-problem at the overall deadline; a run stopped by a
-guard keeps its best solution and says so (`Solution.cut_short`). Sub-problems must end by
+guard keeps its best solution and says so (`Solution.cut_short`). What the sub-problems
+leave of that deterministic budget (solved to optimality early), plus `SEAM_WORK_SHARE`, goes
+to the seam windows on the same workers; the neighbourhood search gets `LNS_WORK_SHARE`.
+Sub-problems must end by
 the deadline less the reserve: those not started by then, or still running at the deadline
 (their workers are killed), get the greedy warm start only; repair phases stop where they are
 when the deadline passes. Workers are spawned processes that die with the solve
@@ -57,6 +61,7 @@ from solver.lns import improve_by_lns
 from solver.model import SubResult, solve_subproblem
 from solver.prepare import Block, Prepared, prepare
 from solver.processes import DyingPool
+from solver.seams import improve_seams
 from solver.types import (
     Candidate,
     Exclusion,
@@ -76,7 +81,11 @@ BOUND_SHARE = 0.2
 FINAL_SHARE = 0.01
 #: CP-SAT deterministic time of the neighbourhood search (solver.lns), per second of the
 #: run's budget and per unit of `deterministic_time_per_s`.
-LNS_WORK_SHARE = 0.5
+LNS_WORK_SHARE = 0.25
+#: CP-SAT deterministic time of the seam windows (solver.seams), per second of the run's
+#: budget, per worker and per unit of `deterministic_time_per_s`; they also get what the
+#: sub-problems left of theirs (sub-problems solved to optimality early).
+SEAM_WORK_SHARE = 0.25
 #: Seconds per ESSMS kept at the end for assembling the solution (grappes, explanations):
 #: 6 to 13 s for 35,000 ESSMS on a 2-core machine at load 11-14 (bench/bench_time_limit.py).
 ASSEMBLY_S_PER_ESSMS = 4e-4
@@ -179,7 +188,8 @@ def _solve(
     report(0.05, f"{len(subs)} sous-problèmes construits")
     _hint_from_previous(prep, subs, previous)
     cp_share = 1 - RESERVE_SHARE - BOUND_SHARE
-    _set_budgets(subs, time_limit * params.num_workers * cp_share, params)
+    cp_budget = time_limit * params.num_workers * cp_share
+    _set_budgets(subs, cp_budget, params)
     # the global bound gets the end of the limit but the assembly; everything else ends
     # by `finish_by`
     assembly = deadline.before(ASSEMBLY_S_PER_ESSMS * len(cands))
@@ -208,6 +218,30 @@ def _solve(
         # stopped by the wall clock: a seeded run may differ from one machine load to another
         state.cut_short |= lns.stopped_by_deadline
         report(0.91, f"Voisinages de grappes re-résolus : {lns.improved} améliorations")
+        # issue 13: windows across the sub-problem cuts re-solved on the workers
+        seams = improve_seams(
+            prep,
+            state.block_grappe,
+            state.origin,
+            time.perf_counter() + finish_by.left(),
+            work_limit=(SEAM_WORK_SHARE * time_limit * params.num_workers + cp_budget)
+            * params.deterministic_time_per_s
+            - state.cp_work,
+            pool=state.pool,
+            workers=params.num_workers,
+            progress=lambda done: report(
+                0.91,
+                f"Fenêtres entre sous-problèmes : {done.windows} re-résolues, "
+                f"{done.improved} améliorées",
+            ),
+        )
+        state.cut_short |= seams.stopped_by_deadline
+        report(
+            0.915,
+            f"Fenêtres entre sous-problèmes re-résolues : {seams.improved} sur "
+            f"{seams.windows} améliorées",
+        )
+    state.release_pool()  # no phase after the seam windows uses the workers
     report(0.92, "Calcul de la borne globale")
     solution = state.assemble(previous, deadline.before(FINAL_SHARE * time_limit), deadline)
     state.cut_short |= deadline.passed()
@@ -337,6 +371,10 @@ class _State:
         self.stats: list[SubproblemStats] = []
         self.unsolved: set[int] = set()
         self.cut_short = False
+        #: block -> key of the sub-problem that solved it (the seams of `solver.seams`)
+        self.origin: dict[int, str] = {}
+        #: CP-SAT deterministic time spent by the sub-problems
+        self.cp_work = 0.0
 
     def run(
         self,
@@ -385,37 +423,44 @@ class _State:
                 finish(solve_subproblem(arm(queue.pop(0))))
         else:
             tail = _GreedyTail(queue, solve_by, params.num_workers)
+            # the solve's pool stays alive for the seam windows (solver.seams) unless it had
+            # to be killed; a pool made here dies here
+            pool = self.pool or DyingPool(params.num_workers)
             try:
-                with self.pool or DyingPool(params.num_workers) as pool:
-                    running: dict[Future[SubResult], Subproblem] = {}
-                    while True:
-                        while len(running) < params.num_workers and solve_by.left() > 0:
-                            next_sp = tail.pop_first()
-                            if next_sp is None:
-                                break
-                            running[pool.submit(solve_subproblem, arm(next_sp))] = next_sp
-                        if not running:
+                running: dict[Future[SubResult], Subproblem] = {}
+                while True:
+                    while len(running) < params.num_workers and solve_by.left() > 0:
+                        next_sp = tail.pop_first()
+                        if next_sp is None:
                             break
-                        finished, _ = wait(running, timeout=TICK_S, return_when=FIRST_COMPLETED)
-                        for fut in sorted(finished, key=lambda f: running[f].key):
-                            del running[fut]
-                            finish(fut.result())
-                        if running and deadline.passed():
-                            pool.terminate()
-                            queue[:0] = sorted(running.values(), key=lambda sp: sp.key)
-                            break
-                        if not finished:
-                            report(lo + (hi - lo) * done / total, message)
-                    if queue and not running:  # the workers are alive and idle (or starting)
-                        greedy_done = tail.stop()
-                        todo = [sp for sp in queue if sp.key not in greedy_done]
-                        greedy_done.update(
-                            _greedy_everywhere(
-                                pool, todo, lambda: report(lo + (hi - lo) * done / total, message)
-                            )
+                        running[pool.submit(solve_subproblem, arm(next_sp))] = next_sp
+                    if not running:
+                        break
+                    finished, _ = wait(running, timeout=TICK_S, return_when=FIRST_COMPLETED)
+                    for fut in sorted(finished, key=lambda f: running[f].key):
+                        del running[fut]
+                        finish(fut.result())
+                    if running and deadline.passed():
+                        pool.terminate()
+                        queue[:0] = sorted(running.values(), key=lambda sp: sp.key)
+                        break
+                    if not finished:
+                        report(lo + (hi - lo) * done / total, message)
+                if queue and not running:  # the workers are alive and idle (or starting)
+                    greedy_done = tail.stop()
+                    todo = [sp for sp in queue if sp.key not in greedy_done]
+                    greedy_done.update(
+                        _greedy_everywhere(
+                            pool, todo, lambda: report(lo + (hi - lo) * done / total, message)
                         )
-                    # nothing runs: killed rather than waited for
-                    pool.terminate()
+                    )
+                if pool is not self.pool or queue or running:
+                    pool.terminate()  # not needed any more (or past the deadline): killed
+                    self.pool = None
+            except BaseException:
+                pool.terminate()
+                self.pool = None
+                raise
             finally:
                 greedy_done.update(tail.stop())
         # Not started (or not finished) in time: the greedy warm start only.
@@ -445,9 +490,18 @@ class _State:
         if result.status not in ("OPTIMAL", "FEASIBLE") and not any(c != -1 for c in result.assign):
             for gb in sp.blocks:
                 self.unsolved.update(self.prep.blocks[gb].members)
+        self.cp_work += result.deterministic_time
+        for gb in sp.blocks:
+            self.origin[gb] = sp.key
         for lb, c in enumerate(result.assign):
             if c != -1:
                 self.block_grappe[sp.blocks[lb]] = (sp.centre_editor[c], sp.centres[c])
+
+    def release_pool(self) -> None:
+        """Kill the workers now (their memory is freed before the global bound)."""
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool = None
 
     def grappe_members(self) -> dict[tuple[str | None, int], list[int]]:
         """(editor, centre candidate) -> member candidate positions."""
