@@ -184,9 +184,16 @@ def improve_seams(
         left = work_limit - stats.deterministic_time
         if left < WINDOW_MIN_DETERMINISTIC_TIME:
             break
+        if deadline - time.perf_counter() < WINDOW_MIN_LEFT_S:
+            stats.stopped_by_deadline = True
+            break
         windows = seam_windows(prep, block_grappe, labels, size)
         built = []
         for ids in windows:
+            if deadline - time.perf_counter() < WINDOW_MIN_LEFT_S:
+                # not even built (their arcs take about 20 ms each) past the deadline
+                stats.stopped_by_deadline = True
+                return stats
             signature = frozenset((b, block_grappe.get(b)) for b in ids)
             if signature in tried:
                 continue
