@@ -9,34 +9,16 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver import Apart, Solution, SolveParams, validate
-from solver.core import Deadline, _State
+from solver import Apart, SolveParams, validate
 from solver.decompose import build_subproblems
 from solver.heuristic import greedy, improve_solution, is_feasible
 from solver.lns import improve_by_lns, local_assignment, neighbourhood_subproblem
 from solver.metrics import objective_of
 from solver.prepare import Prepared, prepare
-from tests.support.solver import random_candidates
+from tests.support.solver import SMALL, as_solution, random_candidates
 
-SMALL = SolveParams(
-    min_size=3,
-    min_size_overseas=2,
-    max_size=5,
-    small_og_threshold=3,
-    isolation_min_peers=3,
-    isolation_radius_km=30.0,
-    time_limit_s=10.0,
-)
 #: A guard only: every search here converges long before it.
 GUARD_S = 60.0
-
-
-def as_solution(prep: Prepared, block_grappe: dict[int, tuple[str | None, int]]) -> Solution:
-    """The `Solution` a solve would return for this assignment (grappes, explanations)."""
-    state = _State(prep)
-    state.block_grappe = dict(block_grappe)
-    deadline = Deadline(10.0)
-    return state.assemble(None, deadline, deadline)
 
 
 def sparse_greedy_start(prep: Prepared) -> dict[int, tuple[str | None, int]]:

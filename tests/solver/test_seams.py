@@ -17,8 +17,7 @@ from solver.model import solve_subproblem
 from solver.prepare import Prepared, prepare
 from solver.processes import DyingPool
 from solver.seams import improve_seams, seam_windows
-from tests.solver.test_lns import SMALL, as_solution
-from tests.support.solver import random_candidates
+from tests.support.solver import SMALL, as_solution, random_candidates
 
 GrappeKey = tuple[str | None, int]
 #: A guard only: every window here is solved long before it.

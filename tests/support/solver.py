@@ -1,5 +1,6 @@
 """What the solver tests share besides their fixtures: the programme's reduced-minimum
-territories, the factory type of ``make_candidate``, random tiny instances."""
+territories, the factory type of ``make_candidate``, random tiny instances, the small rules
+of those instances and the `Solution` of an assignment (the search and window tests)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import random
 from collections.abc import Callable
 
 from matchmaker.funding.scales import load_scale
-from solver import Candidate
+from solver import Candidate, Solution, SolveParams
+from solver.core import Deadline, _State
+from solver.prepare import Prepared
 
 KM_PER_DEGREE = 111.2
 
@@ -39,3 +42,23 @@ def random_candidates(rng: random.Random, n: int) -> list[Candidate]:
             )
         )
     return out
+
+
+#: Rules small enough for random tiny instances (grappes of 3 to 5).
+SMALL = SolveParams(
+    min_size=3,
+    min_size_overseas=2,
+    max_size=5,
+    small_og_threshold=3,
+    isolation_min_peers=3,
+    isolation_radius_km=30.0,
+    time_limit_s=10.0,
+)
+
+
+def as_solution(prep: Prepared, block_grappe: dict[int, tuple[str | None, int]]) -> Solution:
+    """The `Solution` a solve would return for this assignment (grappes, explanations)."""
+    state = _State(prep)
+    state.block_grappe = dict(block_grappe)
+    deadline = Deadline(10.0)
+    return state.assemble(None, deadline, deadline)
