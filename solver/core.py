@@ -23,13 +23,13 @@ a budget that follows the number of ESSMS) x `num_workers` is shared between sub
 proportion to their number of arcs, capped by `subproblem_time_limit_s`. CP-SAT receives it
 as deterministic time (so a seeded run is reproducible, whatever the machine's load), with a
 wall-time guard that also stops every sub-problem at the overall deadline; a run stopped by a
-guard keeps its best solution and says so (`Solution.cut_short`). When every sub-problem is
-solved to optimality, what they leave of that deterministic budget, plus `SEAM_WORK_SHARE`,
-goes to the seam windows on the same workers (none otherwise: the run is short of time);
-the neighbourhood search gets `LNS_WORK_SHARE`. Sub-problems must end by the deadline less
-the reserve: those not started by then, or still running at the deadline (their workers are
-killed), get the greedy warm start only; repair phases stop where they are when the deadline
-passes. Workers are spawned processes that die with the solve
+guard keeps its best solution and says so (`Solution.cut_short`). When the sub-problems
+leave at least half of that deterministic budget (`SEAM_MIN_SPARE`), what they leave plus
+`SEAM_WORK_SHARE` goes to the seam windows on the same workers (none otherwise: the run is
+short of time); the neighbourhood search gets `LNS_WORK_SHARE`. Sub-problems must end by the
+deadline less the reserve: those not started by then, or still running at the deadline (their
+workers are killed), get the greedy warm start only; repair phases stop where they are when
+the deadline passes. Workers are spawned processes that die with the solve
 (`solver.processes`); for a run larger than one sub-problem they are started first, so
 that their start-up (importing OR-Tools) overlaps the preparation.
 
@@ -86,6 +86,9 @@ LNS_WORK_SHARE = 0.25
 #: budget, per worker and per unit of `deterministic_time_per_s`; they also get what the
 #: sub-problems left of theirs (sub-problems solved to optimality early).
 SEAM_WORK_SHARE = 0.25
+#: The seam windows run only when the sub-problems left at least this share of their
+#: deterministic budget (a run whose sub-problems use their budget is short of time).
+SEAM_MIN_SPARE = 0.5
 #: Seconds per ESSMS kept at the end for assembling the solution (grappes, explanations):
 #: 6 to 13 s for 35,000 ESSMS on a 2-core machine at load 11-14 (bench/bench_time_limit.py).
 ASSEMBLY_S_PER_ESSMS = 4e-4
@@ -218,21 +221,24 @@ def _solve(
         # stopped by the wall clock: a seeded run may differ from one machine load to another
         state.cut_short |= lns.stopped_by_deadline
         report(0.91, f"Voisinages de grappes re-résolus : {lns.improved} améliorations")
-        # issue 13: windows across the sub-problem cuts re-solved on the workers, when every
-        # sub-problem was solved to optimality within its budget (otherwise the run is short
-        # of time: the windows would be stopped by the clock, the bound needs what is left)
-        all_optimal = all(st.status == "OPTIMAL" for st in state.stats)
+        # issue 13: windows across the sub-problem cuts re-solved on the workers, when the
+        # sub-problems left at least SEAM_MIN_SPARE of their deterministic budget (otherwise
+        # the run is short of time: the clock would stop the windows)
+        spare = cp_budget * params.deterministic_time_per_s - state.cp_work
+        roomy = spare >= SEAM_MIN_SPARE * cp_budget * params.deterministic_time_per_s
         seams = improve_seams(
             prep,
             state.block_grappe,
             state.origin,
             time.perf_counter() + finish_by.left(),
             work_limit=(
-                (SEAM_WORK_SHARE * time_limit * params.num_workers + cp_budget)
+                spare
+                + SEAM_WORK_SHARE
+                * time_limit
+                * params.num_workers
                 * params.deterministic_time_per_s
-                - state.cp_work
             )
-            if all_optimal
+            if roomy
             else 0.0,
             pool=state.pool,
             workers=params.num_workers,

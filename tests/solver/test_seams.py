@@ -9,7 +9,7 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver import SolveParams, validate
+from solver import SolveParams, solve, validate
 from solver.decompose import build_subproblems
 from solver.heuristic import greedy, is_feasible
 from solver.metrics import objective_of
@@ -152,3 +152,16 @@ def test_it_never_worsens_the_objective_nor_the_coverage(
     assert after.coverage >= before.coverage
     assert objective_of(cands, params, after) <= objective_of(cands, params, before)
     assert stats.gain >= 0 and not stats.stopped_by_deadline
+
+
+def test_a_solve_cut_into_sub_problems_re_solves_its_seams_on_its_workers() -> None:
+    """Through `solve`: sub-problems solved well within their budget, then windows across
+    their cuts run on the solve's two workers, and the progress says how many."""
+    cands = random_candidates(random.Random(3), 100)
+    params = replace(SMALL, max_size=8, max_subproblem_size=20, num_workers=2, time_limit_s=30.0)
+    messages: list[str] = []
+    solution = solve(cands, params, progress=lambda _f, m: messages.append(m))
+    assert validate(cands, params, (), solution) == []
+    (done,) = [m for m in messages if m.startswith("Fenêtres entre sous-problèmes re-résolues")]
+    windows = int(done.rsplit(" sur ", 1)[1].split()[0])
+    assert windows >= 1
