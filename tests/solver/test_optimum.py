@@ -17,19 +17,11 @@ from solver.geo import haversine_km
 from solver.io import solution_to_dict
 from solver.metrics import objective_of
 from solver.prepare import prepare
-from tests.support.solver import random_candidates
+from tests.support.solver import SMALL, random_candidates
 
-TINY = SolveParams(
-    min_size=3,
-    min_size_overseas=2,
-    max_size=4,
-    small_og_threshold=3,
-    isolation_min_peers=3,
-    isolation_radius_km=30.0,
-    k_neighbours=20,
-    time_limit_s=10.0,
-    relative_gap_limit=0.0,
-)
+#: SMALL's rules with grappes of at most 4 (the brute force stays small), 20 nearest centres
+#: (every one on these sizes), solved exactly.
+TINY = replace(SMALL, max_size=4, k_neighbours=20, relative_gap_limit=0.0)
 
 
 def brute_force(cands: list[Candidate], params: SolveParams) -> int:
