@@ -743,8 +743,7 @@ def _insert_left_out(state: _State, deadline: Deadline) -> None:
             if params.max_distance_km is not None and d.max() > params.max_distance_km:
                 continue
             cost = params.distance_weight * int(np.rint(d * 10).sum())
-            unwanted = sum(n for pref, n in b.preferences.items() if pref != k[0])
-            cost += params.preference_penalty * unwanted
+            cost += params.preference_penalty * b.unwanted(k[0])
             if cost < b.penalty and (best is None or cost < best[0]):
                 best = (cost, k)
         if best is not None:

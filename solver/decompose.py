@@ -149,9 +149,7 @@ def block_arcs(prep: Prepared, block_ids: list[int]) -> dict[int, dict[Centre, i
     penalty = params.preference_penalty
 
     def priced(b: Block, e: str | None, value: int) -> int:
-        if not b.preferences:
-            return value
-        return value + penalty * sum(n for pref, n in b.preferences.items() if pref != e)
+        return value + penalty * b.unwanted(e) if b.preferences else value
 
     # bound blocks first: the editors they bring to centres without DUI are then known
     heads: dict[int, set[str]] = defaultdict(set)
@@ -185,8 +183,7 @@ def arc_cost(prep: Prepared, block: Block, centre: int, editor: str | None) -> i
     another editor."""
     km = geo.pairwise_km(prep.points[block.members], prep.points[[centre]])[:, 0]
     value = prep.params.distance_weight * int(np.rint(km * 10).astype(np.int64).sum())
-    unwanted = sum(n for pref, n in block.preferences.items() if pref != editor)
-    return value + prep.params.preference_penalty * unwanted
+    return value + prep.params.preference_penalty * block.unwanted(editor)
 
 
 def _nearest(

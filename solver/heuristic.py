@@ -296,8 +296,7 @@ def improve_solution(
             cost = params.distance_weight * np.rint(d * 10).astype(np.int64).sum(axis=0)
             best, best_cost = src, None
             for j, k in enumerate(options):
-                unwanted = sum(n for e, n in block.preferences.items() if e != k[0])
-                total = int(cost[j]) + params.preference_penalty * unwanted
+                total = int(cost[j]) + params.preference_penalty * block.unwanted(k[0])
                 if j == 0:
                     best_cost = total
                     continue

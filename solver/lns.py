@@ -119,9 +119,8 @@ def neighbourhood_subproblem(prep: Prepared, block_ids: list[int]) -> Subproblem
                 continue
             if max_d is not None and farthest[lb, j] > max_d:
                 continue
-            unwanted = sum(n for pref, n in b.preferences.items() if pref != e)
             cost = params.distance_weight * int(tenths[lb, j])
-            centre_arcs.append((lb, local, cost + params.preference_penalty * unwanted))
+            centre_arcs.append((lb, local, cost + params.preference_penalty * b.unwanted(e)))
         centres.append(c)
         centre_editor.append(e)
         centre_block.append(own)
@@ -153,6 +152,25 @@ def neighbourhood_subproblem(prep: Prepared, block_ids: list[int]) -> Subproblem
         cp_linearization_level=params.cp_linearization_level,
         deterministic_time_per_s=params.deterministic_time_per_s,
     )
+
+
+def grappe_blocks(block_grappe: dict[int, GrappeKey]) -> dict[GrappeKey, list[int]]:
+    """The blocks (sorted) of each grappe, grappes in (editor, centre) order."""
+    members: dict[GrappeKey, list[int]] = defaultdict(list)
+    for b, key in block_grappe.items():
+        members[key].append(b)
+    return {k: sorted(members[k]) for k in sorted(members, key=lambda k: (k[0] or "", k[1]))}
+
+
+def write_back(sp: Subproblem, assign: list[int], block_grappe: dict[int, GrappeKey]) -> None:
+    """Put a sub-problem's assignment (local indices) into `block_grappe`: its blocks join
+    their new grappes, or leave the solution."""
+    for lb, gb in enumerate(sp.blocks):
+        c = assign[lb]
+        if c == UNASSIGNED:
+            block_grappe.pop(gb, None)
+        else:
+            block_grappe[gb] = (sp.centre_editor[c], sp.centres[c])
 
 
 def local_assignment(sp: Subproblem, block_grappe: dict[int, GrappeKey]) -> list[int] | None:
@@ -283,10 +301,8 @@ def _one_pass(
     "improved" (the grappes changed), "converged" (none did) or "stopped" (time or work
     limit reached)."""
     number, max_grappes, max_essms = level
-    members: dict[GrappeKey, list[int]] = defaultdict(list)
-    for b, key in block_grappe.items():
-        members[key].append(b)
-    keys = sorted(members, key=lambda k: (k[0] or "", k[1]))
+    members = grappe_blocks(block_grappe)
+    keys = list(members)
     if not keys:
         return "converged"
     for seed in _seed_order(prep, members, keys):
@@ -312,12 +328,7 @@ def _one_pass(
             continue
         stats.improved += 1
         stats.gain += before - objective(sp, better)
-        for lb, gb in enumerate(sp.blocks):
-            c = better[lb]
-            if c == UNASSIGNED:
-                block_grappe.pop(gb, None)
-            else:
-                block_grappe[gb] = (sp.centre_editor[c], sp.centres[c])
+        write_back(sp, better, block_grappe)
         return "improved"
     return "converged"
 

@@ -88,6 +88,11 @@ class Block:
     def weight(self) -> int:
         return len(self.members)
 
+    def unwanted(self, editor: str | None) -> int:
+        """Members preferring another editor than `editor` (each costs preference_penalty
+        in a grappe of `editor`)."""
+        return sum(n for pref, n in self.preferences.items() if pref != editor)
+
 
 @dataclass
 class Prepared:

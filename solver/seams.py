@@ -19,7 +19,7 @@ workers and their results compose.
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
@@ -28,8 +28,8 @@ import numpy as np
 
 from solver import geo
 from solver.decompose import Subproblem, arc_cost, block_arcs, make_subproblem
-from solver.heuristic import UNASSIGNED, is_feasible, objective
-from solver.lns import GrappeKey, Resolved, local_assignment, resolve
+from solver.heuristic import is_feasible, objective
+from solver.lns import GrappeKey, Resolved, grappe_blocks, local_assignment, resolve, write_back
 from solver.prepare import Prepared
 from solver.processes import DyingPool
 
@@ -76,12 +76,8 @@ def _units(
 ) -> list[_Unit]:
     """Grappes (whole) and left-out blocks that were in a sub-problem (not forced: a block
     locked into a grappe and left out could make a window infeasible)."""
-    members: dict[GrappeKey, list[int]] = defaultdict(list)
-    for b, key in block_grappe.items():
-        members[key].append(b)
     units = []
-    for key in sorted(members, key=lambda k: (k[0] or "", k[1])):
-        blocks = sorted(members[key])
+    for key, blocks in grappe_blocks(block_grappe).items():
         counts = Counter(origin.get(b, "") for b in blocks)
         label = min(counts, key=lambda lab: (-counts[lab], lab))
         weight = sum(prep.blocks[b].weight for b in blocks)
@@ -243,12 +239,7 @@ def _run_round(
         if result.assign is not None:
             stats.improved += 1
             stats.gain += objective(sp, current) - objective(sp, result.assign)
-            for lb, gb in enumerate(sp.blocks):
-                c = result.assign[lb]
-                if c == UNASSIGNED:
-                    block_grappe.pop(gb, None)
-                else:
-                    block_grappe[gb] = (sp.centre_editor[c], sp.centres[c])
+            write_back(sp, result.assign, block_grappe)
         if progress is not None:
             progress(stats)
 
@@ -274,9 +265,8 @@ def _run_round(
             return
         finished, _ = wait(running, timeout=TICK_S, return_when=FIRST_COMPLETED)
         if not finished:
-            if (
-                time.perf_counter() > deadline + 1.0
-            ):  # past the deadline: the guards failed, the workers are killed
+            if time.perf_counter() > deadline + 1.0:
+                # past the deadline: the guards failed, the workers are killed
                 stats.stopped_by_deadline = True
                 pool.terminate()
                 return

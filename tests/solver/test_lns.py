@@ -10,12 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver import Apart, SolveParams, validate
-from solver.decompose import build_subproblems
-from solver.heuristic import greedy, improve_solution, is_feasible
+from solver.heuristic import improve_solution, is_feasible
 from solver.lns import improve_by_lns, local_assignment, neighbourhood_subproblem
 from solver.metrics import objective_of
 from solver.prepare import Prepared, prepare
-from tests.support.solver import SMALL, as_solution, random_candidates
+from tests.support.solver import SMALL, as_solution, decomposed_start, random_candidates
 
 #: A guard only: every search here converges long before it.
 GUARD_S = 60.0
@@ -24,16 +23,7 @@ GUARD_S = 60.0
 def sparse_greedy_start(prep: Prepared) -> dict[int, tuple[str | None, int]]:
     """A valid but poor assignment: greedy sub-problems on the 2 nearest centres only."""
     sparse = replace(prep, params=replace(prep.params, k_neighbours=2, max_subproblem_size=8))
-    subs, _ = build_subproblems(sparse, [b.index for b in prep.blocks])
-    out: dict[int, tuple[str | None, int]] = {}
-    for sp in subs:
-        assign = greedy(sp)
-        if not is_feasible(sp, assign):
-            continue
-        for lb, c in enumerate(assign):
-            if c != -1:
-                out[sp.blocks[lb]] = (sp.centre_editor[c], sp.centres[c])
-    return out
+    return decomposed_start(sparse, exact=False)[1]
 
 
 def test_it_swaps_members_across_a_bad_boundary(make_cluster) -> None:  # type: ignore[no-untyped-def]

@@ -10,39 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver import SolveParams, solve, validate
-from solver.decompose import build_subproblems
-from solver.heuristic import greedy, is_feasible
 from solver.metrics import objective_of
-from solver.model import solve_subproblem
-from solver.prepare import Prepared, prepare
+from solver.prepare import prepare
 from solver.processes import DyingPool
 from solver.seams import improve_seams, seam_windows
-from tests.support.solver import SMALL, as_solution, random_candidates
+from tests.support.solver import SMALL, as_solution, decomposed_start, random_candidates
 
-GrappeKey = tuple[str | None, int]
 #: A guard only: every window here is solved long before it.
 GUARD_S = 60.0
-
-
-def decomposed_start(
-    prep: Prepared, exact: bool
-) -> tuple[int, dict[int, GrappeKey], dict[int, str]]:
-    """The solve's first phase alone: each sub-problem solved on its own, by CP-SAT
-    (`exact`) or by the greedy warm start. Returns the number of sub-problems, the
-    assignment (block -> grappe) and each block's sub-problem."""
-    subs, _ = build_subproblems(prep, [b.index for b in prep.blocks])
-    block_grappe: dict[int, GrappeKey] = {}
-    origin: dict[int, str] = {}
-    for sp in subs:
-        sp.budget_s, sp.wall_limit_s, sp.relative_gap_limit = 5.0, GUARD_S, 0.0
-        assign = solve_subproblem(sp).assign if exact else greedy(sp)
-        if not exact and not is_feasible(sp, assign):
-            assign = [-1] * len(sp.blocks)
-        for lb, c in enumerate(assign):
-            origin[sp.blocks[lb]] = sp.key
-            if c != -1:
-                block_grappe[sp.blocks[lb]] = (sp.centre_editor[c], sp.centres[c])
-    return len(subs), block_grappe, origin
 
 
 def three_clusters(make_cluster):  # type: ignore[no-untyped-def]

@@ -1,6 +1,7 @@
 """What the solver tests share besides their fixtures: the programme's reduced-minimum
 territories, the factory type of ``make_candidate``, random tiny instances, the small rules
-of those instances and the `Solution` of an assignment (the search and window tests)."""
+of those instances, the `Solution` of an assignment and the sub-problems solved alone (the
+search and window tests)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from collections.abc import Callable
 from matchmaker.funding.scales import load_scale
 from solver import Candidate, Solution, SolveParams
 from solver.core import Deadline, _State
+from solver.decompose import build_subproblems
+from solver.heuristic import greedy, is_feasible
+from solver.lns import write_back
+from solver.model import solve_subproblem
 from solver.prepare import Prepared
 
 KM_PER_DEGREE = 111.2
@@ -62,3 +67,21 @@ def as_solution(prep: Prepared, block_grappe: dict[int, tuple[str | None, int]])
     state.block_grappe = dict(block_grappe)
     deadline = Deadline(10.0)
     return state.assemble(None, deadline, deadline)
+
+
+def decomposed_start(
+    prep: Prepared, exact: bool
+) -> tuple[int, dict[int, tuple[str | None, int]], dict[int, str]]:
+    """The solve's first phase alone: each sub-problem solved on its own, by CP-SAT
+    (`exact`) or by the greedy warm start. Returns the number of sub-problems, the
+    assignment (block -> grappe) and each block's sub-problem."""
+    subs, _ = build_subproblems(prep, [b.index for b in prep.blocks])
+    block_grappe: dict[int, tuple[str | None, int]] = {}
+    origin: dict[int, str] = {}
+    for sp in subs:
+        sp.budget_s, sp.wall_limit_s, sp.relative_gap_limit = 5.0, 60.0, 0.0
+        assign = solve_subproblem(sp).assign if exact else greedy(sp)
+        if exact or is_feasible(sp, assign):
+            write_back(sp, assign, block_grappe)
+        origin.update((b, sp.key) for b in sp.blocks)
+    return len(subs), block_grappe, origin
