@@ -199,8 +199,8 @@ def _too_few_text(
             f"({peers} {reach}, minimum {minimum})"
         )
     if same <= 1 and flexible == 0:
-        who = editor_label(_editor_of(prep, i))
-        who = f"de {who}" if _editor_of(prep, i) else "compatible"
+        editor = _editor_of(prep, i)
+        who = f"de {editor_label(editor)}" if editor else "compatible"
         return f"aucun autre ESSMS {who} {reach} (minimum {minimum} par grappe)"
     return f"seulement {peers} {reach} (minimum {minimum} par grappe)"
 
@@ -237,9 +237,14 @@ def _nearest_with_room(
     return None
 
 
+def _grappe_label(g: Grappe, d: float) -> str:
+    """« la grappe G0001 (l'éditeur E1, à 7.6 km) »."""
+    return f"la grappe {g.key} ({editor_label(g.editor)}, à {d:.1f} km)"
+
+
 def _only_the_cost(g: Grappe, d: float) -> NearMiss:
     """Grappe `g`, `d` km away, could take the ESSMS: only the cost of the trip kept it out."""
-    label = f"la grappe {g.key} ({editor_label(g.editor)}, à {d:.1f} km)"
+    label = _grappe_label(g, d)
     text = f"{label} pourrait l'accueillir, mais ce trajet coûte plus que son exclusion"
     return NearMiss("coût", text, g.key, g.editor, d)
 
@@ -263,7 +268,7 @@ def _near_grappes(
         d = float(dist[int(j)])
         if d > params.explain_radius_km:
             break
-        label = f"la grappe {g.key} ({editor_label(g.editor)}, à {d:.1f} km)"
+        label = _grappe_label(g, d)
         if not _may_join(prep, i, g.editor) or g.frozen:
             if g.frozen:
                 rule = "grappe figée"
